@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"switchboard/internal/store"
+)
+
+// Config is everything the service reads from its environment. It is read
+// once, here; nothing below cmd looks at the environment.
+type Config struct {
+	Host        string
+	Port        int
+	DatabaseURL string
+	// ServerSecret signs tokens. Empty: one is generated and kept in the
+	// database, so tokens survive a restart.
+	ServerSecret   string
+	AdminUsername  string
+	AdminPassword  string
+	SecretHashCost int
+	// TokenTTL is the client token lifetime; 0 means no expiry.
+	TokenTTL      time.Duration
+	AdminTokenTTL time.Duration
+}
+
+// Config bounds.
+const (
+	minServerSecretLength  = 32
+	minAdminPasswordLength = 12
+)
+
+// LoadConfig reads the environment through getenv, fills defaults and
+// validates. Its errors are one line naming the variable at fault.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Host:          "127.0.0.1",
+		Port:          8080,
+		DatabaseURL:   getenv("DATABASE_URL"),
+		ServerSecret:  getenv("SERVER_SECRET"),
+		AdminUsername: getenv("ADMIN_USERNAME"),
+		AdminPassword: getenv("ADMIN_PASSWORD"),
+		AdminTokenTTL: 12 * time.Hour,
+	}
+	if v := getenv("HOST"); v != "" {
+		cfg.Host = v
+	}
+	if v := getenv("PORT"); v != "" {
+		port, err := strconv.Atoi(v)
+		if err != nil || port < 0 || port > 65535 {
+			return cfg, fmt.Errorf("PORT must be a number from 0 to 65535, not %q", v)
+		}
+		cfg.Port = port
+	}
+	if _, _, err := store.ParseURL(cfg.DatabaseURL); err != nil {
+		return cfg, err
+	}
+	if cfg.ServerSecret != "" && len(cfg.ServerSecret) < minServerSecretLength {
+		return cfg, fmt.Errorf("SERVER_SECRET must be at least %d characters (or unset, to have one generated)", minServerSecretLength)
+	}
+	if cfg.AdminPassword != "" && len(cfg.AdminPassword) < minAdminPasswordLength {
+		return cfg, fmt.Errorf("ADMIN_PASSWORD must be at least %d characters", minAdminPasswordLength)
+	}
+	if cfg.AdminPassword != "" && len(cfg.AdminPassword) > 72 {
+		return cfg, fmt.Errorf("ADMIN_PASSWORD must be at most 72 bytes (bcrypt ignores the rest)")
+	}
+	if cfg.AdminPassword != "" && cfg.AdminUsername == "" {
+		cfg.AdminUsername = "admin"
+	}
+	if v := getenv("SECRET_HASH_COST"); v != "" {
+		cost, err := strconv.Atoi(v)
+		if err != nil || cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+			return cfg, fmt.Errorf("SECRET_HASH_COST must be a bcrypt cost from %d to %d, not %q", bcrypt.MinCost, bcrypt.MaxCost, v)
+		}
+		cfg.SecretHashCost = cost
+	}
+	var err error
+	if cfg.TokenTTL, err = duration(getenv, "TOKEN_TTL", 0); err != nil {
+		return cfg, err
+	}
+	if cfg.AdminTokenTTL, err = duration(getenv, "ADMIN_TOKEN_TTL", cfg.AdminTokenTTL); err != nil {
+		return cfg, err
+	}
+	if cfg.AdminTokenTTL == 0 {
+		return cfg, fmt.Errorf("ADMIN_TOKEN_TTL must be more than 0: admin tokens always expire")
+	}
+	return cfg, nil
+}
+
+// duration reads a Go duration ("90m", "24h"); "" gives def, and "0" means none.
+func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s must be a duration such as 24h or 90m, not %q", name, v)
+	}
+	return d, nil
+}

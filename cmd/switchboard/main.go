@@ -1,0 +1,177 @@
+// Command switchboard runs the client-account service: `switchboard` or
+// `switchboard serve` starts the HTTP server, `switchboard migrate` applies
+// the database migrations and exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"switchboard/internal/api"
+	"switchboard/internal/auth"
+	"switchboard/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "switchboard:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: switchboard [serve | migrate | help]
+
+  serve     start the HTTP server (the default)
+  migrate   apply database migrations and exit
+
+Configuration is read from the environment; see the README.`
+
+// run is the whole program; main only adds the signals and the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	command := "serve"
+	if len(args) > 0 {
+		command = args[0]
+	}
+	switch command {
+	case "serve", "migrate":
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q\n%s", command, usage)
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(stderr, nil)), Stdout: stdout}
+	if command == "migrate" {
+		if err := m.openStore(ctx); err != nil {
+			return err
+		}
+		m.Log.Info("migrations applied", "database", m.Store.Dialect())
+		return m.Close()
+	}
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		m.Close()
+		return err
+	}
+	return m.Serve(ctx, ln)
+}
+
+// Main is the running program: its config, database and HTTP app. The
+// end-to-end test drives the built binary; Main keeps run small.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	// Stdout receives the generated admin password, the one thing printed
+	// outside the log, and only once.
+	Stdout io.Writer
+
+	Store *store.Store
+	App   *fiber.App
+}
+
+// Throttling defaults (DESIGN.md §3): failed sign-ins per 15 minutes.
+var (
+	accountThrottle = auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute}
+	ipThrottle      = auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}
+)
+
+func (m *Main) openStore(ctx context.Context) error {
+	s, err := store.Open(ctx, m.Config.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	m.Store = s
+	return s.Migrate(ctx)
+}
+
+// Open connects and migrates the database, sets up signing and the first
+// admin, and builds the HTTP app.
+func (m *Main) Open(ctx context.Context) error {
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+	secret := m.Config.ServerSecret
+	if secret == "" {
+		var err error
+		if secret, err = m.Store.Setting(ctx, "server_secret", auth.GenerateSecret()); err != nil {
+			return err
+		}
+	}
+	signer, err := auth.NewSigner([]byte(secret))
+	if err != nil {
+		return err
+	}
+	hasher, err := auth.NewHasher(m.Config.SecretHashCost)
+	if err != nil {
+		return err
+	}
+	svc := &auth.Service{
+		Clients: m.Store, Admins: m.Store, Tokens: m.Store,
+		Hasher: hasher, Signer: signer, Throttle: auth.NewThrottle(accountThrottle, ipThrottle),
+		TokenTTL: m.Config.TokenTTL, AdminTokenTTL: m.Config.AdminTokenTTL,
+	}
+	generated, err := svc.EnsureAdmin(ctx, m.Config.AdminUsername, m.Config.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("set up admin: %w", err)
+	}
+	if generated != "" {
+		username := m.Config.AdminUsername
+		if username == "" {
+			username = "admin"
+		}
+		fmt.Fprintf(m.Stdout, "\nCreated admin %q with a generated password, shown only this once:\n\n    %s\n\n"+
+			"Set ADMIN_USERNAME and ADMIN_PASSWORD to choose your own.\n\n", username, generated)
+	}
+	m.App = api.NewApp(m.Log)
+	(&api.Server{Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Log: m.Log}).Register(m.App)
+	return nil
+}
+
+// shutdownTimeout bounds how long in-flight requests may take to finish.
+const shutdownTimeout = 10 * time.Second
+
+// Serve answers requests on ln until ctx ends, then lets in-flight requests
+// finish and closes the database.
+func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.App.Listener(ln) }()
+	m.Log.Info("listening", "addr", "http://"+ln.Addr().String(), "database", m.Store.Dialect())
+	select {
+	case err := <-errc:
+		m.Close()
+		return err
+	case <-ctx.Done():
+	}
+	m.Log.Info("shutting down")
+	err := m.App.ShutdownWithTimeout(shutdownTimeout)
+	return errors.Join(err, m.Close())
+}
+
+// Close closes the database.
+func (m *Main) Close() error {
+	if m.Store == nil {
+		return nil
+	}
+	return m.Store.Close()
+}

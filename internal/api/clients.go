@@ -1,0 +1,245 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"switchboard/internal/switchboard"
+)
+
+// maxSearchLength bounds the search text of a listing.
+const maxSearchLength = 200
+
+// handleListClients handles GET /admin/clients?status=&search=&limit=&offset=.
+func (s *Server) handleListClients(c *fiber.Ctx) error {
+	const title = "Failed to fetch clients"
+	f := switchboard.ClientFilter{Limit: switchboard.DefaultClientLimit, Search: strings.TrimSpace(c.Query("search"))}
+	invalid := func(field, msg string) error {
+		return &httpError{Status: fiber.StatusBadRequest,
+			Body: errorBody{Error: title, Details: msg, Fields: map[string]string{field: msg}}}
+	}
+	if v := c.Query("status"); v != "" {
+		st := switchboard.Status(v)
+		if !st.Valid() {
+			return invalid("status", switchboard.MsgInvalidStatus)
+		}
+		f.Status = &st
+	}
+	if len([]rune(f.Search)) > maxSearchLength {
+		return invalid("search", fmt.Sprintf("search must be at most %d characters", maxSearchLength))
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > switchboard.MaxClientLimit {
+			return invalid("limit", fmt.Sprintf("limit must be a whole number from 1 to %d", switchboard.MaxClientLimit))
+		}
+		f.Limit = n
+	}
+	if v := c.Query("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return invalid("offset", "offset must be a whole number, 0 or more")
+		}
+		f.Offset = n
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	clients, total, err := s.Clients.FindClients(ctx, f)
+	if err != nil {
+		return failed(title, err)
+	}
+	out := make([]clientJSON, len(clients))
+	for i, cl := range clients {
+		out[i] = newClientJSON(cl)
+	}
+	return c.JSON(fiber.Map{"total": total, "count": len(out), "limit": f.Limit, "offset": f.Offset, "clients": out})
+}
+
+// handleGetClient handles GET /admin/clients/:clientId.
+func (s *Server) handleGetClient(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	client, err := s.Clients.FindClientByID(ctx, c.Params("clientId"))
+	if err != nil {
+		return failed("Failed to fetch client", err)
+	}
+	return c.JSON(newClientJSON(client))
+}
+
+// handleCreateClient handles POST /admin/clients. The response echoes the
+// secret, as the user's document says: with the reset response, the only
+// two places a secret is ever shown.
+func (s *Server) handleCreateClient(c *fiber.Ctx) error {
+	var req struct {
+		ClientID          string         `json:"clientId"`
+		ClientSecret      string         `json:"clientSecret"`
+		ClientMeta        clientMetaJSON `json:"clientMeta"`
+		AgentID           string         `json:"agentId"`
+		TwilioPhoneNumber string         `json:"twilioPhoneNumber"`
+		Status            string         `json:"status"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	m := req.ClientMeta
+	client := &switchboard.Client{
+		ID:                req.ClientID,
+		Status:            switchboard.Status(req.Status),
+		AgentID:           req.AgentID,
+		TwilioPhoneNumber: req.TwilioPhoneNumber,
+		Meta: switchboard.ClientMeta{
+			FullName: m.FullName, Email: m.Email, Phone: m.Phone,
+			BusinessName: m.BusinessName, City: m.City, JobTitle: m.JobTitle, Notes: m.Notes,
+		},
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	secret, err := s.Auth.CreateClient(ctx, client, req.ClientSecret)
+	if err != nil {
+		return failed("Failed to create client", err)
+	}
+	out := newClientJSON(client)
+	out.ClientSecret = secret
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"message": "Client created successfully", "client": out})
+}
+
+// clientUpdateRequest is the body of both update endpoints. Fields that no
+// update may set are decoded only to refuse them with a clear message.
+type clientUpdateRequest struct {
+	ClientID          *string               `json:"clientId"`
+	ClientSecret      json.RawMessage       `json:"clientSecret"`
+	ClientMeta        *clientMetaUpdateJSON `json:"clientMeta"`
+	AgentID           *string               `json:"agentId"`
+	TwilioPhoneNumber *string               `json:"twilioPhoneNumber"`
+	Status            *string               `json:"status"`
+}
+
+func (r *clientUpdateRequest) domain() switchboard.ClientUpdate {
+	upd := switchboard.ClientUpdate{Meta: r.ClientMeta.domain(), AgentID: r.AgentID, TwilioPhoneNumber: r.TwilioPhoneNumber}
+	if r.Status != nil {
+		st := switchboard.Status(*r.Status)
+		upd.Status = &st
+	}
+	return upd
+}
+
+// setsSecret reports whether the body carries a clientSecret (null counts as absent).
+func (r *clientUpdateRequest) setsSecret() bool {
+	return len(r.ClientSecret) > 0 && string(r.ClientSecret) != "null"
+}
+
+const updateTitle = "Failed to update client"
+
+func refuseField(status int, field, msg string) error {
+	return &httpError{Status: status,
+		Body: errorBody{Error: updateTitle, Details: msg, Fields: map[string]string{field: msg}}}
+}
+
+var errNothingToUpdate = &httpError{Status: fiber.StatusBadRequest, Body: errorBody{
+	Error: updateTitle, Details: "The body sets no field that can be updated",
+}}
+
+// handleUpdateClient handles PUT /admin/clients/:clientId. Only the fields
+// present change: clientMeta's fields, agentId, twilioPhoneNumber, status.
+// Setting status to Inactive or Suspended stops the client's tokens at once;
+// Active again lets them work.
+func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
+	var req clientUpdateRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	id := c.Params("clientId")
+	if req.ClientID != nil && *req.ClientID != id {
+		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{Error: "Cannot change client ID"}}
+	}
+	if req.setsSecret() {
+		return refuseField(fiber.StatusBadRequest, "clientSecret",
+			"clientSecret cannot be set by an update; use POST /admin/clients/:clientId/reset-secret")
+	}
+	upd := req.domain()
+	if upd.Empty() {
+		return errNothingToUpdate
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	client, err := s.Clients.UpdateClient(ctx, id, upd)
+	if err != nil {
+		return failed(updateTitle, err)
+	}
+	return c.JSON(fiber.Map{"message": "Client updated successfully", "client": newClientJSON(client)})
+}
+
+// handleDeleteClient handles DELETE /admin/clients/:clientId. Its tokens die with it.
+func (s *Server) handleDeleteClient(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.Clients.DeleteClient(ctx, c.Params("clientId")); err != nil {
+		return failed("Failed to delete client", err)
+	}
+	return c.JSON(fiber.Map{"message": "Client deleted successfully"})
+}
+
+// handleResetSecret handles POST /admin/clients/:clientId/reset-secret: a new
+// generated secret, shown once; every token of the client stops working.
+func (s *Server) handleResetSecret(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	id := c.Params("clientId")
+	secret, err := s.Auth.ResetClientSecret(ctx, id)
+	if err != nil {
+		return failed("Failed to reset client secret", err)
+	}
+	return c.JSON(fiber.Map{
+		"message": "Client secret reset successfully",
+		"client":  fiber.Map{"clientId": id, "clientSecret": secret},
+	})
+}
+
+// handleGetSecureClient handles GET /secure/client: the client's own record,
+// already loaded by requireClient, so the request costs one read.
+func (s *Server) handleGetSecureClient(c *fiber.Ctx) error {
+	return c.JSON(newClientJSON(currentClient(c)))
+}
+
+// handleUpdateSecureClient handles PUT /secure/client: a client changes its
+// own contact fields. It may send back the record it read; but status, agent,
+// number and id are the administrator's, and a change to them is refused.
+func (s *Server) handleUpdateSecureClient(c *fiber.Ctx) error {
+	var req clientUpdateRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	me := currentClient(c)
+	for _, f := range []struct {
+		name       string
+		sent, have *string
+	}{
+		{"clientId", req.ClientID, &me.ID},
+		{"status", req.Status, (*string)(&me.Status)},
+		{"agentId", req.AgentID, &me.AgentID},
+		{"twilioPhoneNumber", req.TwilioPhoneNumber, &me.TwilioPhoneNumber},
+	} {
+		if f.sent != nil && *f.sent != *f.have {
+			return refuseField(fiber.StatusForbidden, f.name, f.name+" can only be changed by an administrator")
+		}
+	}
+	if req.setsSecret() {
+		return refuseField(fiber.StatusBadRequest, "clientSecret",
+			"clientSecret cannot be set by an update; use POST /auth/change-secret")
+	}
+	upd := switchboard.ClientUpdate{Meta: req.ClientMeta.domain()}
+	if upd.Empty() {
+		return errNothingToUpdate
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	client, err := s.Clients.UpdateClient(ctx, me.ID, upd)
+	if err != nil {
+		return failed(updateTitle, err)
+	}
+	return c.JSON(fiber.Map{"message": "Client updated successfully", "client": newClientJSON(client)})
+}

@@ -1,0 +1,144 @@
+// Package api is the JSON transport: the auth API (/auth), the admin API
+// (/admin) and the client's secure API (/secure), with the request and
+// response shapes of the user's document. Handlers decode, call the auth
+// service or the client store, and encode; ErrorHandler writes every failure.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/switchboard"
+)
+
+// BodyLimit is the largest request body accepted; larger ones get a 413.
+// The largest valid request, a client with full notes, is under 8 KiB.
+const BodyLimit = 64 << 10
+
+// requestTimeout bounds the work one request may make the database do.
+const requestTimeout = 15 * time.Second
+
+// Server holds what the handlers need.
+type Server struct {
+	Auth    *auth.Service
+	Clients switchboard.ClientService
+	// Ping reports whether the database answers, for /healthz.
+	Ping func(context.Context) error
+	Log  *slog.Logger
+}
+
+// NewApp returns a Fiber app configured for the service: body limit, timeouts,
+// the JSON error handler, panic recovery and request logging. Register adds
+// the routes.
+func NewApp(log *slog.Logger) *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "switchboard",
+		BodyLimit:             BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          ErrorHandler(log),
+		DisableStartupMessage: true,
+	})
+	app.Use(requestLog(log), recover.New())
+	return app
+}
+
+// Register adds the JSON routes to app.
+func (s *Server) Register(app *fiber.App) {
+	app.Get("/healthz", s.handleHealth)
+
+	a := app.Group("/auth", noStore)
+	a.Post("/login", s.handleLogin)
+	a.Post("/verify", s.handleVerify)
+	a.Post("/refresh", s.handleRefresh)
+	a.Get("/validate", s.requireClient, s.handleValidate)
+	a.Post("/change-secret", s.requireClient, s.handleChangeSecret)
+	a.Post("/logout", s.requireClient, s.handleLogout)
+	a.Post("/admin/login", s.handleAdminLogin)
+	a.Post("/admin/logout", s.requireAdmin, s.handleAdminLogout)
+
+	adm := app.Group("/admin", noStore, s.requireAdmin)
+	adm.Get("/clients", s.handleListClients)
+	adm.Post("/clients", s.handleCreateClient)
+	adm.Get("/clients/:clientId", s.handleGetClient)
+	adm.Put("/clients/:clientId", s.handleUpdateClient)
+	adm.Delete("/clients/:clientId", s.handleDeleteClient)
+	adm.Post("/clients/:clientId/reset-secret", s.handleResetSecret)
+
+	sec := app.Group("/secure", noStore, s.requireClient)
+	sec.Get("/client", s.handleGetSecureClient)
+	sec.Put("/client", s.handleUpdateSecureClient)
+}
+
+// noStore keeps tokens, secrets and client records out of caches.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// ctx returns the request's context, bounded by requestTimeout.
+func ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), requestTimeout)
+}
+
+// handleHealth handles GET /healthz: 200 once the database answers.
+func (s *Server) handleHealth(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		s.Log.Error("health check failed", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestLog gives each request an id (the caller's X-Request-ID when it is
+// sane) and logs one line per request once its status is known. It logs the
+// path without the query string, and no header or body: credentials travel
+// only in those.
+func requestLog(log *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		id := c.Get(fiber.HeaderXRequestID)
+		if !requestIDPattern.MatchString(id) {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Locals(requestIDKey, id)
+		c.Set(fiber.HeaderXRequestID, id)
+		if err := c.Next(); err != nil {
+			if err := c.App().ErrorHandler(c, err); err != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
+		}
+		log.Info("request", "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+		return nil
+	}
+}
+
+type localKey int
+
+const (
+	requestIDKey localKey = iota
+	clientKey
+	adminKey
+	claimsKey
+)
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(requestIDKey).(string)
+	return id
+}

@@ -1,0 +1,332 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"switchboard/internal/switchboard"
+)
+
+// Messages the API shows; they are the user's document's where it has one.
+const (
+	MsgInvalidClientLogin   = "Invalid credentials or inactive client"
+	MsgInvalidAdminLogin    = "Invalid credentials"
+	MsgInvalidToken         = "Invalid token"
+	MsgClientInactive       = "Client not found or inactive"
+	MsgWrongTokenType       = "Insufficient permissions"
+	MsgCurrentSecretWrong   = "Current secret is incorrect"
+	MsgTooManyAttempts      = "Too many failed attempts, try again later"
+	maxThrottleKeyLength    = 64
+	clientThrottlePrefix    = "client "
+	adminThrottlePrefix     = "admin "
+	generatedClientIDPrefix = "client_"
+)
+
+// Service implements sign-in, tokens and secrets on top of the stores.
+type Service struct {
+	Clients  switchboard.ClientService
+	Admins   switchboard.AdminService
+	Tokens   switchboard.TokenService
+	Hasher   *Hasher
+	Signer   *Signer
+	Throttle *Throttle
+
+	// TokenTTL is the lifetime of client tokens; zero means they do not
+	// expire, as the user's document says.
+	TokenTTL time.Duration
+	// AdminTokenTTL is the lifetime of admin tokens.
+	AdminTokenTTL time.Duration
+	// Now is the clock; tests may set it.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func unauthorized(msg string) error {
+	return &switchboard.Error{Code: switchboard.EUNAUTHORIZED, Message: msg}
+}
+
+func throttled(wait time.Duration) error {
+	return &switchboard.Error{Code: switchboard.ETHROTTLED, Message: MsgTooManyAttempts, RetryAfter: wait}
+}
+
+// throttleKey keeps throttle keys short: ids that cannot exist share one key,
+// so nobody can fill memory with long made-up ids.
+func throttleKey(prefix, id string) string {
+	if len(id) > maxThrottleKeyLength {
+		id = "(too long)"
+	}
+	return prefix + id
+}
+
+// CreateClient validates c, generates its clientId when empty and its secret
+// when secret is empty (else checks the chosen one), stores it with the
+// secret's hash, and returns the secret: the only time it is seen in clear
+// besides a reset.
+func (s *Service) CreateClient(ctx context.Context, c *switchboard.Client, secret string) (string, error) {
+	if c.ID == "" {
+		c.ID = generatedClientIDPrefix + randomHex(8)
+	}
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return "", err
+	}
+	if secret == "" {
+		secret = GenerateSecret()
+	} else if err := switchboard.ValidateSecret("clientSecret", secret); err != nil {
+		return "", err
+	}
+	hash, err := s.Hasher.Hash(secret)
+	if err != nil {
+		return "", err
+	}
+	c.SecretHash = hash
+	if err := s.Clients.CreateClient(ctx, c); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ResetClientSecret gives the client a new generated secret, ends every token
+// issued to it, and returns the secret. ENOTFOUND.
+func (s *Service) ResetClientSecret(ctx context.Context, id string) (string, error) {
+	secret := GenerateSecret()
+	hash, err := s.Hasher.Hash(secret)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.Clients.SetClientSecretHash(ctx, id, hash); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// LoginClient checks a clientId and secret and returns the client with a new
+// token. Unknown ids, wrong secrets and clients that are not Active all get
+// the same EUNAUTHORIZED after the same hashing time; ETHROTTLED once too
+// many attempts failed for the id or the ip.
+func (s *Service) LoginClient(ctx context.Context, id, secret, ip string) (*switchboard.Client, string, error) {
+	key := throttleKey(clientThrottlePrefix, id)
+	if wait := s.Throttle.Wait(key, ip); wait > 0 {
+		return nil, "", throttled(wait)
+	}
+	var c *switchboard.Client
+	hash := "" // unknown id: compare against the hasher's dummy
+	if switchboard.ValidClientID(id) {
+		found, err := s.Clients.FindClientByID(ctx, id)
+		if err == nil {
+			c, hash = found, found.SecretHash
+		} else if switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+			return nil, "", err
+		}
+	}
+	ok, err := s.Hasher.Matches(hash, secret)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok || c.Status != switchboard.StatusActive {
+		s.Throttle.Fail(key, ip)
+		return nil, "", unauthorized(MsgInvalidClientLogin)
+	}
+	token, err := s.IssueClientToken(c)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, token, nil
+}
+
+// IssueClientToken signs a new token for c at its current TokenVersion.
+func (s *Service) IssueClientToken(c *switchboard.Client) (string, error) {
+	claims := Claims{ClientID: c.ID, Type: TypeClient, Version: c.TokenVersion}
+	return s.Signer.Sign(claims, s.now(), s.TokenTTL)
+}
+
+// Client returns the client a token belongs to and the token's claims. The
+// token must be a valid client token, not revoked, of the client's current
+// TokenVersion, and the client must exist and be Active: this is what makes
+// a reset, a secret change, a deletion or a suspension end tokens at once.
+// EUNAUTHORIZED, or EFORBIDDEN for an admin token.
+func (s *Service) Client(ctx context.Context, token string) (*switchboard.Client, *Claims, error) {
+	claims, err := s.Signer.Parse(token, TypeClient)
+	if errors.Is(err, ErrWrongTokenType) {
+		return nil, nil, &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: MsgWrongTokenType}
+	} else if err != nil {
+		return nil, nil, unauthorized(MsgInvalidToken)
+	}
+	c, revoked, err := s.Clients.FindTokenClient(ctx, claims.ClientID, claims.ID)
+	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+		return nil, nil, unauthorized(MsgClientInactive)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if revoked || claims.Version != c.TokenVersion {
+		return nil, nil, unauthorized(MsgInvalidToken)
+	}
+	if c.Status != switchboard.StatusActive {
+		return nil, nil, unauthorized(MsgClientInactive)
+	}
+	return c, claims, nil
+}
+
+// RefreshClientToken issues a new token for c and revokes the one presented,
+// so a refresh never leaves two live tokens behind.
+func (s *Service) RefreshClientToken(ctx context.Context, c *switchboard.Client, old *Claims) (string, error) {
+	token, err := s.IssueClientToken(c)
+	if err != nil {
+		return "", err
+	}
+	if err := s.RevokeToken(ctx, old); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// RevokeToken ends one token before its time; the owner's other tokens live on.
+func (s *Service) RevokeToken(ctx context.Context, claims *Claims) error {
+	t := switchboard.RevokedToken{ID: claims.ID, ClientID: claims.ClientID}
+	if claims.ExpiresAt != nil {
+		t.ExpiresAt = claims.ExpiresAt.Time
+	}
+	return s.Tokens.RevokeToken(ctx, t)
+}
+
+// ChangeClientSecret replaces c's secret after checking the current one,
+// ends every earlier token, and returns a token for the new secret. A wrong
+// current secret counts as a failed sign-in.
+func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client, current, next, ip string) (string, error) {
+	key := throttleKey(clientThrottlePrefix, c.ID)
+	if wait := s.Throttle.Wait(key, ip); wait > 0 {
+		return "", throttled(wait)
+	}
+	ok, err := s.Hasher.Matches(c.SecretHash, current)
+	if err != nil {
+		return "", err
+	} else if !ok {
+		s.Throttle.Fail(key, ip)
+		return "", unauthorized(MsgCurrentSecretWrong)
+	}
+	if err := switchboard.ValidateSecret("newSecret", next); err != nil {
+		return "", err
+	}
+	if next == current {
+		return "", &switchboard.Error{
+			Code: switchboard.EINVALID, Message: "newSecret must differ from the current secret",
+			Fields: map[string]string{"newSecret": "newSecret must differ from the current secret"},
+		}
+	}
+	hash, err := s.Hasher.Hash(next)
+	if err != nil {
+		return "", err
+	}
+	updated, err := s.Clients.SetClientSecretHash(ctx, c.ID, hash)
+	if err != nil {
+		return "", err
+	}
+	return s.IssueClientToken(updated)
+}
+
+// LoginAdmin checks an admin's username and password and returns the admin
+// with a token that expires after AdminTokenTTL. Same rules as LoginClient.
+func (s *Service) LoginAdmin(ctx context.Context, username, password, ip string) (*switchboard.Admin, string, time.Time, error) {
+	key := throttleKey(adminThrottlePrefix, username)
+	if wait := s.Throttle.Wait(key, ip); wait > 0 {
+		return nil, "", time.Time{}, throttled(wait)
+	}
+	a, err := s.Admins.FindAdminByUsername(ctx, username)
+	hash := ""
+	if err == nil {
+		hash = a.PasswordHash
+	} else if switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+		return nil, "", time.Time{}, err
+	}
+	ok, err := s.Hasher.Matches(hash, password)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	} else if !ok {
+		s.Throttle.Fail(key, ip)
+		return nil, "", time.Time{}, unauthorized(MsgInvalidAdminLogin)
+	}
+	issued := s.now()
+	token, err := s.Signer.Sign(Claims{AdminID: a.Username, Type: TypeAdmin}, issued, s.AdminTokenTTL)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	return a, token, issued.Add(s.AdminTokenTTL), nil
+}
+
+// Admin returns the admin a token belongs to and its claims. EUNAUTHORIZED
+// for a bad, expired or revoked token or a removed admin; EFORBIDDEN for a
+// client token.
+func (s *Service) Admin(ctx context.Context, token string) (*switchboard.Admin, *Claims, error) {
+	claims, err := s.Signer.Parse(token, TypeAdmin)
+	if errors.Is(err, ErrWrongTokenType) {
+		return nil, nil, &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: MsgWrongTokenType}
+	} else if err != nil {
+		return nil, nil, unauthorized(MsgInvalidToken)
+	}
+	revoked, err := s.Tokens.IsTokenRevoked(ctx, claims.ID)
+	if err != nil {
+		return nil, nil, err
+	} else if revoked {
+		return nil, nil, unauthorized(MsgInvalidToken)
+	}
+	a, err := s.Admins.FindAdminByUsername(ctx, claims.AdminID)
+	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+		return nil, nil, unauthorized(MsgInvalidToken)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	return a, claims, nil
+}
+
+// EnsureAdmin makes sure an admin can sign in when the service starts. With
+// a username and password it creates that admin, or resets its password when
+// the stored one differs, so the environment is always the truth. Without
+// them it creates "admin" with a generated password, returned to be shown
+// once, but only when no admin exists at all.
+func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (generated string, err error) {
+	if password == "" {
+		n, err := s.Admins.CountAdmins(ctx)
+		if err != nil || n > 0 {
+			return "", err
+		}
+		if username == "" {
+			username = "admin"
+		}
+		password = GenerateSecret()
+		generated = password
+	}
+	a, err := s.Admins.FindAdminByUsername(ctx, username)
+	switch {
+	case switchboard.ErrorCode(err) == switchboard.ENOTFOUND:
+		hash, err := s.Hasher.Hash(password)
+		if err != nil {
+			return "", err
+		}
+		return generated, s.Admins.CreateAdmin(ctx, &switchboard.Admin{Username: username, PasswordHash: hash})
+	case err != nil:
+		return "", err
+	}
+	if ok, err := s.Hasher.Matches(a.PasswordHash, password); err != nil || ok {
+		return "", err
+	}
+	hash, err := s.Hasher.Hash(password)
+	if err != nil {
+		return "", err
+	}
+	return "", s.Admins.SetAdminPasswordHash(ctx, username, hash)
+}

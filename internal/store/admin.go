@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"switchboard/internal/switchboard"
+)
+
+type adminRow struct {
+	ID           uint64 `gorm:"primaryKey"`
+	Username     string
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (adminRow) TableName() string { return "admins" }
+
+var errAdminNotFound = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Admin not found"}
+
+// FindAdminByUsername implements switchboard.AdminService.
+func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*switchboard.Admin, error) {
+	var row adminRow
+	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errAdminNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("find admin: %w", err)
+	}
+	return &switchboard.Admin{Username: row.Username, PasswordHash: row.PasswordHash, CreatedAt: row.CreatedAt.UTC()}, nil
+}
+
+// CountAdmins implements switchboard.AdminService.
+func (s *Store) CountAdmins(ctx context.Context) (int, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&adminRow{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count admins: %w", err)
+	}
+	return int(n), nil
+}
+
+// CreateAdmin implements switchboard.AdminService.
+func (s *Store) CreateAdmin(ctx context.Context, a *switchboard.Admin) error {
+	t := now()
+	row := adminRow{Username: a.Username, PasswordHash: a.PasswordHash, CreatedAt: t, UpdatedAt: t}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		if _, ok := uniqueViolation(err); ok {
+			return switchboard.Errorf(switchboard.ECONFLICT, "Admin %q already exists", a.Username)
+		}
+		return fmt.Errorf("create admin: %w", err)
+	}
+	a.CreatedAt = t
+	return nil
+}
+
+// SetAdminPasswordHash implements switchboard.AdminService.
+func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string) error {
+	res := s.db.WithContext(ctx).Model(&adminRow{}).Where("username = ?", username).
+		Updates(map[string]any{"password_hash": hash, "updated_at": now()})
+	if res.Error != nil {
+		return fmt.Errorf("set admin password: %w", res.Error)
+	} else if res.RowsAffected == 0 {
+		return errAdminNotFound
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"switchboard/internal/switchboard"
+)
+
+// clientRow is the clients table. It stays private: callers get *switchboard.Client.
+type clientRow struct {
+	ID                uint64 `gorm:"primaryKey"`
+	ClientID          string
+	Status            string
+	AgentID           string
+	TwilioPhoneNumber string
+	FullName          string
+	Email             string
+	EmailKey          string
+	Phone             string
+	BusinessName      string
+	City              string
+	JobTitle          string
+	Notes             string
+	SearchKey         string
+	SecretHash        string
+	TokenVersion      int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (clientRow) TableName() string { return "clients" }
+
+func (r *clientRow) domain() *switchboard.Client {
+	return &switchboard.Client{
+		ID:                r.ClientID,
+		Status:            switchboard.Status(r.Status),
+		AgentID:           r.AgentID,
+		TwilioPhoneNumber: r.TwilioPhoneNumber,
+		Meta: switchboard.ClientMeta{
+			FullName: r.FullName, Email: r.Email, Phone: r.Phone,
+			BusinessName: r.BusinessName, City: r.City, JobTitle: r.JobTitle, Notes: r.Notes,
+		},
+		CreatedAt:    r.CreatedAt.UTC(),
+		UpdatedAt:    r.UpdatedAt.UTC(),
+		SecretHash:   r.SecretHash,
+		TokenVersion: r.TokenVersion,
+	}
+}
+
+// searchKey is what FindClients' Search matches against.
+func searchKey(m switchboard.ClientMeta) string {
+	return strings.ToLower(m.FullName + "\n" + m.Email + "\n" + m.BusinessName)
+}
+
+var errClientNotFound = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Client not found"}
+
+// clientConflict turns a unique violation on clients into the API's 409, or
+// returns nil for any other error.
+func clientConflict(err error, c *switchboard.Client) error {
+	key, ok := uniqueViolation(err)
+	if !ok {
+		return nil
+	}
+	details := fmt.Sprintf("clientMeta.email %q is already used by another client", c.Meta.Email)
+	if strings.Contains(key, "client_id") {
+		details = fmt.Sprintf("clientId %q is already taken", c.ID)
+	}
+	return &switchboard.Error{
+		Code: switchboard.ECONFLICT, Message: "Client already exists with this ID or email", Details: details,
+	}
+}
+
+// FindClientByID implements switchboard.ClientService.
+func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Client, error) {
+	var row clientRow
+	err := s.db.WithContext(ctx).Where("client_id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errClientNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("find client: %w", err)
+	}
+	return row.domain(), nil
+}
+
+// tokenClientRow is a client row with the revocation state of one token.
+type tokenClientRow struct {
+	Client  clientRow `gorm:"embedded"`
+	Revoked bool
+}
+
+// FindTokenClient implements switchboard.ClientService with a single query:
+// the client row and the revocation check travel together.
+func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error) {
+	var row tokenClientRow
+	res := s.db.WithContext(ctx).Raw(`SELECT clients.*, revoked_tokens.jti IS NOT NULL AS revoked
+		FROM clients LEFT JOIN revoked_tokens ON revoked_tokens.jti = ?
+		WHERE clients.client_id = ?`, tokenID, clientID).Scan(&row)
+	if res.Error != nil {
+		return nil, false, fmt.Errorf("find token client: %w", res.Error)
+	} else if res.RowsAffected == 0 {
+		return nil, false, errClientNotFound
+	}
+	return row.Client.domain(), row.Revoked, nil
+}
+
+// likeEscaper makes a search string match literally inside a LIKE pattern.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// FindClients implements switchboard.ClientService. Limit is clamped to
+// 1..MaxClientLimit (DefaultClientLimit when zero) and Offset to >= 0.
+func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
+	q := s.db.WithContext(ctx).Model(&clientRow{})
+	if f.Status != nil {
+		q = q.Where("status = ?", string(*f.Status))
+	}
+	if search := strings.TrimSpace(f.Search); search != "" {
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count clients: %w", err)
+	}
+	limit := f.Limit
+	switch {
+	case limit <= 0:
+		limit = switchboard.DefaultClientLimit
+	case limit > switchboard.MaxClientLimit:
+		limit = switchboard.MaxClientLimit
+	}
+	var rows []clientRow
+	err := q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("find clients: %w", err)
+	}
+	clients := make([]*switchboard.Client, len(rows))
+	for i := range rows {
+		clients[i] = rows[i].domain()
+	}
+	return clients, int(total), nil
+}
+
+// CreateClient implements switchboard.ClientService.
+func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.SecretHash == "" {
+		return errors.New("create client: no secret hash")
+	}
+	t := now()
+	row := clientRow{
+		ClientID: c.ID, Status: string(c.Status), AgentID: c.AgentID, TwilioPhoneNumber: c.TwilioPhoneNumber,
+		FullName: c.Meta.FullName, Email: c.Meta.Email, EmailKey: switchboard.EmailKey(c.Meta.Email),
+		Phone: c.Meta.Phone, BusinessName: c.Meta.BusinessName, City: c.Meta.City,
+		JobTitle: c.Meta.JobTitle, Notes: c.Meta.Notes, SearchKey: searchKey(c.Meta),
+		SecretHash: c.SecretHash, TokenVersion: 1, CreatedAt: t, UpdatedAt: t,
+	}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		if cerr := clientConflict(err, c); cerr != nil {
+			return cerr
+		}
+		return fmt.Errorf("create client: %w", err)
+	}
+	c.CreatedAt, c.UpdatedAt, c.TokenVersion = t, t, row.TokenVersion
+	return nil
+}
+
+// UpdateClient implements switchboard.ClientService.
+func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error) {
+	upd.Normalize()
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	var updated *switchboard.Client
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row clientRow
+		if err := tx.Where("client_id = ?", id).Take(&row).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return errClientNotFound
+		} else if err != nil {
+			return err
+		}
+		c := row.domain()
+		applyUpdate(c, upd)
+		changes := map[string]any{
+			"status": string(c.Status), "agent_id": c.AgentID, "twilio_phone_number": c.TwilioPhoneNumber,
+			"full_name": c.Meta.FullName, "email": c.Meta.Email, "email_key": switchboard.EmailKey(c.Meta.Email),
+			"phone": c.Meta.Phone, "business_name": c.Meta.BusinessName, "city": c.Meta.City,
+			"job_title": c.Meta.JobTitle, "notes": c.Meta.Notes, "search_key": searchKey(c.Meta),
+			"updated_at": now(),
+		}
+		if err := tx.Model(&clientRow{}).Where("id = ?", row.ID).Updates(changes).Error; err != nil {
+			if cerr := clientConflict(err, c); cerr != nil {
+				return cerr
+			}
+			return err
+		}
+		c.UpdatedAt = changes["updated_at"].(time.Time)
+		updated = c
+		return nil
+	})
+	if err != nil {
+		if switchboard.ErrorCode(err) != switchboard.EINTERNAL {
+			return nil, err
+		}
+		return nil, fmt.Errorf("update client: %w", err)
+	}
+	return updated, nil
+}
+
+// applyUpdate copies every field upd sets onto c.
+func applyUpdate(c *switchboard.Client, upd switchboard.ClientUpdate) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&c.AgentID, upd.AgentID)
+	set(&c.TwilioPhoneNumber, upd.TwilioPhoneNumber)
+	set(&c.Meta.FullName, upd.Meta.FullName)
+	set(&c.Meta.Email, upd.Meta.Email)
+	set(&c.Meta.Phone, upd.Meta.Phone)
+	set(&c.Meta.BusinessName, upd.Meta.BusinessName)
+	set(&c.Meta.City, upd.Meta.City)
+	set(&c.Meta.JobTitle, upd.Meta.JobTitle)
+	set(&c.Meta.Notes, upd.Meta.Notes)
+	if upd.Status != nil {
+		c.Status = *upd.Status
+	}
+}
+
+// DeleteClient implements switchboard.ClientService. The revoked_tokens rows
+// go with it through the foreign key's cascade.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	res := s.db.WithContext(ctx).Where("client_id = ?", id).Delete(&clientRow{})
+	if res.Error != nil {
+		return fmt.Errorf("delete client: %w", res.Error)
+	} else if res.RowsAffected == 0 {
+		return errClientNotFound
+	}
+	return nil
+}
+
+// SetClientSecretHash implements switchboard.ClientService. The client's
+// revoked_tokens rows are dropped in the same transaction: the raised token
+// version ends those tokens anyway.
+func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) (*switchboard.Client, error) {
+	var row clientRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&clientRow{}).Where("client_id = ?", id).Updates(map[string]any{
+			"secret_hash":   hash,
+			"token_version": gorm.Expr("token_version + 1"),
+			"updated_at":    now(),
+		})
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return errClientNotFound
+		}
+		if err := tx.Exec("DELETE FROM revoked_tokens WHERE client_id = ?", id).Error; err != nil {
+			return err
+		}
+		return tx.Where("client_id = ?", id).Take(&row).Error
+	})
+	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+		return nil, err
+	} else if err != nil {
+		return nil, fmt.Errorf("set client secret: %w", err)
+	}
+	return row.domain(), nil
+}

@@ -1,0 +1,229 @@
+// Package store implements the domain services on SQL through GORM: an
+// embedded SQLite file by default, PostgreSQL when the URL says so. GORM types
+// never leave this package; callers see only switchboard types and errors.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"switchboard/internal/switchboard"
+	"switchboard/migrations"
+)
+
+// DefaultSQLitePath is where the database lives when no URL is given.
+const DefaultSQLitePath = "data/switchboard.db"
+
+// Dialects.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is an open database. Its methods implement switchboard.ClientService,
+// AdminService and TokenService.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+}
+
+var (
+	_ switchboard.ClientService = (*Store)(nil)
+	_ switchboard.AdminService  = (*Store)(nil)
+	_ switchboard.TokenService  = (*Store)(nil)
+)
+
+// ParseURL tells which dialect a DATABASE_URL selects and returns the DSN its
+// driver takes: postgres:// and postgresql:// select PostgreSQL; anything else
+// is a SQLite file path, optionally written sqlite://path or file:path.
+func ParseURL(raw string) (dialect, dsn string, err error) {
+	switch {
+	case raw == "":
+		return SQLite, sqliteDSN(DefaultSQLitePath, nil), nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if _, err := url.Parse(raw); err != nil {
+			return "", "", fmt.Errorf("DATABASE_URL is not a valid URL")
+		}
+		return Postgres, raw, nil
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite://"), "file:")
+	var query url.Values
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		q, err := url.ParseQuery(path[i+1:])
+		if err != nil {
+			return "", "", fmt.Errorf("DATABASE_URL has a malformed query: %w", err)
+		}
+		path, query = path[:i], q
+	}
+	if path == "" {
+		return "", "", errors.New("DATABASE_URL names no SQLite file")
+	}
+	return SQLite, sqliteDSN(path, query), nil
+}
+
+// sqliteDSN adds the connection settings the store relies on to the user's:
+// WAL so readers never block the writer, a busy timeout so a second process
+// waits instead of failing, foreign keys (off by default in SQLite) for the
+// cascades, and IMMEDIATE transactions so a transaction takes the write lock
+// when it starts rather than failing when it upgrades.
+func sqliteDSN(path string, query url.Values) string {
+	if query == nil {
+		query = url.Values{}
+	}
+	for k, v := range map[string]string{
+		"_journal_mode": "WAL", "_busy_timeout": "10000", "_foreign_keys": "on", "_txlock": "immediate",
+	} {
+		if query.Get(k) == "" {
+			query.Set(k, v)
+		}
+	}
+	return "file:" + path + "?" + query.Encode()
+}
+
+// Open connects to the database that rawURL names (see ParseURL) and checks
+// that it answers. It does not migrate: call Migrate.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	dialect, dsn, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	var dialector gorm.Dialector
+	if dialect == Postgres {
+		dialector = postgres.Open(dsn)
+	} else {
+		path := strings.TrimPrefix(dsn[:strings.IndexByte(dsn, '?')], "file:")
+		if dir := filepath.Dir(path); path != ":memory:" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		dialector = sqlite.Open(dsn)
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		// GORM's logger prints statements with their values, and some values
+		// are secret hashes: the store reports errors to its callers instead.
+		Logger:  logger.Discard,
+		NowFunc: now,
+		// Each statement is its own transaction already; GORM's extra
+		// BEGIN/COMMIT around single writes only costs a round trip.
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// SQLite has one writer at a time. One connection serializes writes in
+		// the process instead of letting them race for the lock, so no request
+		// ever sees SQLITE_BUSY; reads are fast enough to share it.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	s := &Store{db: db, sqlDB: sqlDB, dialect: dialect}
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	return s, nil
+}
+
+// now is the store's clock: UTC at millisecond precision, which is what the
+// API shows and what both databases round-trip exactly.
+func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// Dialect returns SQLite or Postgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
+
+// Close closes the connections.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Migrate applies every pending migration. On PostgreSQL an advisory lock,
+// keyed by the schema, keeps instances that start together from racing.
+func (s *Store) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations.FS, s.dialect)
+	if err != nil {
+		return err
+	}
+	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		var schema string
+		if err := s.sqlDB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte("switchboard migrations " + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64() >> 1)))
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, s.sqlDB, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Setting returns the value stored under key, storing value first if the key
+// has none. Instances racing to set it all read back the one that won.
+func (s *Store) Setting(ctx context.Context, key, value string) (string, error) {
+	err := s.db.WithContext(ctx).Exec(
+		"INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, value).Error
+	if err != nil {
+		return "", fmt.Errorf("store setting: %w", err)
+	}
+	var stored string
+	if err := s.db.WithContext(ctx).Raw("SELECT value FROM settings WHERE key = ?", key).Scan(&stored).Error; err != nil {
+		return "", fmt.Errorf("read setting: %w", err)
+	}
+	return stored, nil
+}
+
+// uniqueViolation reports whether err is a unique-constraint violation and,
+// if so, which of our unique keys it hit ("client_id", "email_key", ...).
+func uniqueViolation(err error) (key string, ok bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	var liteErr sqlite3.Error
+	if errors.As(err, &liteErr) && liteErr.ExtendedCode == sqlite3.ErrConstraintUnique {
+		// "UNIQUE constraint failed: clients.email_key"
+		return liteErr.Error(), true
+	}
+	return "", false
+}

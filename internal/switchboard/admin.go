@@ -1,0 +1,43 @@
+package switchboard
+
+import (
+	"context"
+	"time"
+)
+
+// Admin is an administrator of the service. Admins sign in with a username
+// and password; PasswordHash is never serialized.
+type Admin struct {
+	Username     string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// AdminService stores administrators.
+type AdminService interface {
+	// FindAdminByUsername returns the admin, or ENOTFOUND.
+	FindAdminByUsername(ctx context.Context, username string) (*Admin, error)
+	// CountAdmins returns how many admins exist.
+	CountAdmins(ctx context.Context) (int, error)
+	// CreateAdmin stores a. ECONFLICT when the username is taken.
+	CreateAdmin(ctx context.Context, a *Admin) error
+	// SetAdminPasswordHash replaces the admin's password hash. ENOTFOUND.
+	SetAdminPasswordHash(ctx context.Context, username, hash string) error
+}
+
+// RevokedToken names a token that was ended before its time by a logout or a
+// refresh. ExpiresAt is zero for tokens that never expire; ClientID is empty
+// for admin tokens.
+type RevokedToken struct {
+	ID        string // the token's jti
+	ClientID  string
+	ExpiresAt time.Time
+}
+
+// TokenService remembers revoked tokens.
+type TokenService interface {
+	// RevokeToken records t; revoking a token twice is not an error.
+	RevokeToken(ctx context.Context, t RevokedToken) error
+	// IsTokenRevoked reports whether the token with this jti was revoked.
+	IsTokenRevoked(ctx context.Context, id string) (bool, error)
+}

@@ -1,0 +1,137 @@
+// Package switchboard holds the domain of the service: client accounts, admins,
+// their rules and the interfaces that storage implements. It imports only the
+// standard library, so every transport and store speaks in these types.
+package switchboard
+
+import (
+	"context"
+	"time"
+)
+
+// Status is the state of a client account. Only Active clients may sign in
+// and use their tokens.
+type Status string
+
+// The three statuses of the user's document.
+const (
+	StatusActive    Status = "Active"
+	StatusInactive  Status = "Inactive"
+	StatusSuspended Status = "Suspended"
+)
+
+// Statuses lists every valid status, in display order.
+var Statuses = []Status{StatusActive, StatusInactive, StatusSuspended}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientMeta is the contact information of a client.
+type ClientMeta struct {
+	FullName     string
+	Email        string
+	Phone        string
+	BusinessName string
+	City         string
+	JobTitle     string
+	Notes        string
+}
+
+// Client is a client account. SecretHash and TokenVersion are credentials:
+// transports never serialize them.
+type Client struct {
+	ID                string // the clientId
+	Status            Status
+	AgentID           string // ElevenLabs conversational agent
+	TwilioPhoneNumber string // caller id, E.164
+	Meta              ClientMeta
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+
+	SecretHash string
+	// TokenVersion is carried by every token issued to the client; raising it
+	// ends all of them at once.
+	TokenVersion int64
+}
+
+// ClientMetaUpdate holds the contact fields to change; nil leaves a field as is.
+type ClientMetaUpdate struct {
+	FullName     *string
+	Email        *string
+	Phone        *string
+	BusinessName *string
+	City         *string
+	JobTitle     *string
+	Notes        *string
+}
+
+// ClientUpdate holds the fields an update may change; nil leaves a field as
+// is. The clientId and the secret are not among them: the id never changes and
+// the secret has its own operations.
+type ClientUpdate struct {
+	Meta              ClientMetaUpdate
+	AgentID           *string
+	TwilioPhoneNumber *string
+	Status            *Status
+}
+
+// Empty reports whether upd changes nothing.
+func (upd ClientUpdate) Empty() bool {
+	m := upd.Meta
+	return upd.AgentID == nil && upd.TwilioPhoneNumber == nil && upd.Status == nil &&
+		m.FullName == nil && m.Email == nil && m.Phone == nil && m.BusinessName == nil &&
+		m.City == nil && m.JobTitle == nil && m.Notes == nil
+}
+
+// ClientFilter selects clients for a listing, newest first.
+type ClientFilter struct {
+	Status *Status
+	// Search matches, ignoring case, any part of the full name, email or business name.
+	Search string
+	Offset int
+	Limit  int
+}
+
+// Pagination bounds of ClientFilter.
+const (
+	DefaultClientLimit = 10
+	MaxClientLimit     = 100
+)
+
+// ClientService stores client accounts. Implementations validate what they
+// store (see Client.Validate and ClientUpdate.Validate).
+type ClientService interface {
+	// FindClientByID returns the client, or ENOTFOUND.
+	FindClientByID(ctx context.Context, id string) (*Client, error)
+
+	// FindTokenClient returns the client named by a token together with
+	// whether the token's id has been revoked, in one read. ENOTFOUND if the
+	// client does not exist.
+	FindTokenClient(ctx context.Context, clientID, tokenID string) (c *Client, revoked bool, err error)
+
+	// FindClients returns one page of the clients matching f and how many
+	// match in all.
+	FindClients(ctx context.Context, f ClientFilter) ([]*Client, int, error)
+
+	// CreateClient stores c, which must carry its SecretHash, and sets its
+	// timestamps. EINVALID for bad fields, ECONFLICT when the clientId or the
+	// email (in any letter case) is taken.
+	CreateClient(ctx context.Context, c *Client) error
+
+	// UpdateClient applies upd and returns the updated client. ENOTFOUND,
+	// EINVALID, or ECONFLICT for an email that another client has.
+	UpdateClient(ctx context.Context, id string, upd ClientUpdate) (*Client, error)
+
+	// DeleteClient removes the client and everything that hangs off it. ENOTFOUND.
+	DeleteClient(ctx context.Context, id string) error
+
+	// SetClientSecretHash replaces the secret hash and raises TokenVersion in
+	// the same write, which ends every token issued before. ENOTFOUND.
+	SetClientSecretHash(ctx context.Context, id, hash string) (*Client, error)
+}
