@@ -1,11 +1,11 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/switchboard"
@@ -111,7 +111,7 @@ func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 // update may set are decoded only to refuse them with a clear message.
 type clientUpdateRequest struct {
 	ClientID          *string               `json:"clientId"`
-	ClientSecret      json.RawMessage       `json:"clientSecret"`
+	ClientSecret      jsontext.Value        `json:"clientSecret"`
 	ClientMeta        *clientMetaUpdateJSON `json:"clientMeta"`
 	AgentID           *string               `json:"agentId"`
 	TwilioPhoneNumber *string               `json:"twilioPhoneNumber"`

@@ -2,63 +2,65 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
+	"reflect"
+	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/switchboard"
 )
 
 // decode reads the request body into v, a struct whose fields have the types
-// the API accepts. An empty body decodes as {}, so missing fields get the
-// document's "missing" errors; a value of the wrong type (such as
-// {"clientSecret": {"$ne": null}}) or anything that is not one JSON object
-// is a 400 that names the problem. Unknown fields are ignored. The body is
-// read whatever the Content-Type, because `curl -d` sends form encoding by
-// default; the API has no cookies, so that opens no cross-site door.
+// the API accepts. It uses the JSON v2 decoder (go-json-experiment/json, the
+// future encoding/json/v2) because it is strict where the standard one is
+// lax: member names must match exactly ({"Status":...} is not "status"),
+// a name may not appear twice, and invalid UTF-8 is refused.
+//
+// An empty body decodes as {}, so missing fields get the document's
+// "missing" errors; a value of the wrong type (such as {"clientSecret":
+// {"$ne": null}}) or anything that is not one JSON object is a 400 that names
+// the problem. Unknown members are ignored. The body is read whatever the
+// Content-Type, because `curl -d` sends form encoding by default; the API
+// takes no cookies, so that opens no cross-site door.
 func decode(c *fiber.Ctx, v any) error {
 	body := bytes.TrimSpace(c.Body())
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	err := dec.Decode(v)
-	if err == nil {
-		if _, extra := dec.Token(); extra != io.EOF {
-			err = errors.New("unexpected data after the JSON object")
-		}
-	}
-	var typeErr *json.UnmarshalTypeError
+	err := jsonv2.Unmarshal(body, v)
+	var semErr *jsonv2.SemanticError
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &typeErr) && typeErr.Field != "":
+	case errors.As(err, &semErr) && semErr.JSONPointer != "" && semErr.GoType != nil:
+		field := strings.ReplaceAll(strings.TrimPrefix(string(semErr.JSONPointer), "/"), "/", ".")
+		want := "must be " + jsonKind(semErr.GoType)
 		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{
-			Error:   "Invalid request body",
-			Details: fmt.Sprintf("%s must be %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String())),
-			Fields:  map[string]string{typeErr.Field: "must be " + jsonKind(typeErr.Type.Kind().String())},
+			Error: "Invalid request body", Details: field + " " + want, Fields: map[string]string{field: want},
 		}}
-	case errors.As(err, &typeErr):
+	case errors.As(err, &semErr) && semErr.JSONPointer == "":
 		return badRequest("Invalid request body", "the body must be a JSON object")
 	default:
 		return badRequest("Invalid JSON body", err.Error())
 	}
 }
 
-// jsonKind names a Go kind the way a JSON user would.
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
+// jsonKind names what a Go type accepts the way a JSON user would.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
 		return "a string"
-	case "struct", "map":
+	case reflect.Struct, reflect.Map:
 		return "an object"
-	case "slice":
+	case reflect.Slice, reflect.Array:
 		return "an array"
-	case "bool":
+	case reflect.Bool:
 		return "true or false"
 	default:
 		return "a number"

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -161,7 +163,7 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 		FullName: c.Meta.FullName, Email: c.Meta.Email, EmailKey: switchboard.EmailKey(c.Meta.Email),
 		Phone: c.Meta.Phone, BusinessName: c.Meta.BusinessName, City: c.Meta.City,
 		JobTitle: c.Meta.JobTitle, Notes: c.Meta.Notes, SearchKey: searchKey(c.Meta),
-		SecretHash: c.SecretHash, TokenVersion: 1, CreatedAt: t, UpdatedAt: t,
+		SecretHash: c.SecretHash, TokenVersion: firstTokenVersion(), CreatedAt: t, UpdatedAt: t,
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if cerr := clientConflict(err, c); cerr != nil {
@@ -171,6 +173,15 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 	}
 	c.CreatedAt, c.UpdatedAt, c.TokenVersion = t, t, row.TokenVersion
 	return nil
+}
+
+// firstTokenVersion is random rather than 1 so that a client created under
+// the id of a deleted one never accepts the deleted client's tokens. It stays
+// below 2^52 so the claim is exact in any JSON reader.
+func firstTokenVersion() int64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return int64(binary.BigEndian.Uint64(b[:])>>12) + 1
 }
 
 // UpdateClient implements switchboard.ClientService.

@@ -56,7 +56,8 @@ type Client struct {
 
 	SecretHash string
 	// TokenVersion is carried by every token issued to the client; raising it
-	// ends all of them at once.
+	// ends all of them at once. It starts at a random value, so a client that
+	// reuses a deleted client's id never matches the old tokens.
 	TokenVersion int64
 }
 

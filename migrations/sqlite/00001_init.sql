@@ -18,7 +18,7 @@ CREATE TABLE clients (
     -- ignores case beyond ASCII (SQLite's LOWER does not).
     search_key          TEXT     NOT NULL DEFAULT '',
     secret_hash         TEXT     NOT NULL,
-    token_version       INTEGER  NOT NULL DEFAULT 1,
+    token_version       INTEGER  NOT NULL,
     created_at          DATETIME NOT NULL,
     updated_at          DATETIME NOT NULL
 );

@@ -1,0 +1,157 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"switchboard/internal/mock"
+	"switchboard/internal/store"
+	"switchboard/internal/store/storetest"
+	"switchboard/internal/switchboard"
+)
+
+func TestListClients(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
+		ts := newTestServer(t, s)
+		for i := range 25 {
+			ts.createClient(fmt.Sprintf("list_%02d", i), fmt.Sprintf("list%02d@example.com", i))
+		}
+		ts.admin("PUT", "/admin/clients/list_03", `{"status":"Suspended","clientMeta":{"businessName":"Zebra 100% Calls"}}`).wantStatus(200)
+		ts.admin("PUT", "/admin/clients/list_04", `{"clientMeta":{"fullName":"Émilie Zola"}}`).wantStatus(200)
+
+		ids := func(r *response) []string {
+			var out []string
+			for _, c := range r.get("clients").([]any) {
+				out = append(out, c.(map[string]any)["clientId"].(string))
+			}
+			return out
+		}
+		t.Run("DefaultPageNewestFirst", func(t *testing.T) {
+			ts := ts.with(t)
+			res := ts.admin("GET", "/admin/clients", "").wantStatus(200)
+			res.wantFields(map[string]any{"total": 25.0, "count": 10.0, "limit": 10.0, "offset": 0.0})
+			got := ids(res)
+			if got[0] != "list_24" || got[9] != "list_15" {
+				t.Errorf("first page = %v, want list_24 … list_15", got)
+			}
+			if strings.Contains(string(res.Body), "clientSecret") || strings.Contains(string(res.Body), "$2a$") {
+				t.Errorf("the listing carries a secret or its hash: %s", res.Body)
+			}
+		})
+		t.Run("LaterPage", func(t *testing.T) {
+			ts := ts.with(t)
+			res := ts.admin("GET", "/admin/clients?limit=10&offset=20", "").wantStatus(200)
+			res.wantFields(map[string]any{"total": 25.0, "count": 5.0})
+			if got := ids(res); got[0] != "list_04" || got[4] != "list_00" {
+				t.Errorf("last page = %v", got)
+			}
+		})
+		t.Run("StatusFilter", func(t *testing.T) {
+			ts := ts.with(t)
+			res := ts.admin("GET", "/admin/clients?status=Suspended", "").wantStatus(200)
+			res.wantFields(map[string]any{"total": 1.0, "count": 1.0})
+			if got := ids(res); got[0] != "list_03" {
+				t.Errorf("suspended = %v", got)
+			}
+		})
+		t.Run("Search", func(t *testing.T) {
+			ts := ts.with(t)
+			for _, tt := range []struct {
+				search string
+				want   []string
+			}{
+				{"LIST07@EXAMPLE", []string{"list_07"}}, // email, any case
+				{"zebra", []string{"list_03"}},          // business
+				{"émilie", []string{"list_04"}},         // name, beyond ASCII
+				{"100%", []string{"list_03"}},           // % is literal
+				{"_", nil},                              // _ is literal: no name, email or business has one
+				{"nobody", nil},
+			} {
+				res := ts.admin("GET", "/admin/clients?search="+urlQuery(tt.search), "").wantStatus(200)
+				if got := ids(res); strings.Join(got, ",") != strings.Join(tt.want, ",") {
+					t.Errorf("search %q = %v, want %v", tt.search, got, tt.want)
+				}
+			}
+		})
+		t.Run("Get", func(t *testing.T) {
+			ts := ts.with(t)
+			res := ts.admin("GET", "/admin/clients/list_04", "").wantStatus(200)
+			res.wantFields(map[string]any{"clientId": "list_04", "clientMeta.fullName": "Émilie Zola", "status": "Active"})
+			if strings.Contains(string(res.Body), "clientSecret") {
+				t.Errorf("get shows the secret: %s", res.Body)
+			}
+		})
+		t.Run("UpdateAppliesOnlyPresentFields", func(t *testing.T) {
+			ts := ts.with(t)
+			before := ts.admin("GET", "/admin/clients/list_05", "").json()
+			res := ts.admin("PUT", "/admin/clients/list_05", `{"clientMeta":{"city":"Lyon"},"agentId":"agent_new"}`).wantStatus(200)
+			res.wantFields(map[string]any{
+				"client.clientMeta.city":     "Lyon",
+				"client.agentId":             "agent_new",
+				"client.clientMeta.fullName": before["clientMeta"].(map[string]any)["fullName"],
+				"client.twilioPhoneNumber":   before["twilioPhoneNumber"],
+				"client.status":              before["status"],
+			})
+			// The record read back can be sent back as is.
+			round := string(ts.admin("GET", "/admin/clients/list_05", "").Body)
+			ts.admin("PUT", "/admin/clients/list_05", round).wantStatus(200)
+		})
+	})
+}
+
+// TestInternalErrors: a storage failure is a 500 with the operation's title
+// only; the cause goes to the log, never to the caller.
+func TestInternalErrors(t *testing.T) {
+	s := storetest.Open(t, "sqlite")
+	failing := &mock.ClientService{
+		FindClientsFn: func(context.Context, switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
+			return nil, 0, errors.New("disk on fire at /var/lib/db")
+		},
+		FindClientByIDFn: func(context.Context, string) (*switchboard.Client, error) {
+			return nil, errors.New("connection reset by peer")
+		},
+	}
+	ts := newTestServerWith(t, s, failing)
+	ts.admin("GET", "/admin/clients", "").wantStatus(500).wantBody(`{"error":"Failed to fetch clients"}`)
+	ts.admin("GET", "/admin/clients/anyone", "").wantStatus(500).wantBody(`{"error":"Failed to fetch client"}`)
+	ts.do("POST", "/auth/login", "", `{"clientId":"anyone","clientSecret":"some-secret-value"}`).
+		wantStatus(500).wantBody(`{"error":"Login failed"}`)
+	if !strings.Contains(ts.log.String(), "disk on fire") {
+		t.Errorf("the cause of a 500 is not logged:\n%s", ts.log.String())
+	}
+}
+
+// TestLogsHoldNoCredentials runs the whole flow and searches the log for
+// every secret, password and token it handled.
+func TestLogsHoldNoCredentials(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	secret := ts.createClient("logged", "logged@example.com")
+	token := ts.login("logged", secret)
+	ts.do("GET", "/secure/client", token, "").wantStatus(200)
+	changed := ts.do("POST", "/auth/change-secret", token,
+		`{"currentSecret":"`+secret+`","newSecret":"the-clients-own-new-secret"}`).wantStatus(200).str("token")
+	reset := ts.admin("POST", "/admin/clients/logged/reset-secret", "").wantStatus(200).str("client.clientSecret")
+	ts.do("POST", "/auth/login", "", `{"clientId":"logged","clientSecret":"wrong-secret-typed"}`).wantStatus(401)
+	ts.do("GET", "/secure/client", token, "").wantStatus(401)
+
+	logs := ts.log.String()
+	if !strings.Contains(logs, "path=/auth/login") {
+		t.Fatalf("requests are not logged:\n%s", logs)
+	}
+	for name, value := range map[string]string{
+		"client secret": secret, "new secret": "the-clients-own-new-secret", "reset secret": reset,
+		"wrong secret": "wrong-secret-typed", "admin password": adminPassword,
+		"client token": token, "changed token": changed, "admin token": ts.adminToken,
+	} {
+		if strings.Contains(logs, value) {
+			t.Errorf("the log holds the %s", name)
+		}
+	}
+}
+
+func urlQuery(s string) string {
+	return strings.NewReplacer("%", "%25", " ", "%20", "&", "%26", "+", "%2B").Replace(s)
+}

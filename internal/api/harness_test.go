@@ -1,0 +1,258 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"switchboard/internal/api"
+	"switchboard/internal/auth"
+	"switchboard/internal/store"
+	"switchboard/internal/switchboard"
+)
+
+const (
+	adminUsername = "admin"
+	adminPassword = "correct-horse-battery"
+)
+
+// testServer is the real app over a real store, as cmd wires it, with bcrypt
+// at its minimum cost so tests stay fast.
+type testServer struct {
+	t     testing.TB
+	app   *fiber.App
+	svc   *auth.Service
+	store switchboard.ClientService
+	log   *syncBuffer
+
+	adminToken string
+}
+
+// syncBuffer is a log sink that handlers may write from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newTestServer(t testing.TB, s *store.Store) *testServer {
+	t.Helper()
+	return newTestServerWith(t, s, s)
+}
+
+// newTestServerWith serves clients from clients (a mock, say) while admins
+// and tokens stay in s.
+func newTestServerWith(t testing.TB, s *store.Store, clients switchboard.ClientService) *testServer {
+	t.Helper()
+	hasher, err := auth.NewHasher(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auth.NewSigner([]byte("test-server-secret-of-at-least-32-bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &auth.Service{
+		Clients: clients, Admins: s, Tokens: s, Hasher: hasher, Signer: signer,
+		Throttle: auth.NewThrottle(
+			auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute},
+			auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}),
+		AdminTokenTTL: time.Hour,
+	}
+	if _, err := svc.EnsureAdmin(context.Background(), adminUsername, adminPassword); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	app := api.NewApp(log)
+	(&api.Server{Auth: svc, Clients: clients, Ping: s.Ping, Log: log}).Register(app)
+	ts := &testServer{t: t, app: app, svc: svc, store: clients, log: logs}
+	res := ts.do("POST", "/auth/admin/login", "", `{"username":"`+adminUsername+`","password":"`+adminPassword+`"}`)
+	res.wantStatus(200)
+	ts.adminToken = res.str("token")
+	return ts
+}
+
+// with returns ts reporting to t, for use inside a subtest.
+func (ts *testServer) with(t testing.TB) *testServer {
+	c := *ts
+	c.t = t
+	return &c
+}
+
+// response is what a request got back.
+type response struct {
+	t      testing.TB
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// do sends a request through the Fiber app, with a Bearer token when token
+// is not empty and a JSON body when body is not empty.
+func (ts *testServer) do(method, path, token, body string) *response {
+	ts.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := ts.app.Test(req, -1)
+	if err != nil {
+		ts.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return &response{t: ts.t, Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// admin sends a request with the admin token.
+func (ts *testServer) admin(method, path, body string) *response {
+	ts.t.Helper()
+	return ts.do(method, path, ts.adminToken, body)
+}
+
+// createClient creates a client through the API and returns its secret.
+func (ts *testServer) createClient(id, email string) string {
+	ts.t.Helper()
+	res := ts.admin("POST", "/admin/clients", clientJSON(id, email))
+	res.wantStatus(201)
+	return res.str("client.clientSecret")
+}
+
+// login signs a client in and returns its token.
+func (ts *testServer) login(id, secret string) string {
+	ts.t.Helper()
+	res := ts.do("POST", "/auth/login", "", `{"clientId":"`+id+`","clientSecret":"`+secret+`"}`)
+	res.wantStatus(200)
+	return res.str("token")
+}
+
+// countClients counts every stored client, to prove a refused request wrote nothing.
+func (ts *testServer) countClients() int {
+	ts.t.Helper()
+	_, n, err := ts.store.FindClients(context.Background(), switchboard.ClientFilter{})
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return n
+}
+
+// clientJSON is a valid create body; every client gets its own email.
+func clientJSON(id, email string) string {
+	return `{"clientId":"` + id + `","clientMeta":{"fullName":"Test Client","email":"` + email +
+		`","phone":"+12125551234"},"agentId":"agent_1","twilioPhoneNumber":"+18001234567"}`
+}
+
+func (r *response) wantStatus(want int) *response {
+	r.t.Helper()
+	if r.Status != want {
+		r.t.Fatalf("status = %d, want %d; body: %s", r.Status, want, r.Body)
+	}
+	return r
+}
+
+// json decodes the body.
+func (r *response) json() map[string]any {
+	r.t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		r.t.Fatalf("body is not a JSON object: %v: %s", err, r.Body)
+	}
+	return m
+}
+
+// get returns the value at a dotted path ("client.clientMeta.email"). Keys
+// that hold dots themselves ("fields.clientMeta.phone") are found too.
+func (r *response) get(path string) any {
+	r.t.Helper()
+	v, ok := lookup(r.json(), path)
+	if !ok {
+		r.t.Fatalf("no %q in %s", path, r.Body)
+	}
+	return v
+}
+
+func lookup(v any, path string) (any, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	if got, ok := m[path]; ok {
+		return got, true
+	}
+	for i := range path {
+		if path[i] == '.' {
+			if next, ok := m[path[:i]]; ok {
+				if got, ok := lookup(next, path[i+1:]); ok {
+					return got, true
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+func (r *response) str(path string) string {
+	r.t.Helper()
+	s, ok := r.get(path).(string)
+	if !ok || s == "" {
+		r.t.Fatalf("%q is not a non-empty string in %s", path, r.Body)
+	}
+	return s
+}
+
+// wantBody asserts the body is exactly the JSON want: same keys, same values.
+func (r *response) wantBody(want string) *response {
+	r.t.Helper()
+	var w any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		r.t.Fatalf("bad want JSON: %v", err)
+	}
+	if got := r.json(); !reflect.DeepEqual(any(got), w) {
+		r.t.Fatalf("body = %s\nwant   %s", r.Body, want)
+	}
+	return r
+}
+
+// wantFields asserts each dotted path holds the given value; other keys may exist.
+func (r *response) wantFields(want map[string]any) *response {
+	r.t.Helper()
+	for path, w := range want {
+		if got := r.get(path); !reflect.DeepEqual(got, w) {
+			r.t.Errorf("%s = %#v, want %#v (body %s)", path, got, w, r.Body)
+		}
+	}
+	return r
+}

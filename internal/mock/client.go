@@ -1,0 +1,52 @@
+// Package mock has function-field implementations of the domain services, so
+// a test can make storage fail in ways a real database will not on demand.
+package mock
+
+import (
+	"context"
+
+	"switchboard/internal/switchboard"
+)
+
+var _ switchboard.ClientService = (*ClientService)(nil)
+
+// ClientService implements switchboard.ClientService with one function per
+// method; calling a method whose function is nil panics, which names the
+// method the test did not expect.
+type ClientService struct {
+	FindClientByIDFn      func(ctx context.Context, id string) (*switchboard.Client, error)
+	FindTokenClientFn     func(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error)
+	FindClientsFn         func(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error)
+	CreateClientFn        func(ctx context.Context, c *switchboard.Client) error
+	UpdateClientFn        func(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error)
+	DeleteClientFn        func(ctx context.Context, id string) error
+	SetClientSecretHashFn func(ctx context.Context, id, hash string) (*switchboard.Client, error)
+}
+
+func (s *ClientService) FindClientByID(ctx context.Context, id string) (*switchboard.Client, error) {
+	return s.FindClientByIDFn(ctx, id)
+}
+
+func (s *ClientService) FindTokenClient(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error) {
+	return s.FindTokenClientFn(ctx, clientID, tokenID)
+}
+
+func (s *ClientService) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
+	return s.FindClientsFn(ctx, f)
+}
+
+func (s *ClientService) CreateClient(ctx context.Context, c *switchboard.Client) error {
+	return s.CreateClientFn(ctx, c)
+}
+
+func (s *ClientService) UpdateClient(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error) {
+	return s.UpdateClientFn(ctx, id, upd)
+}
+
+func (s *ClientService) DeleteClient(ctx context.Context, id string) error {
+	return s.DeleteClientFn(ctx, id)
+}
+
+func (s *ClientService) SetClientSecretHash(ctx context.Context, id, hash string) (*switchboard.Client, error) {
+	return s.SetClientSecretHashFn(ctx, id, hash)
+}
