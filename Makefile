@@ -5,7 +5,7 @@ GO          ?= go
 BIN         := bin/switchboard
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
-.PHONY: run build test test-short bench generate check-generated lint clean
+.PHONY: run build test test-short bench walkthrough generate check-generated lint clean
 
 run: build
 	./$(BIN) serve
@@ -23,6 +23,10 @@ test-short:
 # Benchmarks behind docs/PERFORMANCE.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/api/
+
+# Runs the README's curl walkthrough against a fresh server and checks the answers.
+walkthrough:
+	bash scripts/walkthrough.sh
 
 # Nothing is generated from templates yet; this target is where templ and the
 # CSS build will run, and check-generated fails CI when their output is stale.

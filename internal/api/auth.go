@@ -94,7 +94,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return failed("Login failed", err)
 	}
-	return c.JSON(fiber.Map{"success": true, "token": token, "client": newLoginClientJSON(client)})
+	return c.JSON(loginResponse{Success: true, Token: token, Client: newLoginClientJSON(client)})
 }
 
 // handleVerify handles POST /auth/verify: is the token in the body live?

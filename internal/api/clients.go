@@ -56,7 +56,7 @@ func (s *Server) handleListClients(c *fiber.Ctx) error {
 	for i, cl := range clients {
 		out[i] = newClientJSON(cl)
 	}
-	return c.JSON(fiber.Map{"total": total, "count": len(out), "limit": f.Limit, "offset": f.Offset, "clients": out})
+	return c.JSON(listResponse{Total: total, Count: len(out), Limit: f.Limit, Offset: f.Offset, Clients: out})
 }
 
 // handleGetClient handles GET /admin/clients/:clientId.
@@ -104,7 +104,7 @@ func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 	}
 	out := newClientJSON(client)
 	out.ClientSecret = secret
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"message": "Client created successfully", "client": out})
+	return c.Status(fiber.StatusCreated).JSON(messageClientResponse{Message: "Client created successfully", Client: out})
 }
 
 // clientUpdateRequest is the body of both update endpoints. Fields that no
@@ -170,7 +170,7 @@ func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
 	if err != nil {
 		return failed(updateTitle, err)
 	}
-	return c.JSON(fiber.Map{"message": "Client updated successfully", "client": newClientJSON(client)})
+	return c.JSON(messageClientResponse{Message: "Client updated successfully", Client: newClientJSON(client)})
 }
 
 // handleDeleteClient handles DELETE /admin/clients/:clientId. Its tokens die with it.
@@ -193,9 +193,9 @@ func (s *Server) handleResetSecret(c *fiber.Ctx) error {
 	if err != nil {
 		return failed("Failed to reset client secret", err)
 	}
-	return c.JSON(fiber.Map{
-		"message": "Client secret reset successfully",
-		"client":  fiber.Map{"clientId": id, "clientSecret": secret},
+	return c.JSON(messageClientResponse{
+		Message: "Client secret reset successfully",
+		Client:  secretJSON{ClientID: id, ClientSecret: secret},
 	})
 }
 
@@ -241,5 +241,5 @@ func (s *Server) handleUpdateSecureClient(c *fiber.Ctx) error {
 	if err != nil {
 		return failed(updateTitle, err)
 	}
-	return c.JSON(fiber.Map{"message": "Client updated successfully", "client": newClientJSON(client)})
+	return c.JSON(messageClientResponse{Message: "Client updated successfully", Client: newClientJSON(client)})
 }

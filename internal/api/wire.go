@@ -156,3 +156,30 @@ func (m *clientMetaUpdateJSON) domain() switchboard.ClientMetaUpdate {
 		BusinessName: m.BusinessName, City: m.City, JobTitle: m.JobTitle, Notes: m.Notes,
 	}
 }
+
+// The responses of the user's document, as structs so their members come out
+// in the document's order (a map's would be sorted).
+
+type messageClientResponse struct {
+	Message string `json:"message"`
+	Client  any    `json:"client"`
+}
+
+type secretJSON struct {
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+}
+
+type loginResponse struct {
+	Success bool            `json:"success"`
+	Token   string          `json:"token"`
+	Client  loginClientJSON `json:"client"`
+}
+
+type listResponse struct {
+	Total   int          `json:"total"`
+	Count   int          `json:"count"`
+	Limit   int          `json:"limit"`
+	Offset  int          `json:"offset"`
+	Clients []clientJSON `json:"clients"`
+}
