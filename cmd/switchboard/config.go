@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -25,6 +27,8 @@ type Config struct {
 	// TokenTTL is the client token lifetime; 0 means no expiry.
 	TokenTTL      time.Duration
 	AdminTokenTTL time.Duration
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string
 }
 
 // Config bounds.
@@ -86,6 +90,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.AdminTokenTTL == 0 {
 		return cfg, fmt.Errorf("ADMIN_TOKEN_TTL must be more than 0: admin tokens always expire")
+	}
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return cfg, fmt.Errorf("TRUSTED_PROXIES must list IP addresses or CIDR ranges, not %q", p)
+			}
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 	}
 	return cfg, nil
 }

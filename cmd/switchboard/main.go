@@ -25,7 +25,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// After the first signal starts the graceful shutdown, restore the
+	// default handling so a second one ends the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "switchboard:", err)
 		os.Exit(1)
@@ -60,6 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(stderr, nil)), Stdout: stdout}
 	if command == "migrate" {
 		if err := m.openStore(ctx); err != nil {
+			m.Close()
 			return err
 		}
 		m.Log.Info("migrations applied", "database", m.Store.Dialect())
@@ -143,7 +146,7 @@ func (m *Main) Open(ctx context.Context) error {
 		fmt.Fprintf(m.Stdout, "\nCreated admin %q with a generated password, shown only this once:\n\n    %s\n\n"+
 			"Set ADMIN_USERNAME and ADMIN_PASSWORD to choose your own.\n\n", username, generated)
 	}
-	m.App = api.NewApp(m.Log)
+	m.App = api.NewApp(m.Log, api.Options{TrustedProxies: m.Config.TrustedProxies})
 	(&api.Server{Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Log: m.Log}).Register(m.App)
 	return nil
 }

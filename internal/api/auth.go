@@ -40,7 +40,7 @@ func (s *Server) requireClient(c *fiber.Ctx) error {
 	if !ok {
 		return authFailed(errNoToken)
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	client, claims, err := s.Auth.Client(ctx, token)
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	if !ok {
 		return authFailed(errNoToken)
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	admin, claims, err := s.Auth.Admin(ctx, token)
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 			Error: "Missing required fields", RequiredFields: []string{"clientId", "clientSecret"},
 		}}
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	client, token, err := s.Auth.LoginClient(ctx, req.ClientID, req.ClientSecret, c.IP())
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *Server) handleVerify(c *fiber.Ctx) error {
 	if req.Token == "" {
 		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{Error: "Token is required"}}
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	client, claims, err := s.Auth.Client(ctx, req.Token)
 	switch switchboard.ErrorCode(err) {
@@ -135,7 +135,7 @@ func (s *Server) handleRefresh(c *fiber.Ctx) error {
 	if !ok {
 		return &httpError{Status: fiber.StatusUnauthorized, Body: errorBody{Error: "No token provided"}}
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	client, claims, err := s.Auth.Client(ctx, token)
 	if err != nil {
@@ -168,7 +168,7 @@ func (s *Server) handleChangeSecret(c *fiber.Ctx) error {
 			Error: "Both current and new secrets are required", RequiredFields: []string{"currentSecret", "newSecret"},
 		}}
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	token, err := s.Auth.ChangeClientSecret(ctx, currentClient(c), req.CurrentSecret, req.NewSecret, c.IP())
 	if err != nil {
@@ -180,7 +180,7 @@ func (s *Server) handleChangeSecret(c *fiber.Ctx) error {
 // handleLogout handles POST /auth/logout: the presented token stops working;
 // the client's other tokens do not.
 func (s *Server) handleLogout(c *fiber.Ctx) error {
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	if err := s.Auth.RevokeToken(ctx, currentClaims(c)); err != nil {
 		return failed("Failed to log out", err)
@@ -202,7 +202,7 @@ func (s *Server) handleAdminLogin(c *fiber.Ctx) error {
 			Error: "Missing required fields", RequiredFields: []string{"username", "password"},
 		}}
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	admin, token, expires, err := s.Auth.LoginAdmin(ctx, req.Username, req.Password, c.IP())
 	if err != nil {
@@ -217,7 +217,7 @@ func (s *Server) handleAdminLogin(c *fiber.Ctx) error {
 // handleAdminLogout handles POST /auth/admin/logout: the presented admin
 // token stops working.
 func (s *Server) handleAdminLogout(c *fiber.Ctx) error {
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	if err := s.Auth.RevokeToken(ctx, currentClaims(c)); err != nil {
 		return failed("Failed to log out", err)

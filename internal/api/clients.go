@@ -46,7 +46,7 @@ func (s *Server) handleListClients(c *fiber.Ctx) error {
 		}
 		f.Offset = n
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	clients, total, err := s.Clients.FindClients(ctx, f)
 	if err != nil {
@@ -61,7 +61,7 @@ func (s *Server) handleListClients(c *fiber.Ctx) error {
 
 // handleGetClient handles GET /admin/clients/:clientId.
 func (s *Server) handleGetClient(c *fiber.Ctx) error {
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	client, err := s.Clients.FindClientByID(ctx, c.Params("clientId"))
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 			BusinessName: m.BusinessName, City: m.City, JobTitle: m.JobTitle, Notes: m.Notes,
 		},
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	secret, err := s.Auth.CreateClient(ctx, client, req.ClientSecret)
 	if err != nil {
@@ -164,7 +164,7 @@ func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
 	if upd.Empty() {
 		return errNothingToUpdate
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	client, err := s.Clients.UpdateClient(ctx, id, upd)
 	if err != nil {
@@ -175,7 +175,7 @@ func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
 
 // handleDeleteClient handles DELETE /admin/clients/:clientId. Its tokens die with it.
 func (s *Server) handleDeleteClient(c *fiber.Ctx) error {
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	if err := s.Clients.DeleteClient(ctx, c.Params("clientId")); err != nil {
 		return failed("Failed to delete client", err)
@@ -186,7 +186,7 @@ func (s *Server) handleDeleteClient(c *fiber.Ctx) error {
 // handleResetSecret handles POST /admin/clients/:clientId/reset-secret: a new
 // generated secret, shown once; every token of the client stops working.
 func (s *Server) handleResetSecret(c *fiber.Ctx) error {
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	id := c.Params("clientId")
 	secret, err := s.Auth.ResetClientSecret(ctx, id)
@@ -235,7 +235,7 @@ func (s *Server) handleUpdateSecureClient(c *fiber.Ctx) error {
 	if upd.Empty() {
 		return errNothingToUpdate
 	}
-	ctx, cancel := ctx(c)
+	ctx, cancel := requestContext(c)
 	defer cancel()
 	client, err := s.Clients.UpdateClient(ctx, me.ID, upd)
 	if err != nil {

@@ -35,11 +35,20 @@ type Server struct {
 	Log  *slog.Logger
 }
 
+// Options tune the app to where it is deployed.
+type Options struct {
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies whose
+	// X-Forwarded-For names the client. Without them the peer address is the
+	// client's, which behind a proxy would make every caller share one
+	// throttling bucket.
+	TrustedProxies []string
+}
+
 // NewApp returns a Fiber app configured for the service: body limit, timeouts,
 // the JSON error handler, panic recovery and request logging. Register adds
 // the routes.
-func NewApp(log *slog.Logger) *fiber.App {
-	app := fiber.New(fiber.Config{
+func NewApp(log *slog.Logger, opts Options) *fiber.App {
+	cfg := fiber.Config{
 		AppName:               "switchboard",
 		BodyLimit:             BodyLimit,
 		ReadTimeout:           30 * time.Second,
@@ -47,7 +56,14 @@ func NewApp(log *slog.Logger) *fiber.App {
 		IdleTimeout:           120 * time.Second,
 		ErrorHandler:          ErrorHandler(log),
 		DisableStartupMessage: true,
-	})
+	}
+	if len(opts.TrustedProxies) > 0 {
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = opts.TrustedProxies
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+		cfg.EnableIPValidation = true // take the first valid address of the header
+	}
+	app := fiber.New(cfg)
 	app.Use(requestLog(log), recover.New())
 	return app
 }
@@ -85,8 +101,8 @@ func noStore(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// ctx returns the request's context, bounded by requestTimeout.
-func ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+// requestContext returns the request's context, bounded by requestTimeout.
+func requestContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), requestTimeout)
 }
 

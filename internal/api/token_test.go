@@ -2,11 +2,14 @@ package api_test
 
 import (
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"switchboard/internal/api"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 )
@@ -228,4 +231,48 @@ func TestConcurrentCreateSameEmail(t *testing.T) {
 			t.Errorf("%d clients stored, want 1", n)
 		}
 	})
+}
+
+// TestThrottleBehindProxy: the per-IP allowance follows X-Forwarded-For only
+// when the peer is a trusted proxy; otherwise the header is ignored, so a
+// client cannot dodge the limit by inventing addresses.
+func TestThrottleBehindProxy(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		proxies []string
+		// wantOther is the status of a login from a second forwarded address
+		// once the first has spent the per-IP allowance.
+		wantOther int
+	}{
+		{"Trusted", []string{"0.0.0.0"}, 401}, // app.Test's peer address
+		{"Untrusted", nil, 429},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t, storetest.Open(t, "sqlite"))
+			app := api.NewApp(slog.New(slog.DiscardHandler), api.Options{TrustedProxies: tc.proxies})
+			(&api.Server{Auth: ts.svc, Clients: ts.store, Log: slog.New(slog.DiscardHandler)}).Register(app)
+			login := func(i int, from string) int {
+				req := httptest.NewRequest("POST", "/auth/login",
+					strings.NewReader(`{"clientId":"guess_`+strconv.Itoa(i)+`","clientSecret":"some-wrong-secret"}`))
+				req.Header.Set("X-Forwarded-For", from)
+				res, err := app.Test(req, -1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res.StatusCode
+			}
+			for i := range 50 { // the per-IP allowance, spread over many ids
+				if got := login(i, "203.0.113.1"); got != 401 {
+					t.Fatalf("attempt %d = %d, want 401", i, got)
+				}
+			}
+			if got := login(50, "203.0.113.1"); got != 429 {
+				t.Errorf("51st attempt from one address = %d, want 429", got)
+			}
+			if got := login(51, "203.0.113.2"); got != tc.wantOther {
+				t.Errorf("attempt from another forwarded address = %d, want %d", got, tc.wantOther)
+			}
+		})
+	}
 }
