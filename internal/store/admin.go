@@ -25,6 +25,9 @@ var errAdminNotFound = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: 
 
 // FindAdminByUsername implements switchboard.AdminService.
 func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*switchboard.Admin, error) {
+	if !storableKey(username) {
+		return nil, errAdminNotFound
+	}
 	var row adminRow
 	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -60,6 +63,9 @@ func (s *Store) CreateAdmin(ctx context.Context, a *switchboard.Admin) error {
 
 // SetAdminPasswordHash implements switchboard.AdminService.
 func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string) error {
+	if !storableKey(username) {
+		return errAdminNotFound
+	}
 	res := s.db.WithContext(ctx).Model(&adminRow{}).Where("username = ?", username).
 		Updates(map[string]any{"password_hash": hash, "updated_at": now()})
 	if res.Error != nil {

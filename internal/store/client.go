@@ -80,6 +80,9 @@ func clientConflict(err error, c *switchboard.Client) error {
 
 // FindClientByID implements switchboard.ClientService.
 func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Client, error) {
+	if !storableKey(id) {
+		return nil, errClientNotFound
+	}
 	var row clientRow
 	err := s.db.WithContext(ctx).Where("client_id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -105,6 +108,9 @@ const tokenClientQuery = `SELECT clients.*, revoked_tokens.jti IS NOT NULL AS re
 // FindTokenClient implements switchboard.ClientService with a single query:
 // the client row and the revocation check travel together.
 func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error) {
+	if !storableKey(clientID) {
+		return nil, false, errClientNotFound
+	}
 	var row tokenClientRow
 	res := s.db.WithContext(ctx).Raw(tokenClientQuery, tokenID, clientID).Scan(&row)
 	if res.Error != nil {
@@ -194,6 +200,9 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
+	if !storableKey(id) {
+		return nil, errClientNotFound
+	}
 	var updated *switchboard.Client
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row clientRow
@@ -254,6 +263,9 @@ func applyUpdate(c *switchboard.Client, upd switchboard.ClientUpdate) {
 // DeleteClient implements switchboard.ClientService. The revoked_tokens rows
 // go with it through the foreign key's cascade.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	if !storableKey(id) {
+		return errClientNotFound
+	}
 	res := s.db.WithContext(ctx).Where("client_id = ?", id).Delete(&clientRow{})
 	if res.Error != nil {
 		return fmt.Errorf("delete client: %w", res.Error)
@@ -267,6 +279,9 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 // revoked_tokens rows are dropped in the same transaction: the raised token
 // version ends those tokens anyway.
 func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) (*switchboard.Client, error) {
+	if !storableKey(id) {
+		return nil, errClientNotFound
+	}
 	var row clientRow
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&clientRow{}).Where("client_id = ?", id).Updates(map[string]any{

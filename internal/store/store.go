@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
@@ -211,6 +212,14 @@ func (s *Store) Setting(ctx context.Context, key, value string) (string, error) 
 		return "", fmt.Errorf("read setting: %w", err)
 	}
 	return stored, nil
+}
+
+// storableKey reports whether key can name a row. PostgreSQL refuses text
+// with a NUL or invalid UTF-8 with an error, so such a key, which no stored row
+// can have, is answered "not found" before it reaches the database, as SQLite
+// answers it.
+func storableKey(key string) bool {
+	return utf8.ValidString(key) && strings.IndexByte(key, 0) < 0
 }
 
 // uniqueViolation reports whether err is a unique-constraint violation and,

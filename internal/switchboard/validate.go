@@ -108,9 +108,10 @@ func (fe *fieldErrors) checkRequired(field, value string) {
 }
 
 // validEmail accepts a bare RFC 5322 address (no display name) of at most 254
-// characters whose domain has a dot.
+// characters whose domain has a dot. net/mail accepts UTF-8 in the local part
+// (RFC 6532), C1 controls such as U+0085 included, so those are refused here.
 func validEmail(s string) bool {
-	if len(s) > 254 {
+	if len(s) > 254 || strings.IndexFunc(s, unicode.IsControl) >= 0 {
 		return false
 	}
 	addr, err := mail.ParseAddress(s)
