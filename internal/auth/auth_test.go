@@ -286,6 +286,10 @@ func TestHasher(t *testing.T) {
 	if !strings.HasPrefix(hash, "$2a$04$") {
 		t.Errorf("hash %q, want bcrypt at cost 4", hash)
 	}
+	hash72, err := h.Hash(strings.Repeat("s", 72))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if again, err := h.Hash(secret); err != nil || again == hash {
 		t.Errorf("second Hash = %q, %v; want a different salt", again, err)
 	}
@@ -304,6 +308,9 @@ func TestHasher(t *testing.T) {
 		{"Empty", hash, "", false, false},
 		{"UnknownAccount", "", secret, false, false},
 		{"UnknownAccountEmptySecret", "", "", false, false},
+		// bcrypt reads 72 bytes; a longer secret must not match by its prefix.
+		{"LongerThanAnyStoredSecret", hash72, strings.Repeat("s", 72) + "extra", false, false},
+		{"Exactly72", hash72, strings.Repeat("s", 72), true, false},
 		{"ErrMalformedHash", "not-a-bcrypt-hash", secret, false, true},
 	}
 	for _, tt := range tests {
@@ -1379,12 +1386,19 @@ func TestService_EnsureAdmin(t *testing.T) {
 			t.Error("EnsureAdmin with the same password rewrote the hash")
 		}
 
-		// Another password: the environment wins.
+		// Another password: the environment wins, and the tokens issued under
+		// the old password end.
+		_, oldToken, _, err := s.LoginAdmin(ctx, "root", first, ip)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got, err := s.EnsureAdmin(ctx, "root", second); err != nil || got != "" {
 			t.Fatalf("EnsureAdmin with a new password = %q, %v; want \"\", nil", got, err)
 		}
 		loginRefused(t, s, "root", first)
 		loginOK(t, s, "root", second)
+		_, _, err = s.Admin(ctx, oldToken)
+		checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid token")
 
 		// No environment with an admin present: nothing is created.
 		if got, err := s.EnsureAdmin(ctx, "", ""); err != nil || got != "" {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"switchboard/internal/switchboard"
 )
 
 // GenerateSecret returns 32 bytes from crypto/rand, URL-safe base64 encoded
@@ -57,9 +59,12 @@ func (h *Hasher) Hash(secret string) (string, error) {
 
 // Matches reports whether secret matches hash. An empty hash stands for an
 // unknown account: it is compared against a dummy hash so the caller takes as
-// long as with a real one, and never matches.
+// long as with a real one, and never matches. So does a secret too long to be
+// anyone's.
 func (h *Hasher) Matches(hash, secret string) (bool, error) {
-	if hash == "" {
+	// bcrypt reads only 72 bytes, and no secret is stored longer (see
+	// switchboard.MaxSecretLength): a longer one must not match by its prefix.
+	if hash == "" || len(secret) > switchboard.MaxSecretLength {
 		bcrypt.CompareHashAndPassword(h.dummy, []byte(secret))
 		return false, nil
 	}

@@ -261,7 +261,7 @@ func (s *Service) LoginAdmin(ctx context.Context, username, password, ip string)
 		return nil, "", time.Time{}, unauthorized(MsgInvalidAdminLogin)
 	}
 	issued := s.now()
-	token, err := s.Signer.Sign(Claims{AdminID: a.Username, Type: TypeAdmin}, issued, s.AdminTokenTTL)
+	token, err := s.Signer.Sign(Claims{AdminID: a.Username, Type: TypeAdmin, Version: a.TokenVersion}, issued, s.AdminTokenTTL)
 	if err != nil {
 		return nil, "", time.Time{}, err
 	}
@@ -269,8 +269,8 @@ func (s *Service) LoginAdmin(ctx context.Context, username, password, ip string)
 }
 
 // Admin returns the admin a token belongs to and its claims. EUNAUTHORIZED
-// for a bad, expired or revoked token or a removed admin; EFORBIDDEN for a
-// client token.
+// for a bad, expired or revoked token, a removed admin, or a token from
+// before the admin's last password change; EFORBIDDEN for a client token.
 func (s *Service) Admin(ctx context.Context, token string) (*switchboard.Admin, *Claims, error) {
 	claims, err := s.Signer.Parse(token, TypeAdmin)
 	if errors.Is(err, ErrWrongTokenType) {
@@ -289,6 +289,9 @@ func (s *Service) Admin(ctx context.Context, token string) (*switchboard.Admin, 
 		return nil, nil, unauthorized(MsgInvalidToken)
 	} else if err != nil {
 		return nil, nil, err
+	}
+	if claims.Version != a.TokenVersion {
+		return nil, nil, unauthorized(MsgInvalidToken) // the password changed since
 	}
 	return a, claims, nil
 }

@@ -15,6 +15,7 @@ type adminRow struct {
 	ID           uint64 `gorm:"primaryKey"`
 	Username     string
 	PasswordHash string
+	TokenVersion int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -35,7 +36,9 @@ func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*swit
 	} else if err != nil {
 		return nil, fmt.Errorf("find admin: %w", err)
 	}
-	return &switchboard.Admin{Username: row.Username, PasswordHash: row.PasswordHash, CreatedAt: row.CreatedAt.UTC()}, nil
+	return &switchboard.Admin{
+		Username: row.Username, PasswordHash: row.PasswordHash, TokenVersion: row.TokenVersion, CreatedAt: row.CreatedAt.UTC(),
+	}, nil
 }
 
 // CountAdmins implements switchboard.AdminService.
@@ -50,14 +53,14 @@ func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 // CreateAdmin implements switchboard.AdminService.
 func (s *Store) CreateAdmin(ctx context.Context, a *switchboard.Admin) error {
 	t := now()
-	row := adminRow{Username: a.Username, PasswordHash: a.PasswordHash, CreatedAt: t, UpdatedAt: t}
+	row := adminRow{Username: a.Username, PasswordHash: a.PasswordHash, TokenVersion: firstTokenVersion(), CreatedAt: t, UpdatedAt: t}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if _, ok := uniqueViolation(err); ok {
 			return switchboard.Errorf(switchboard.ECONFLICT, "Admin %q already exists", a.Username)
 		}
 		return fmt.Errorf("create admin: %w", err)
 	}
-	a.CreatedAt = t
+	a.CreatedAt, a.TokenVersion = t, row.TokenVersion
 	return nil
 }
 
@@ -67,7 +70,7 @@ func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string)
 		return errAdminNotFound
 	}
 	res := s.db.WithContext(ctx).Model(&adminRow{}).Where("username = ?", username).
-		Updates(map[string]any{"password_hash": hash, "updated_at": now()})
+		Updates(map[string]any{"password_hash": hash, "token_version": gorm.Expr("token_version + 1"), "updated_at": now()})
 	if res.Error != nil {
 		return fmt.Errorf("set admin password: %w", res.Error)
 	} else if res.RowsAffected == 0 {

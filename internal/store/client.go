@@ -185,8 +185,8 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 	return nil
 }
 
-// firstTokenVersion is random rather than 1 so that a client created under
-// the id of a deleted one never accepts the deleted client's tokens. It stays
+// firstTokenVersion is random rather than 1 so that a client (or admin)
+// created under the id of a deleted one never accepts the deleted one's tokens. It stays
 // below 2^52 so the claim is exact in any JSON reader.
 func firstTokenVersion() int64 {
 	var b [8]byte

@@ -60,11 +60,13 @@ func ParseURL(raw string) (dialect, dsn string, err error) {
 	switch {
 	case raw == "":
 		return SQLite, sqliteDSN(DefaultSQLitePath, nil), nil
-	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		if _, err := url.Parse(raw); err != nil {
+	case hasPrefixFold(raw, "postgres://"), hasPrefixFold(raw, "postgresql://"):
+		scheme, rest, _ := strings.Cut(raw, "://")
+		dsn := strings.ToLower(scheme) + "://" + rest // pgx knows the scheme in lower case only
+		if _, err := url.Parse(dsn); err != nil {
 			return "", "", fmt.Errorf("DATABASE_URL is not a valid URL")
 		}
-		return Postgres, raw, nil
+		return Postgres, dsn, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite://"), "file:")
 	var query url.Values
@@ -79,6 +81,10 @@ func ParseURL(raw string) (dialect, dsn string, err error) {
 		return "", "", errors.New("DATABASE_URL names no SQLite file")
 	}
 	return SQLite, sqliteDSN(path, query), nil
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // sqliteDSN adds the connection settings the store relies on to the user's:

@@ -1075,6 +1075,7 @@ func TestParseURL(t *testing.T) {
 		{"Default", "", store.SQLite, "", "data/switchboard.db", nil},
 		{"Postgres", "postgres://u:p@db:5432/app?sslmode=disable", store.Postgres, "postgres://u:p@db:5432/app?sslmode=disable", "", nil},
 		{"Postgresql", "postgresql://u@db/app", store.Postgres, "postgresql://u@db/app", "", nil},
+		{"PostgresUpperCase", "POSTGRES://u@db/app", store.Postgres, "postgres://u@db/app", "", nil},
 		{"SQLiteScheme", "sqlite://x.db", store.SQLite, "", "x.db", nil},
 		{"SQLiteSchemeAbsolute", "sqlite:///var/lib/app/x.db", store.SQLite, "", "/var/lib/app/x.db", nil},
 		{"FileScheme", "file:x.db?cache=shared", store.SQLite, "", "x.db", map[string]string{"cache": "shared"}},

@@ -10,6 +10,9 @@ import (
 type Admin struct {
 	Username     string
 	PasswordHash string
+	// TokenVersion is carried by the admin's tokens; a password change raises
+	// it, which ends them.
+	TokenVersion int64
 	CreatedAt    time.Time
 }
 
@@ -21,7 +24,8 @@ type AdminService interface {
 	CountAdmins(ctx context.Context) (int, error)
 	// CreateAdmin stores a. ECONFLICT when the username is taken.
 	CreateAdmin(ctx context.Context, a *Admin) error
-	// SetAdminPasswordHash replaces the admin's password hash. ENOTFOUND.
+	// SetAdminPasswordHash replaces the admin's password hash and raises its
+	// TokenVersion, ending every token issued before. ENOTFOUND.
 	SetAdminPasswordHash(ctx context.Context, username, hash string) error
 }
 

@@ -31,6 +31,7 @@ CREATE TABLE admins (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     username      TEXT     NOT NULL UNIQUE,
     password_hash TEXT     NOT NULL,
+    token_version INTEGER  NOT NULL,
     created_at    DATETIME NOT NULL,
     updated_at    DATETIME NOT NULL
 );
