@@ -34,10 +34,11 @@ func main() {
 	}
 }
 
-const usage = `usage: switchboard [serve | migrate | help]
+const usage = `usage: switchboard [serve | migrate | backup FILE | help]
 
-  serve     start the HTTP server (the default)
-  migrate   apply database migrations and exit
+  serve        start the HTTP server (the default)
+  migrate      apply database migrations and exit
+  backup FILE  copy the SQLite database to FILE, consistently, while it serves
 
 Configuration is read from the environment; see the README.`
 
@@ -49,6 +50,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch command {
 	case "serve", "migrate":
+	case "backup":
+		if len(args) != 2 || args[1] == "" {
+			return fmt.Errorf("backup needs one argument, the file to write\n%s", usage)
+		}
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -60,6 +65,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(stderr, nil)), Stdout: stdout}
+	if command == "backup" {
+		return m.backup(ctx, args[1])
+	}
 	if command == "migrate" {
 		if err := m.openStore(ctx); err != nil {
 			m.Close()
@@ -147,7 +155,7 @@ func (m *Main) Open(ctx context.Context) error {
 			"Set ADMIN_USERNAME and ADMIN_PASSWORD to choose your own.\n\n", username, generated)
 	}
 	m.App = api.NewApp(m.Log, api.Options{TrustedProxies: m.Config.TrustedProxies})
-	(&api.Server{Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Log: m.Log}).Register(m.App)
+	(&api.Server{Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Ready: m.Store.Ready, Log: m.Log}).Register(m.App)
 	return nil
 }
 
@@ -169,6 +177,32 @@ func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
 	m.Log.Info("shutting down")
 	err := m.App.ShutdownWithTimeout(shutdownTimeout)
 	return errors.Join(err, m.Close())
+}
+
+// backup copies the SQLite database to file without stopping a server that
+// uses it. It opens the database as it is: no migration, and no new empty
+// database when DATABASE_URL names a missing file.
+func (m *Main) backup(ctx context.Context, file string) error {
+	path, isSQLite, err := store.SQLiteFile(m.Config.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	if !isSQLite {
+		return errors.New("backup copies SQLite databases; for PostgreSQL use pg_dump")
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no database to back up: %w", err)
+	}
+	s, err := store.Open(ctx, m.Config.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Backup(ctx, file); err != nil {
+		return err
+	}
+	m.Log.Info("backup written", "file", file)
+	return nil
 }
 
 // Close closes the database.

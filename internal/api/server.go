@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"switchboard/internal/auth"
@@ -32,7 +33,10 @@ type Server struct {
 	Clients switchboard.ClientService
 	// Ping reports whether the database answers, for /healthz.
 	Ping func(context.Context) error
-	Log  *slog.Logger
+	// Ready reports why the service cannot serve yet (database unreachable,
+	// migrations pending), for /readyz.
+	Ready func(context.Context) error
+	Log   *slog.Logger
 }
 
 // Options tune the app to where it is deployed.
@@ -64,13 +68,23 @@ func NewApp(log *slog.Logger, opts Options) *fiber.App {
 		cfg.EnableIPValidation = true // take the first valid address of the header
 	}
 	app := fiber.New(cfg)
-	app.Use(requestLog(log), recover.New())
+	app.Use(requestLog(log), recover.New(), helmet.New(securityHeaders))
 	return app
+}
+
+// securityHeaders go on every response. The API serves no HTML, so its
+// policy allows nothing to load and no page to frame it; pages added later
+// set their own policy.
+var securityHeaders = helmet.Config{
+	ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+	XFrameOptions:         "DENY",
+	ReferrerPolicy:        "no-referrer",
 }
 
 // Register adds the JSON routes to app.
 func (s *Server) Register(app *fiber.App) {
 	app.Get("/healthz", s.handleHealth)
+	app.Get("/readyz", s.handleReady)
 
 	a := app.Group("/auth", noStore)
 	a.Post("/login", s.handleLogin)
@@ -115,6 +129,18 @@ func (s *Server) handleHealth(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// handleReady handles GET /readyz: 200 when the database answers and every
+// migration is applied, so a load balancer sends traffic only then.
+func (s *Server) handleReady(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.Ready(ctx); err != nil {
+		s.Log.Warn("not ready", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
 }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -45,6 +46,9 @@ type Store struct {
 	db      *gorm.DB
 	sqlDB   *sql.DB
 	dialect string
+
+	mu       sync.Mutex
+	provider *goose.Provider // built once, by migrator()
 }
 
 var (
@@ -68,19 +72,41 @@ func ParseURL(raw string) (dialect, dsn string, err error) {
 		}
 		return Postgres, dsn, nil
 	}
+	path, query, err := sqliteFile(raw)
+	if err != nil {
+		return "", "", err
+	}
+	return SQLite, sqliteDSN(path, query), nil
+}
+
+// SQLiteFile returns the file a SQLite DATABASE_URL names, and false for a
+// PostgreSQL one.
+func SQLiteFile(raw string) (string, bool, error) {
+	if dialect, _, err := ParseURL(raw); err != nil || dialect != SQLite {
+		return "", false, err
+	}
+	if raw == "" {
+		return DefaultSQLitePath, true, nil
+	}
+	path, _, err := sqliteFile(raw)
+	return path, err == nil, err
+}
+
+// sqliteFile splits sqlite://path?query, file:path?query or path?query.
+func sqliteFile(raw string) (string, url.Values, error) {
 	path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite://"), "file:")
 	var query url.Values
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		q, err := url.ParseQuery(path[i+1:])
 		if err != nil {
-			return "", "", fmt.Errorf("DATABASE_URL has a malformed query: %w", err)
+			return "", nil, fmt.Errorf("DATABASE_URL has a malformed query: %w", err)
 		}
 		path, query = path[:i], q
 	}
 	if path == "" {
-		return "", "", errors.New("DATABASE_URL names no SQLite file")
+		return "", nil, errors.New("DATABASE_URL names no SQLite file")
 	}
-	return SQLite, sqliteDSN(path, query), nil
+	return path, query, nil
 }
 
 func hasPrefixFold(s, prefix string) bool {
@@ -118,9 +144,12 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		dialector = postgres.Open(dsn)
 	} else {
 		path := strings.TrimPrefix(dsn[:strings.IndexByte(dsn, '?')], "file:")
-		if dir := filepath.Dir(path); path != ":memory:" {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
+		if path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+			if err := createPrivate(path); err != nil {
+				return nil, fmt.Errorf("create database file: %w", err)
 			}
 		}
 		dialector = sqlite.Open(dsn)
@@ -159,6 +188,19 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	return s, nil
 }
 
+// createPrivate creates path, empty and readable by its owner only, unless
+// it exists. The database holds secret hashes and contact details; SQLite
+// gives its -wal and -shm files the same mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
 // now is the store's clock: UTC at millisecond precision, which is what the
 // API shows and what both databases round-trip exactly.
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
@@ -175,9 +217,44 @@ func (s *Store) Close() error { return s.sqlDB.Close() }
 // Migrate applies every pending migration. On PostgreSQL an advisory lock,
 // keyed by the schema, keeps instances that start together from racing.
 func (s *Store) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations.FS, s.dialect)
+	p, err := s.migrator(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ready reports why the store cannot serve yet: the database does not
+// answer, or migrations are pending (another instance may be applying them).
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	p, err := s.migrator(ctx)
 	if err != nil {
 		return err
+	}
+	if pending, err := p.HasPending(ctx); err != nil {
+		return fmt.Errorf("read migration state: %w", err)
+	} else if pending {
+		return errors.New("migrations pending")
+	}
+	return nil
+}
+
+// migrator returns the goose provider over this dialect's migrations.
+func (s *Store) migrator(ctx context.Context) (*goose.Provider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.provider != nil {
+		return s.provider, nil
+	}
+	fsys, err := fs.Sub(migrations.FS, s.dialect)
+	if err != nil {
+		return nil, err
 	}
 	dialect := goose.DialectSQLite3
 	var opts []goose.ProviderOption
@@ -185,22 +262,44 @@ func (s *Store) Migrate(ctx context.Context) error {
 		dialect = goose.DialectPostgres
 		var schema string
 		if err := s.sqlDB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-			return fmt.Errorf("migrate: %w", err)
+			return nil, err
 		}
 		h := fnv.New64a()
 		h.Write([]byte("switchboard migrations " + schema))
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64() >> 1)))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
 	p, err := goose.NewProvider(dialect, s.sqlDB, fsys, opts...)
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return nil, err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	s.provider = p
+	return p, nil
+}
+
+// Backup writes a consistent copy of the SQLite database to path while the
+// service keeps running (VACUUM INTO reads one snapshot; writers go on). The
+// copy is a complete database: restore by putting it where DATABASE_URL
+// points while the service is stopped. path must not exist yet.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect != SQLite {
+		return errors.New("backup copies SQLite databases; for PostgreSQL use pg_dump")
+	}
+	// VACUUM INTO writes into an empty file, so create it first: private, and
+	// refusing to replace anything that is already there.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; choose a new file", path)
+	} else if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
+	if err := s.db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		os.Remove(path)
+		return fmt.Errorf("backup: %w", err)
 	}
 	return nil
 }
