@@ -155,3 +155,42 @@ func TestLogsHoldNoCredentials(t *testing.T) {
 func urlQuery(s string) string {
 	return strings.NewReplacer("%", "%25", " ", "%20", "&", "%26", "+", "%2B").Replace(s)
 }
+
+// TestSecurityEvents: sign-ins, refusals, throttling and credential changes
+// are logged with who, what and from where (ASVS V7.2), and nothing typed
+// into an id field that is not an id.
+func TestSecurityEvents(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	secret := ts.createClient("audited", "audited@example.com")
+	ts.login("audited", secret)
+	ts.do("POST", "/auth/login", "", `{"clientId":"audited","clientSecret":"not-the-right-one"}`).wantStatus(401)
+	ts.do("POST", "/auth/login", "", `{"clientId":"pasted secret here!","clientSecret":"x"}`).wantStatus(401)
+	ts.admin("PUT", "/admin/clients/audited", `{"status":"Suspended"}`).wantStatus(200)
+	ts.admin("POST", "/admin/clients/audited/reset-secret", "").wantStatus(200)
+	ts.admin("DELETE", "/admin/clients/audited", "").wantStatus(200)
+	ts.do("POST", "/auth/admin/login", "", `{"username":"admin","password":"wrong-password-typed"}`).wantStatus(401)
+
+	logs := ts.log.String()
+	for _, want := range []string{
+		`level=INFO msg="admin sign-in" admin=admin outcome=ok`,
+		`level=INFO msg="client sign-in" client_id=audited outcome=ok ip=0.0.0.0`,
+		`level=WARN msg="client sign-in" client_id=audited outcome=refused`,
+		`level=WARN msg="client sign-in" client_id=(malformed) outcome=refused`,
+		`msg="client status set" client_id=audited status=Suspended outcome=ok ip=0.0.0.0 request_id=`,
+		`msg="client secret reset" client_id=audited outcome=ok`,
+		`msg="client deleted" client_id=audited outcome=ok`,
+		`level=WARN msg="admin sign-in" outcome=refused`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	for _, leaked := range []string{"pasted secret here", "not-the-right-one", "wrong-password-typed", secret} {
+		if strings.Contains(logs, leaked) {
+			t.Errorf("log holds %q", leaked)
+		}
+	}
+	if t.Failed() {
+		t.Log(logs)
+	}
+}

@@ -91,6 +91,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	ctx, cancel := requestContext(c)
 	defer cancel()
 	client, token, err := s.Auth.LoginClient(ctx, req.ClientID, req.ClientSecret, c.IP())
+	s.audit(c, "client sign-in", err, "client_id", loggableID(req.ClientID))
 	if err != nil {
 		return failed("Login failed", err)
 	}
@@ -171,6 +172,7 @@ func (s *Server) handleChangeSecret(c *fiber.Ctx) error {
 	ctx, cancel := requestContext(c)
 	defer cancel()
 	token, err := s.Auth.ChangeClientSecret(ctx, currentClient(c), req.CurrentSecret, req.NewSecret, c.IP())
+	s.audit(c, "client secret change", err, "client_id", currentClient(c).ID)
 	if err != nil {
 		return failed("Failed to change client secret", err)
 	}
@@ -206,8 +208,11 @@ func (s *Server) handleAdminLogin(c *fiber.Ctx) error {
 	defer cancel()
 	admin, token, expires, err := s.Auth.LoginAdmin(ctx, req.Username, req.Password, c.IP())
 	if err != nil {
+		// No username: a failed one may be a password typed in the wrong field.
+		s.audit(c, "admin sign-in", err)
 		return failed("Login failed", err)
 	}
+	s.audit(c, "admin sign-in", nil, "admin", admin.Username)
 	return c.JSON(fiber.Map{
 		"success": true, "token": token, "admin": fiber.Map{"username": admin.Username},
 		"expiresAt": formatTime(expires),

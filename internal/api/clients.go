@@ -170,6 +170,9 @@ func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
 	if err != nil {
 		return failed(updateTitle, err)
 	}
+	if upd.Status != nil {
+		s.audit(c, "client status set", nil, "client_id", id, "status", string(client.Status))
+	}
 	return c.JSON(messageClientResponse{Message: "Client updated successfully", Client: newClientJSON(client)})
 }
 
@@ -180,6 +183,7 @@ func (s *Server) handleDeleteClient(c *fiber.Ctx) error {
 	if err := s.Clients.DeleteClient(ctx, c.Params("clientId")); err != nil {
 		return failed("Failed to delete client", err)
 	}
+	s.audit(c, "client deleted", nil, "client_id", c.Params("clientId"))
 	return c.JSON(fiber.Map{"message": "Client deleted successfully"})
 }
 
@@ -193,6 +197,7 @@ func (s *Server) handleResetSecret(c *fiber.Ctx) error {
 	if err != nil {
 		return failed("Failed to reset client secret", err)
 	}
+	s.audit(c, "client secret reset", nil, "client_id", id)
 	return c.JSON(messageClientResponse{
 		Message: "Client secret reset successfully",
 		Client:  secretJSON{ClientID: id, ClientSecret: secret},

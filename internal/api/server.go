@@ -171,6 +171,38 @@ func requestLog(log *slog.Logger) fiber.Handler {
 	}
 }
 
+// audit logs a security event (ASVS V7.2): what happened, to which client,
+// from which address, by which admin, and whether it was allowed. Callers
+// pass identifiers only, never a secret or a token. Events whose error is not
+// an authentication outcome are left to the request log and the error handler.
+func (s *Server) audit(c *fiber.Ctx, event string, err error, attrs ...any) {
+	level, outcome := slog.LevelInfo, "ok"
+	switch switchboard.ErrorCode(err) {
+	case "":
+	case switchboard.EUNAUTHORIZED, switchboard.EFORBIDDEN:
+		level, outcome = slog.LevelWarn, "refused"
+	case switchboard.ETHROTTLED:
+		level, outcome = slog.LevelWarn, "throttled"
+	default:
+		return
+	}
+	attrs = append(attrs, "outcome", outcome, "ip", c.IP(), "request_id", requestID(c))
+	if a, ok := c.Locals(adminKey).(*switchboard.Admin); ok {
+		attrs = append(attrs, "admin", a.Username)
+	}
+	s.Log.Log(c.UserContext(), level, event, attrs...)
+}
+
+// loggableID is id if it has the form of a clientId, so that whatever a
+// caller typed into the id field (a secret pasted in the wrong box, say) is
+// never logged.
+func loggableID(id string) string {
+	if switchboard.ValidClientID(id) {
+		return id
+	}
+	return "(malformed)"
+}
+
 type localKey int
 
 const (
