@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -24,9 +25,10 @@ type errorBody struct {
 // httpError is an error with the status and body the API answers it with.
 // Err, when set, is the cause, logged for 500s and never sent.
 type httpError struct {
-	Status int
-	Body   errorBody
-	Err    error
+	Status     int
+	Body       errorBody
+	RetryAfter time.Duration // sent as Retry-After when set
+	Err        error
 }
 
 func (e *httpError) Error() string {
@@ -63,14 +65,11 @@ func failed(title string, err error) error {
 	if !errors.As(err, &e) || e.Code == switchboard.EINTERNAL {
 		return &httpError{Status: fiber.StatusInternalServerError, Body: errorBody{Error: title}, Err: err}
 	}
-	out := &httpError{Status: statusOf[e.Code], Body: errorBody{
+	out := &httpError{Status: statusOf[e.Code], RetryAfter: e.RetryAfter, Body: errorBody{
 		Error: e.Message, Details: e.Details, RequiredFields: e.RequiredFields,
 	}}
 	if e.Fields != nil {
 		out.Body = errorBody{Error: title, Details: e.Message, Fields: e.Fields}
-	}
-	if e.Code == switchboard.ETHROTTLED {
-		out.Err = e // carries RetryAfter to the error handler
 	}
 	return out
 }
@@ -104,9 +103,8 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		default:
 			he = failed("Internal server error", err).(*httpError)
 		}
-		var de *switchboard.Error
-		if errors.As(he.Err, &de) && de.RetryAfter > 0 {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
+		if he.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(he.RetryAfter.Seconds()))))
 		}
 		if he.Status >= fiber.StatusInternalServerError {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(),

@@ -12,13 +12,16 @@ import (
 
 // Messages the API shows; they are the user's document's where it has one.
 const (
-	MsgInvalidClientLogin   = "Invalid credentials or inactive client"
-	MsgInvalidAdminLogin    = "Invalid credentials"
-	MsgInvalidToken         = "Invalid token"
-	MsgClientInactive       = "Client not found or inactive"
-	MsgWrongTokenType       = "Insufficient permissions"
-	MsgCurrentSecretWrong   = "Current secret is incorrect"
-	MsgTooManyAttempts      = "Too many failed attempts, try again later"
+	MsgInvalidClientLogin = "Invalid credentials or inactive client"
+	MsgInvalidAdminLogin  = "Invalid credentials"
+	MsgInvalidToken       = "Invalid token"
+	MsgClientInactive     = "Client not found or inactive"
+	MsgWrongTokenType     = "Insufficient permissions"
+	MsgCurrentSecretWrong = "Current secret is incorrect"
+	MsgTooManyAttempts    = "Too many failed attempts, try again later"
+)
+
+const (
 	maxThrottleKeyLength    = 64
 	clientThrottlePrefix    = "client "
 	adminThrottlePrefix     = "admin "
