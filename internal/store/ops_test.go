@@ -92,3 +92,21 @@ func TestOpen_PrivateFile(t *testing.T) {
 		}
 	}
 }
+
+// TestOpen_Durable: an acknowledged write is synced to disk before the answer
+// (synchronous=FULL), unless the URL asks otherwise.
+func TestOpen_Durable(t *testing.T) {
+	for url, want := range map[string]int{
+		filepath.Join(t.TempDir(), "durable.db"):                       2, // FULL
+		filepath.Join(t.TempDir(), "fast.db") + "?_synchronous=NORMAL": 1,
+	} {
+		s, err := store.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.SQLiteSynchronous(t); got != want {
+			t.Errorf("%s: PRAGMA synchronous = %d, want %d", url, got, want)
+		}
+		s.Close()
+	}
+}

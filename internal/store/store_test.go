@@ -1062,7 +1062,7 @@ func TestAdminService(t *testing.T) {
 func TestParseURL(t *testing.T) {
 	// sqliteParams are the settings the store adds to every SQLite DSN.
 	sqliteParams := map[string]string{
-		"_journal_mode": "WAL", "_foreign_keys": "on", "_busy_timeout": "10000", "_txlock": "immediate",
+		"_journal_mode": "WAL", "_foreign_keys": "on", "_busy_timeout": "10000", "_txlock": "immediate", "_synchronous": "FULL",
 	}
 	tests := []struct {
 		name        string

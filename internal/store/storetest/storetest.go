@@ -49,7 +49,9 @@ func Open(t testing.TB, dialect string) *store.Store {
 func URL(t testing.TB, dialect string) string {
 	t.Helper()
 	if dialect == store.SQLite {
-		return filepath.Join(t.TempDir(), "test.db")
+		// Tests cut no power: an fsync per commit would only slow them. The
+		// crash test in cmd/switchboard runs the binary with the default, FULL.
+		return filepath.Join(t.TempDir(), "test.db") + "?_synchronous=NORMAL"
 	}
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
