@@ -5,7 +5,7 @@ GO          ?= go
 BIN         := bin/switchboard
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
-.PHONY: run build test test-short bench walkthrough generate check-generated lint clean
+.PHONY: run build test test-short bench fuzz walkthrough generate check-generated lint clean
 
 run: build
 	./$(BIN) serve
@@ -23,6 +23,11 @@ test-short:
 # Benchmarks behind docs/PERFORMANCE.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/api/
+
+# Every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m); see docs/RELIABILITY.md.
+FUZZTIME ?= 20s
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
 # Runs the README's curl walkthrough against a fresh server and checks the answers.
 walkthrough:

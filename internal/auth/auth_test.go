@@ -1425,3 +1425,28 @@ func TestService_EnsureAdmin(t *testing.T) {
 		loginOK(t, s, "ops", "ops-password-123")
 	})
 }
+
+// TestSigner_ParseOneSpelling: a token has exactly one spelling. The last
+// base64url character of the signature carries 2 unused bits; lenient
+// decoding accepted all four characters that differ only there.
+func TestSigner_ParseOneSpelling(t *testing.T) {
+	s := newSigner(t, serverSecret)
+	token, err := s.Sign(Claims{ClientID: "client_a", Type: TypeClient, Version: 1}, time.Now(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Parse(token, TypeClient); err != nil {
+		t.Fatalf("Parse(token) = %v", err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, token[len(token)-1])
+	for i := last &^ 3; i < last&^3+4; i++ { // the characters sharing its 4 high bits
+		if i == last {
+			continue
+		}
+		respelled := token[:len(token)-1] + alphabet[i:i+1]
+		if _, err := s.Parse(respelled, TypeClient); err == nil {
+			t.Errorf("Parse accepted %q, another spelling of the same signature", respelled[len(respelled)-4:])
+		}
+	}
+}

@@ -77,6 +77,10 @@ func (fe *fieldErrors) err() error {
 // checkText refuses control characters (a NUL cannot even be stored by
 // PostgreSQL) and text longer than the field's cap. Notes may span lines.
 func (fe *fieldErrors) checkText(field, value string) {
+	if !utf8.ValidString(value) { // the JSON decoder refuses it; other callers might not
+		fe.add(field, field+" is not valid UTF-8")
+		return
+	}
 	multiline := field == "clientMeta.notes"
 	for _, r := range value {
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
@@ -111,7 +115,7 @@ func (fe *fieldErrors) checkRequired(field, value string) {
 // characters whose domain has a dot. net/mail accepts UTF-8 in the local part
 // (RFC 6532), C1 controls such as U+0085 included, so those are refused here.
 func validEmail(s string) bool {
-	if len(s) > 254 || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+	if len(s) > 254 || !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
 		return false
 	}
 	addr, err := mail.ParseAddress(s)

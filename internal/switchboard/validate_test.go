@@ -703,3 +703,27 @@ func TestErrorCodeMessage(t *testing.T) {
 		}
 	})
 }
+
+// TestClient_ValidateUTF8: invalid UTF-8 is refused in every text field. The
+// JSON decoder refuses it first, but the domain must not rely on that:
+// PostgreSQL cannot store it.
+func TestClient_ValidateUTF8(t *testing.T) {
+	for field, set := range map[string]func(c *switchboard.Client){
+		"clientMeta.fullName":     func(c *switchboard.Client) { c.Meta.FullName = "Jo\xffhn" },
+		"clientMeta.email":        func(c *switchboard.Client) { c.Meta.Email = "j\xffo@example.com" },
+		"clientMeta.businessName": func(c *switchboard.Client) { c.Meta.BusinessName = "Acme\xc3" },
+		"clientMeta.notes":        func(c *switchboard.Client) { c.Meta.Notes = "\xed\xa0\x80" },
+	} {
+		c := &switchboard.Client{ID: "client_utf8", AgentID: "agent_1", TwilioPhoneNumber: "+18001234567",
+			Meta: switchboard.ClientMeta{FullName: "John", Email: "j@example.com", Phone: "+12125551234"}}
+		set(c)
+		c.Normalize()
+		var e *switchboard.Error
+		if err := c.Validate(); !errors.As(err, &e) || e.Fields[field] == "" {
+			t.Errorf("%s with invalid UTF-8: Validate() = %v, want a field error", field, err)
+		}
+	}
+	if err := switchboard.ValidateSecret("newSecret", "sixteen-chars-\xff\xfe"); err == nil {
+		t.Error("ValidateSecret accepted invalid UTF-8")
+	}
+}
