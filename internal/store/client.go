@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"switchboard/internal/switchboard"
 )
@@ -186,8 +187,8 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 }
 
 // firstTokenVersion is random rather than 1 so that a client (or admin)
-// created under the id of a deleted one never accepts the deleted one's tokens. It stays
-// below 2^52 so the claim is exact in any JSON reader.
+// created under the id of a deleted one never accepts the deleted one's
+// tokens. It stays below 2^52 so the claim is exact in any JSON reader.
 func firstTokenVersion() int64 {
 	var b [8]byte
 	rand.Read(b[:])
@@ -205,20 +206,29 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 	}
 	var updated *switchboard.Client
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The update rewrites every column from the row it read, so no other
+		// update may change the row in between. SQLite's IMMEDIATE
+		// transactions hold the write lock from BEGIN; PostgreSQL needs the
+		// row locked (TestClientService_UpdateClient_ConcurrentFields).
+		read := tx
+		if s.dialect == Postgres {
+			read = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
 		var row clientRow
-		if err := tx.Where("client_id = ?", id).Take(&row).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := read.Where("client_id = ?", id).Take(&row).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return errClientNotFound
 		} else if err != nil {
 			return err
 		}
 		c := row.domain()
 		applyUpdate(c, upd)
+		c.UpdatedAt = now()
 		changes := map[string]any{
 			"status": string(c.Status), "agent_id": c.AgentID, "twilio_phone_number": c.TwilioPhoneNumber,
 			"full_name": c.Meta.FullName, "email": c.Meta.Email, "email_key": switchboard.EmailKey(c.Meta.Email),
 			"phone": c.Meta.Phone, "business_name": c.Meta.BusinessName, "city": c.Meta.City,
 			"job_title": c.Meta.JobTitle, "notes": c.Meta.Notes, "search_key": searchKey(c.Meta),
-			"updated_at": now(),
+			"updated_at": c.UpdatedAt,
 		}
 		if err := tx.Model(&clientRow{}).Where("id = ?", row.ID).Updates(changes).Error; err != nil {
 			if cerr := clientConflict(err, c); cerr != nil {
@@ -226,7 +236,6 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 			}
 			return err
 		}
-		c.UpdatedAt = changes["updated_at"].(time.Time)
 		updated = c
 		return nil
 	})

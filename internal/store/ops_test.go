@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"switchboard/internal/store"
@@ -109,4 +111,47 @@ func TestOpen_Durable(t *testing.T) {
 		}
 		s.Close()
 	}
+}
+
+// TestClientService_UpdateClient_ConcurrentFields: updates of different
+// fields of one client, at the same time, all land: none writes back a
+// stale copy of a field another one changed.
+func TestClientService_UpdateClient_ConcurrentFields(t *testing.T) {
+	ctx := context.Background()
+	storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
+		c := &switchboard.Client{ID: "contended", AgentID: "agent_1", TwilioPhoneNumber: "+18001234567",
+			Meta: switchboard.ClientMeta{FullName: "Before", Email: "c@example.com", Phone: "+12125551234"}, SecretHash: "h"}
+		if err := s.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		for round := range 10 {
+			v := fmt.Sprintf("round %d", round)
+			updates := []switchboard.ClientUpdate{
+				{Meta: switchboard.ClientMetaUpdate{City: &v}},
+				{Meta: switchboard.ClientMetaUpdate{JobTitle: &v}},
+				{Meta: switchboard.ClientMetaUpdate{Notes: &v}},
+				{Meta: switchboard.ClientMetaUpdate{BusinessName: &v}},
+				{Meta: switchboard.ClientMetaUpdate{FullName: &v}},
+				{AgentID: ptr(fmt.Sprintf("agent_%d", round))},
+			}
+			var wg sync.WaitGroup
+			for _, upd := range updates {
+				wg.Go(func() {
+					if _, err := s.UpdateClient(ctx, "contended", upd); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			got, err := s.FindClientByID(ctx, "contended")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := got.Meta
+			if m.City != v || m.JobTitle != v || m.Notes != v || m.BusinessName != v || m.FullName != v ||
+				got.AgentID != fmt.Sprintf("agent_%d", round) {
+				t.Fatalf("round %d: an update was lost: %+v agent %s", round, m, got.AgentID)
+			}
+		}
+	})
 }
