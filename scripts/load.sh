@@ -8,23 +8,12 @@ cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-10s}"
 HEY="go run github.com/rakyll/hey@v0.1.5"
+. scripts/lib.sh
 work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-go build -o "$work/switchboard" ./cmd/switchboard
+trap 'stop_server; rm -rf "$work"' EXIT
 $HEY -h >/dev/null 2>&1 || true # fetch and build hey before timing anything
+start_server ADMIN_PASSWORD='load-test-admin-password'
 
-PORT=0 DATABASE_URL="$work/load.db" ADMIN_PASSWORD='load-test-admin-password' \
-  "$work/switchboard" >"$work/stdout" 2>"$work/stderr" &
-pid=$!
-for _ in $(seq 1 100); do
-  base=$(sed -n 's/.*msg=listening addr=\(http:[^ ]*\).*/\1/p' "$work/stderr")
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { cat "$work/stderr"; exit 1; }
-
-field() { sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/"; }
 admin=$(curl -s -X POST "$base/auth/admin/login" -d '{"username":"admin","password":"load-test-admin-password"}' | field token)
 for i in $(seq 1 200); do # a table with some rows in it
   curl -s -o /dev/null -X POST "$base/admin/clients" -H "Authorization: Bearer $admin" \

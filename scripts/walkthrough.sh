@@ -4,19 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. scripts/lib.sh
 work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-go build -o "$work/switchboard" ./cmd/switchboard
-PORT=0 DATABASE_URL="$work/sb.db" SECRET_HASH_COST=4 ADMIN_PASSWORD='change-me-right-now' \
-  "$work/switchboard" >"$work/stdout" 2>"$work/stderr" &
-pid=$!
-for _ in $(seq 1 100); do
-  addr=$(sed -n 's/.*msg=listening addr=\(http:[^ ]*\).*/\1/p' "$work/stderr")
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$work/stderr"; echo "server did not start"; exit 1; }
+trap 'stop_server; rm -rf "$work"' EXIT
+start_server SECRET_HASH_COST=4 ADMIN_PASSWORD='change-me-right-now'
+addr=$base
 
 # The block between the markers, with the README's address swapped for ours.
 sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' README.md |

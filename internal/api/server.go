@@ -83,8 +83,10 @@ var securityHeaders = helmet.Config{
 
 // Register adds the JSON routes to app.
 func (s *Server) Register(app *fiber.App) {
-	app.Get("/healthz", s.handleHealth)
-	app.Get("/readyz", s.handleReady)
+	// /healthz: the database answers. /readyz: and every migration is
+	// applied, so a load balancer sends traffic only then.
+	app.Get("/healthz", s.probe("ok", s.Ping))
+	app.Get("/readyz", s.probe("ready", s.Ready))
 
 	a := app.Group("/auth", noStore)
 	a.Post("/login", s.handleLogin)
@@ -120,27 +122,18 @@ func requestContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), requestTimeout)
 }
 
-// handleHealth handles GET /healthz: 200 once the database answers.
-func (s *Server) handleHealth(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	if err := s.Ping(ctx); err != nil {
-		s.Log.Error("health check failed", "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+// probe answers a health check: 200 {"status": up} when check passes, 503
+// {"status": "unavailable"} (and the reason in the log) when it does not.
+func (s *Server) probe(up string, check func(context.Context) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := check(ctx); err != nil {
+			s.Log.Warn("probe failed", "path", c.Path(), "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+		}
+		return c.JSON(fiber.Map{"status": up})
 	}
-	return c.JSON(fiber.Map{"status": "ok"})
-}
-
-// handleReady handles GET /readyz: 200 when the database answers and every
-// migration is applied, so a load balancer sends traffic only then.
-func (s *Server) handleReady(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	if err := s.Ready(ctx); err != nil {
-		s.Log.Warn("not ready", "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
-	}
-	return c.JSON(fiber.Map{"status": "ready"})
 }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
