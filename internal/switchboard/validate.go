@@ -176,14 +176,17 @@ func (c *Client) Validate() error {
 	return fe.err()
 }
 
-// Normalize trims every text field that upd sets.
+// Normalize trims every text field that upd sets. It points upd at trimmed
+// copies rather than writing through the pointers, so the caller's strings
+// (which other updates may share) stay as they were.
 func (upd *ClientUpdate) Normalize() {
-	for _, p := range []*string{
-		upd.AgentID, upd.TwilioPhoneNumber, upd.Meta.FullName, upd.Meta.Email, upd.Meta.Phone,
-		upd.Meta.BusinessName, upd.Meta.City, upd.Meta.JobTitle, upd.Meta.Notes,
+	for _, p := range []**string{
+		&upd.AgentID, &upd.TwilioPhoneNumber, &upd.Meta.FullName, &upd.Meta.Email, &upd.Meta.Phone,
+		&upd.Meta.BusinessName, &upd.Meta.City, &upd.Meta.JobTitle, &upd.Meta.Notes,
 	} {
-		if p != nil {
-			*p = strings.TrimSpace(*p)
+		if *p != nil {
+			trimmed := strings.TrimSpace(**p)
+			*p = &trimmed
 		}
 	}
 }

@@ -554,11 +554,15 @@ func TestClientUpdate_Validate(t *testing.T) {
 }
 
 func TestClientUpdate_Normalize(t *testing.T) {
+	callers := " Jane "
 	upd := switchboard.ClientUpdate{
-		Meta:    switchboard.ClientMetaUpdate{FullName: ptr(" Jane "), Notes: ptr("\n a\nb \n")},
+		Meta:    switchboard.ClientMetaUpdate{FullName: &callers, Notes: ptr("\n a\nb \n")},
 		AgentID: ptr(" agent "),
 	}
 	upd.Normalize()
+	if callers != " Jane " {
+		t.Errorf("Normalize wrote through the caller's pointer: %q", callers)
+	}
 	if got, want := *upd.Meta.FullName, "Jane"; got != want {
 		t.Errorf("FullName = %q, want %q", got, want)
 	}
