@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -255,4 +258,36 @@ func (r *response) wantFields(want map[string]any) *response {
 		}
 	}
 	return r
+}
+
+// headersOnly sends a request line and headers that announce a body of
+// length bytes, sends none of it, and returns the answer: the way to see a
+// server refuse a body by its declared size without racing its close against
+// the client's writes. It needs a real listener at addr.
+func headersOnly(t testing.TB, addr, method, path, token string, length int) *response {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	head := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n",
+		method, path, addr, length)
+	if token != "" {
+		head += "Authorization: Bearer " + token + "\r\n"
+	}
+	if _, err := io.WriteString(conn, head+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("%s %s with a declared %d-byte body: %v", method, path, length, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &response{t: t, Status: res.StatusCode, Header: res.Header, Body: b}
 }
