@@ -18,10 +18,7 @@ const maxSearchLength = 200
 func (s *Server) handleListClients(c *fiber.Ctx) error {
 	const title = "Failed to fetch clients"
 	f := switchboard.ClientFilter{Limit: switchboard.DefaultClientLimit, Search: strings.TrimSpace(c.Query("search"))}
-	invalid := func(field, msg string) error {
-		return &httpError{Status: fiber.StatusBadRequest,
-			Body: errorBody{Error: title, Details: msg, Fields: map[string]string{field: msg}}}
-	}
+	invalid := func(field, msg string) error { return fieldError(fiber.StatusBadRequest, title, field, msg) }
 	if v := c.Query("status"); v != "" {
 		st := switchboard.Status(v)
 		if !st.Valid() {
@@ -85,16 +82,12 @@ func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	m := req.ClientMeta
 	client := &switchboard.Client{
 		ID:                req.ClientID,
 		Status:            switchboard.Status(req.Status),
 		AgentID:           req.AgentID,
 		TwilioPhoneNumber: req.TwilioPhoneNumber,
-		Meta: switchboard.ClientMeta{
-			FullName: m.FullName, Email: m.Email, Phone: m.Phone,
-			BusinessName: m.BusinessName, City: m.City, JobTitle: m.JobTitle, Notes: m.Notes,
-		},
+		Meta:              req.ClientMeta.domain(),
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
@@ -134,11 +127,6 @@ func (r *clientUpdateRequest) setsSecret() bool {
 
 const updateTitle = "Failed to update client"
 
-func refuseField(status int, field, msg string) error {
-	return &httpError{Status: status,
-		Body: errorBody{Error: updateTitle, Details: msg, Fields: map[string]string{field: msg}}}
-}
-
 var errNothingToUpdate = &httpError{Status: fiber.StatusBadRequest, Body: errorBody{
 	Error: updateTitle, Details: "The body sets no field that can be updated",
 }}
@@ -157,7 +145,7 @@ func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
 		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{Error: "Cannot change client ID"}}
 	}
 	if req.setsSecret() {
-		return refuseField(fiber.StatusBadRequest, "clientSecret",
+		return fieldError(fiber.StatusBadRequest, updateTitle, "clientSecret",
 			"clientSecret cannot be set by an update; use POST /admin/clients/:clientId/reset-secret")
 	}
 	upd := req.domain()
@@ -229,11 +217,11 @@ func (s *Server) handleUpdateSecureClient(c *fiber.Ctx) error {
 		{"twilioPhoneNumber", req.TwilioPhoneNumber, &me.TwilioPhoneNumber},
 	} {
 		if f.sent != nil && *f.sent != *f.have {
-			return refuseField(fiber.StatusForbidden, f.name, f.name+" can only be changed by an administrator")
+			return fieldError(fiber.StatusForbidden, updateTitle, f.name, f.name+" can only be changed by an administrator")
 		}
 	}
 	if req.setsSecret() {
-		return refuseField(fiber.StatusBadRequest, "clientSecret",
+		return fieldError(fiber.StatusBadRequest, updateTitle, "clientSecret",
 			"clientSecret cannot be set by an update; use POST /auth/change-secret")
 	}
 	upd := switchboard.ClientUpdate{Meta: req.ClientMeta.domain()}

@@ -74,6 +74,13 @@ func failed(title string, err error) error {
 	return out
 }
 
+// fieldError is a refusal that names one field: the operation's title, the
+// problem as details, and the field in fields (the shape validation errors
+// take, see failed).
+func fieldError(status int, title, field, msg string) error {
+	return &httpError{Status: status, Body: errorBody{Error: title, Details: msg, Fields: map[string]string{field: msg}}}
+}
+
 // badRequest is a 400 with a message and details.
 func badRequest(msg, details string) error {
 	return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{Error: msg, Details: details}}

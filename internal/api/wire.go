@@ -108,6 +108,13 @@ type clientMetaJSON struct {
 	Notes        string `json:"notes"`
 }
 
+func (m clientMetaJSON) domain() switchboard.ClientMeta {
+	return switchboard.ClientMeta{
+		FullName: m.FullName, Email: m.Email, Phone: m.Phone,
+		BusinessName: m.BusinessName, City: m.City, JobTitle: m.JobTitle, Notes: m.Notes,
+	}
+}
+
 // clientJSON is a client on the wire. ClientSecret is set only in the create
 // response; nothing else ever carries a secret or its hash.
 type clientJSON struct {
