@@ -5,7 +5,7 @@ GO          ?= go
 BIN         := bin/switchboard
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
-.PHONY: run build test test-short bench fuzz walkthrough generate check-generated lint clean
+.PHONY: run build test test-short bench fuzz walkthrough generate css check-generated lint clean
 
 run: build
 	./$(BIN) serve
@@ -33,13 +33,39 @@ fuzz:
 walkthrough:
 	bash scripts/walkthrough.sh
 
-# Nothing is generated from templates yet; this target is where templ and the
-# CSS build will run, and check-generated fails CI when their output is stale.
+# Go code from the templ views (views/*.templ → views/*_templ.go, when views/
+# exists), then every //go:generate directive. Both outputs are committed.
 generate:
+	if [ -d views ]; then $(GO) tool templ generate -path views; fi
 	$(GO) generate ./...
 
-check-generated: generate
-	git diff --exit-code --stat -- . ':!go.sum'
+# The console's assets, committed so that `go build` needs no Node.js:
+# static/css/app.css from static/css/input.css by Tailwind (it keeps only the
+# classes named in views/), and htmx from its npm package. The npm packages
+# are installed from package-lock.json when node_modules is missing or older
+# than package.json or the lock file (npm writes node_modules/.package-lock.json
+# at each install). The same inputs give the same bytes.
+NPM_STAMP := node_modules/.package-lock.json
+
+css: $(NPM_STAMP)
+	BROWSERSLIST_IGNORE_OLD_DATA=1 npx --no-install tailwindcss -c tailwind.config.js \
+		-i static/css/input.css -o static/css/app.css --minify
+	cp node_modules/htmx.org/dist/htmx.min.js static/js/htmx.min.js
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Fails when generate or css changed a tracked file or left a new file under
+# views/ or static/: their output must be committed with their input. Run it
+# on a clean tree (CI does).
+check-generated: generate css
+	@changed=$$( { git status --porcelain --untracked-files=no -- . ':(exclude)go.sum'; \
+		git status --porcelain --untracked-files=all -- views static | grep '^??'; } | sort -u); \
+	if [ -n "$$changed" ]; then \
+		echo "Generated files are stale or not committed; run 'make generate css' and commit:"; \
+		echo "$$changed"; git --no-pager diff --stat -- . ':(exclude)go.sum'; exit 1; \
+	fi
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

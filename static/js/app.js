@@ -1,0 +1,47 @@
+// The console's own script. The pages' CSP allows scripts from this origin
+// only, never inline, so page behaviour lives here. Everything listens on the
+// document, so it works on content htmx swaps in as well. Pages work without
+// it: this only adds conveniences.
+(function () {
+  'use strict';
+
+  // <button data-copy="ID"> copies the text of the element with id ID (a
+  // secret shown once, a curl command). Where the clipboard cannot be used
+  // (a page not served over HTTPS or from localhost), the text is selected
+  // instead, for the user to copy.
+  document.addEventListener('click', function (event) {
+    var button = event.target instanceof Element ? event.target.closest('[data-copy]') : null;
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute('data-copy'));
+    if (!source) return;
+    var text = source.textContent.trim();
+    var copied = navigator.clipboard && window.isSecureContext
+      ? navigator.clipboard.writeText(text)
+      : Promise.reject(new Error('no clipboard'));
+    copied.then(
+      function () { say(button, 'Copied'); },
+      function () { select(source); say(button, 'Selected: press Ctrl+C'); }
+    );
+  });
+
+  // say shows word on the button for two seconds, then its own label again.
+  function say(button, word) {
+    if (!button.hasAttribute('data-label')) button.setAttribute('data-label', button.textContent);
+    button.textContent = word;
+    button.setAttribute('data-copied', '');
+    clearTimeout(button._sayTimer);
+    button._sayTimer = setTimeout(function () {
+      button.textContent = button.getAttribute('data-label');
+      button.removeAttribute('data-label');
+      button.removeAttribute('data-copied');
+    }, 2000);
+  }
+
+  function select(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+})();
