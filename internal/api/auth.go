@@ -34,7 +34,9 @@ func authFailed(err error) error {
 var errNoToken = &switchboard.Error{Code: switchboard.EUNAUTHORIZED, Message: "No token provided"}
 
 // requireClient lets a request through only with a live client token: valid,
-// not revoked, of the client's current secret, and the client Active.
+// not revoked, of the client's current secret, and the client Active. The
+// request's user context names the client as the actor of what it changes,
+// for the audit trail the store writes.
 func (s *Server) requireClient(c *fiber.Ctx) error {
 	token, ok := bearer(c)
 	if !ok {
@@ -48,10 +50,13 @@ func (s *Server) requireClient(c *fiber.Ctx) error {
 	}
 	c.Locals(clientKey, client)
 	c.Locals(claimsKey, claims)
+	c.SetUserContext(switchboard.NewContextWithActor(c.UserContext(), switchboard.ClientActor(client.ID)))
 	return c.Next()
 }
 
-// requireAdmin lets a request through only with a live admin token.
+// requireAdmin lets a request through only with a live admin token. The
+// request's user context names the admin as the actor of what it changes,
+// for the audit trail the store writes.
 func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	token, ok := bearer(c)
 	if !ok {
@@ -65,6 +70,7 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	}
 	c.Locals(adminKey, admin)
 	c.Locals(claimsKey, claims)
+	c.SetUserContext(switchboard.NewContextWithActor(c.UserContext(), switchboard.AdminActor(admin.Username)))
 	return c.Next()
 }
 

@@ -159,7 +159,8 @@ func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]
 	return clients, int(total), nil
 }
 
-// CreateClient implements switchboard.ClientService.
+// CreateClient implements switchboard.ClientService. The client.created
+// event is written in the same transaction.
 func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 	c.Normalize()
 	if err := c.Validate(); err != nil {
@@ -176,9 +177,18 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 		JobTitle: c.Meta.JobTitle, Notes: c.Meta.Notes, SearchKey: searchKey(c.Meta),
 		SecretHash: c.SecretHash, TokenVersion: firstTokenVersion(), CreatedAt: t, UpdatedAt: t,
 	}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		if cerr := clientConflict(err, c); cerr != nil {
-			return cerr
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			if cerr := clientConflict(err, c); cerr != nil {
+				return cerr
+			}
+			return err
+		}
+		return recordEvent(ctx, tx, switchboard.EventClientCreated, c.ID, string(c.Status), t)
+	})
+	if err != nil {
+		if switchboard.ErrorCode(err) != switchboard.EINTERNAL {
+			return err
 		}
 		return fmt.Errorf("create client: %w", err)
 	}
@@ -195,7 +205,10 @@ func firstTokenVersion() int64 {
 	return int64(binary.BigEndian.Uint64(b[:])>>12) + 1
 }
 
-// UpdateClient implements switchboard.ClientService.
+// UpdateClient implements switchboard.ClientService. It records one event
+// in the same transaction (client.status_changed when the status changed,
+// client.updated otherwise). An update that changes no value writes nothing:
+// no event, and UpdatedAt stays.
 func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error) {
 	upd.Normalize()
 	if err := upd.Validate(); err != nil {
@@ -220,8 +233,15 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 		} else if err != nil {
 			return err
 		}
-		c := row.domain()
+		before, c := row.domain(), row.domain()
 		applyUpdate(c, upd)
+		action, detail, changed := updateEvent(before, c)
+		if !changed {
+			// Every value is the one stored: nothing to write, no event, and
+			// UpdatedAt keeps telling when the client last changed.
+			updated = c
+			return nil
+		}
 		c.UpdatedAt = now()
 		changes := map[string]any{
 			"status": string(c.Status), "agent_id": c.AgentID, "twilio_phone_number": c.TwilioPhoneNumber,
@@ -234,6 +254,9 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 			if cerr := clientConflict(err, c); cerr != nil {
 				return cerr
 			}
+			return err
+		}
+		if err := recordEvent(ctx, tx, action, c.ID, detail, c.UpdatedAt); err != nil {
 			return err
 		}
 		updated = c
@@ -270,33 +293,44 @@ func applyUpdate(c *switchboard.Client, upd switchboard.ClientUpdate) {
 }
 
 // DeleteClient implements switchboard.ClientService. The revoked_tokens rows
-// go with it through the foreign key's cascade.
+// go with it through the foreign key's cascade; the client.deleted event is
+// written in the same transaction, and the client's events stay.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	if !storableKey(id) {
 		return errClientNotFound
 	}
-	res := s.db.WithContext(ctx).Where("client_id = ?", id).Delete(&clientRow{})
-	if res.Error != nil {
-		return fmt.Errorf("delete client: %w", res.Error)
-	} else if res.RowsAffected == 0 {
-		return errClientNotFound
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("client_id = ?", id).Delete(&clientRow{})
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return errClientNotFound
+		}
+		return recordEvent(ctx, tx, switchboard.EventClientDeleted, id, "", now())
+	})
+	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+		return err
+	} else if err != nil {
+		return fmt.Errorf("delete client: %w", err)
 	}
 	return nil
 }
 
 // SetClientSecretHash implements switchboard.ClientService. The client's
 // revoked_tokens rows are dropped in the same transaction: the raised token
-// version ends those tokens anyway.
+// version ends those tokens anyway. The client.secret_reset event is written
+// in it too; its actor tells an admin's reset from the client's own change.
 func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) (*switchboard.Client, error) {
 	if !storableKey(id) {
 		return nil, errClientNotFound
 	}
 	var row clientRow
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		t := now()
 		res := tx.Model(&clientRow{}).Where("client_id = ?", id).Updates(map[string]any{
 			"secret_hash":   hash,
 			"token_version": gorm.Expr("token_version + 1"),
-			"updated_at":    now(),
+			"updated_at":    t,
 		})
 		if res.Error != nil {
 			return res.Error
@@ -304,6 +338,9 @@ func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) (*swit
 			return errClientNotFound
 		}
 		if err := tx.Exec("DELETE FROM revoked_tokens WHERE client_id = ?", id).Error; err != nil {
+			return err
+		}
+		if err := recordEvent(ctx, tx, switchboard.EventClientSecretReset, id, "", t); err != nil {
 			return err
 		}
 		return tx.Where("client_id = ?", id).Take(&row).Error

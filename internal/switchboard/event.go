@@ -1,0 +1,90 @@
+package switchboard
+
+import (
+	"context"
+	"time"
+)
+
+// Event is one entry of the audit trail of client-account changes: who did
+// what to which client, and when. The store writes it in the same transaction
+// as the change, so every committed change has its event, whatever transport
+// made it, and a change that rolls back leaves none.
+type Event struct {
+	ID int64
+	// Actor names who made the change: AdminActor ("admin:alice"),
+	// ClientActor ("client:acme_1"), or SystemActor when the context named
+	// nobody (see NewContextWithActor).
+	Actor string
+	// Action is one of the Event* constants.
+	Action string
+	// ClientID is the clientId of the account changed. Events outlive the
+	// client: a deleted client's events stay.
+	ClientID string
+	// Detail says more, depending on Action (see the Event* constants). It
+	// names fields and statuses, never a value a client typed (contact fields
+	// and notes may be personal data) and never a secret or its hash.
+	Detail    string
+	CreatedAt time.Time
+}
+
+// Event actions.
+//
+// An update records exactly one event. When it changes the status, the event
+// is EventClientStatusChanged, whose Detail is "Old → New", followed by
+// "; also: " and the other fields changed, if any
+// ("Active → Suspended; also: clientMeta.phone, agentId"). Otherwise it is
+// EventClientUpdated, whose Detail lists the JSON names of the changed fields
+// ("clientMeta.phone, agentId"). An update that changes no value records
+// nothing.
+const (
+	// EventClientCreated: a client was created. Detail is its first status.
+	EventClientCreated = "client.created"
+	// EventClientUpdated: fields other than the status changed. Detail lists
+	// their JSON names, comma-separated, in the order of the API's documents.
+	EventClientUpdated = "client.updated"
+	// EventClientStatusChanged: the status changed (see above for Detail).
+	EventClientStatusChanged = "client.status_changed"
+	// EventClientSecretReset: the secret was replaced, by an admin's reset or
+	// by the client's own change-secret; the Actor tells which. Detail is empty.
+	EventClientSecretReset = "client.secret_reset"
+	// EventClientDeleted: the client was deleted. Detail is empty.
+	EventClientDeleted = "client.deleted"
+)
+
+// MaxEventLimit is the most events FindEvents returns at once.
+const MaxEventLimit = 100
+
+// EventService reads the audit trail. Events are written by the
+// ClientService methods themselves, never separately.
+type EventService interface {
+	// FindEvents returns the latest events, newest first. limit is clamped
+	// to 1..MaxEventLimit.
+	FindEvents(ctx context.Context, limit int) ([]*Event, error)
+}
+
+// SystemActor is the actor of a change whose context names nobody: start-up
+// tasks, command-line tools, tests.
+const SystemActor = "system"
+
+// AdminActor is the actor of a change made by the admin username.
+func AdminActor(username string) string { return "admin:" + username }
+
+// ClientActor is the actor of a change a client made to its own account.
+func ClientActor(id string) string { return "client:" + id }
+
+type actorKey struct{}
+
+// NewContextWithActor returns a copy of ctx that names actor as the one who
+// makes the changes done with it. Transports call it once they know who the
+// caller is; an empty actor leaves the changes to SystemActor.
+func NewContextWithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// ActorFromContext returns the actor that ctx names, or SystemActor.
+func ActorFromContext(ctx context.Context) string {
+	if actor, _ := ctx.Value(actorKey{}).(string); actor != "" {
+		return actor
+	}
+	return SystemActor
+}
