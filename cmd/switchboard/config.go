@@ -29,6 +29,9 @@ type Config struct {
 	AdminTokenTTL time.Duration
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
+	// SessionKeys sign and encrypt browser session cookies, the first for new
+	// cookies. Empty: derived from the server secret.
+	SessionKeys []string
 }
 
 // Config bounds.
@@ -64,6 +67,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.ServerSecret != "" && len(cfg.ServerSecret) < minServerSecretLength {
 		return cfg, fmt.Errorf("SERVER_SECRET must be at least %d characters (or unset, to have one generated)", minServerSecretLength)
+	}
+	if v := getenv("SESSION_KEYS"); v != "" {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); len(k) < minServerSecretLength {
+				return cfg, fmt.Errorf("SESSION_KEYS must be a comma-separated list of keys of at least %d characters each", minServerSecretLength)
+			}
+			cfg.SessionKeys = append(cfg.SessionKeys, k)
+		}
 	}
 	if cfg.AdminPassword != "" && len(cfg.AdminPassword) < minAdminPasswordLength {
 		return cfg, fmt.Errorf("ADMIN_PASSWORD must be at least %d characters", minAdminPasswordLength)

@@ -21,6 +21,7 @@ import (
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
 	"switchboard/internal/store"
+	"switchboard/web"
 )
 
 func main() {
@@ -156,6 +157,17 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.App = api.NewApp(m.Log, api.Options{TrustedProxies: m.Config.TrustedProxies})
 	(&api.Server{Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Ready: m.Store.Ready, Log: m.Log}).Register(m.App)
+	sessionKeys := [][]byte{[]byte(secret)}
+	if len(m.Config.SessionKeys) > 0 {
+		sessionKeys = nil
+		for _, k := range m.Config.SessionKeys {
+			sessionKeys = append(sessionKeys, []byte(k))
+		}
+	}
+	(&web.Server{
+		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log,
+		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL, CSRFStorage: m.Store.CSRFTokens(),
+	}).Register(m.App)
 	return nil
 }
 

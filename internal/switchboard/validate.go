@@ -159,6 +159,12 @@ func (c *Client) Validate() error {
 	if !ValidClientID(c.ID) {
 		fe.add("clientId", MsgInvalidClientID)
 	}
+	c.checkFormats(&fe)
+	return fe.err()
+}
+
+// checkFormats adds the format problems of every field but the ID to fe.
+func (c *Client) checkFormats(fe *fieldErrors) {
 	fe.checkText("clientMeta.fullName", c.Meta.FullName)
 	fe.checkEmail("clientMeta.email", c.Meta.Email)
 	fe.checkPhone("clientMeta.phone", c.Meta.Phone)
@@ -173,7 +179,25 @@ func (c *Client) Validate() error {
 	if !c.Status.Valid() {
 		fe.add("status", MsgInvalidStatus)
 	}
-	return fe.err()
+}
+
+// FieldErrors returns every problem with c, keyed by JSON field name, for a
+// form that shows each one next to its input. It applies the rules of
+// Validate (which reports them one at a time, in the API's order), except
+// that an empty ID is allowed: one is generated. Call Normalize first.
+func (c *Client) FieldErrors() map[string]string {
+	var fe fieldErrors
+	for _, f := range []struct{ name, value string }{
+		{"clientMeta.fullName", c.Meta.FullName}, {"clientMeta.email", c.Meta.Email},
+		{"clientMeta.phone", c.Meta.Phone}, {"agentId", c.AgentID}, {"twilioPhoneNumber", c.TwilioPhoneNumber},
+	} {
+		fe.checkRequired(f.name, f.value)
+	}
+	if c.ID != "" && !ValidClientID(c.ID) {
+		fe.add("clientId", MsgInvalidClientID)
+	}
+	c.checkFormats(&fe)
+	return fe.fields
 }
 
 // Normalize trims every text field that upd sets. It points upd at trimmed

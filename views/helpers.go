@@ -1,0 +1,98 @@
+package views
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"strings"
+	"switchboard/internal/switchboard"
+)
+
+// csrfHeaders is the hx-headers value that makes htmx send the CSRF token
+// with every request it makes.
+func csrfHeaders(ctx context.Context) string {
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": page(ctx).CSRF})
+	return string(b)
+}
+
+// isCurrent reports whether href is the navigation item of the current page:
+// the dashboard only on itself, a section on itself and below.
+func isCurrent(ctx context.Context, href string) bool {
+	p := page(ctx).Path
+	if href == "/console" || href == "/console/clients/new" {
+		return p == href
+	}
+	return p == href || (strings.HasPrefix(p, href+"/") && p != "/console/clients/new")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// clientURL is a client's console page. Client IDs are URL-safe by their rule.
+func clientURL(id string) templ.SafeURL {
+	return templ.SafeURL("/console/clients/" + url.PathEscape(id))
+}
+
+// statusURL is where a client's status is changed.
+func statusURL(id string) templ.SafeURL { return clientURL(id) + "/status" }
+
+// formAction is where the client form posts: create or the client's page.
+func formAction(f ClientForm) templ.SafeURL {
+	if f.ClientID == "" {
+		return "/console/clients"
+	}
+	return clientURL(f.ClientID)
+}
+
+func inputID(fd Field) string { return "f-" + strings.ReplaceAll(fd.Name, ".", "-") }
+
+func inputType(fd Field) string {
+	if fd.Type == "secret" {
+		return "text" // the admin must see what it chooses; the page is no-store
+	}
+	return fd.Type
+}
+
+func ariaInvalid(f ClientForm, fd Field) string {
+	if f.Errors[fd.Name] != "" {
+		return "true"
+	}
+	return "false"
+}
+
+func describedBy(f ClientForm, fd Field) string {
+	var ids []string
+	if f.Errors[fd.Name] != "" {
+		ids = append(ids, inputID(fd)+"-error")
+	}
+	if fd.Hint != "" {
+		ids = append(ids, inputID(fd)+"-hint")
+	}
+	return strings.Join(ids, " ")
+}
+
+// statusVerb labels the button that sets a status.
+func statusVerb(s switchboard.Status) string {
+	switch s {
+	case switchboard.StatusActive:
+		return "Activate"
+	case switchboard.StatusSuspended:
+		return "Suspend"
+	}
+	return "Deactivate"
+}
+
+func statusButtonClass(s switchboard.Status) string {
+	if s == switchboard.StatusSuspended {
+		return "btn btn-danger"
+	}
+	return "btn btn-secondary"
+}
+
+// htmxConfig is htmx's configuration, in a meta tag because the CSP allows
+// no inline script.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}`

@@ -1,0 +1,215 @@
+package views
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"switchboard/internal/switchboard"
+)
+
+// Field describes one input of the client form. Name is the JSON field name,
+// so a form post and an API request carry the same keys.
+type Field struct {
+	Name     string
+	Label    string
+	Type     string // text, email, tel, textarea, select, secret
+	Required bool
+	Hint     string
+	// Autocomplete is the input's autocomplete token; "off" where the
+	// browser has nothing useful to offer.
+	Autocomplete string
+}
+
+// Fieldset is a titled group of fields.
+type Fieldset struct {
+	Legend string
+	Fields []Field
+}
+
+var (
+	contactFields = Fieldset{"Contact", []Field{
+		{Name: "clientMeta.fullName", Label: "Full name", Type: "text", Required: true, Autocomplete: "off"},
+		{Name: "clientMeta.email", Label: "Email", Type: "email", Required: true, Autocomplete: "off"},
+		{Name: "clientMeta.phone", Label: "Phone", Type: "tel", Required: true, Hint: "International format, like +14155550123", Autocomplete: "off"},
+		{Name: "clientMeta.businessName", Label: "Business name", Type: "text", Autocomplete: "off"},
+		{Name: "clientMeta.city", Label: "City", Type: "text", Autocomplete: "off"},
+		{Name: "clientMeta.jobTitle", Label: "Job title", Type: "text", Autocomplete: "off"},
+		{Name: "clientMeta.notes", Label: "Notes", Type: "textarea", Autocomplete: "off"},
+	}}
+	callingFields = Fieldset{"Calling", []Field{
+		{Name: "agentId", Label: "ElevenLabs agent ID", Type: "text", Required: true, Autocomplete: "off"},
+		{Name: "twilioPhoneNumber", Label: "Twilio phone number", Type: "tel", Required: true, Hint: "The number calls go out from, like +14155550100", Autocomplete: "off"},
+	}}
+	statusField      = Field{Name: "status", Label: "Status", Type: "select", Hint: "Only Active clients can sign in or use their tokens."}
+	newAccountFields = Fieldset{"Account", []Field{
+		{Name: "clientId", Label: "Client ID", Type: "text", Hint: "3 to 64 letters, digits, '_', '.' or '-'. Leave empty to generate one.", Autocomplete: "off"},
+		{Name: "clientSecret", Label: "Client secret", Type: "secret", Hint: "Leave empty to generate a strong one (recommended), or choose at least 16 characters.", Autocomplete: "new-password"},
+		statusField,
+	}}
+)
+
+// NewClientFieldsets are the inputs of the create form.
+var NewClientFieldsets = []Fieldset{newAccountFields, contactFields, callingFields}
+
+// EditClientFieldsets are the inputs of the edit form: the ID never changes
+// and the secret is reset, not edited.
+var EditClientFieldsets = []Fieldset{contactFields, callingFields, {"Account", []Field{statusField}}}
+
+// Statuses lists every client status, in the order forms offer them.
+var Statuses = []switchboard.Status{switchboard.StatusActive, switchboard.StatusInactive, switchboard.StatusSuspended}
+
+// ClientForm is the create or edit form: what the user typed and what is
+// wrong with it, by field name.
+type ClientForm struct {
+	Values map[string]string
+	Errors map[string]string
+	// Error is a problem that belongs to no single field.
+	Error string
+	// ClientID is the client being edited; empty on the create form.
+	ClientID string
+}
+
+// Value returns what the form holds for the field.
+func (f ClientForm) Value(name string) string { return f.Values[name] }
+
+// FieldError returns the field's problem in words for a person: the API's
+// message with the JSON field name replaced by the field's label.
+func (f ClientForm) FieldError(fd Field) string {
+	msg := f.Errors[fd.Name]
+	if msg == "" {
+		return ""
+	}
+	return strings.Replace(msg, fd.Name, fd.Label, 1)
+}
+
+// ClientFormValues fills form values from a stored client, for the edit form.
+func ClientFormValues(c *switchboard.Client) map[string]string {
+	return map[string]string{
+		"clientId":                c.ID,
+		"clientMeta.fullName":     c.Meta.FullName,
+		"clientMeta.email":        c.Meta.Email,
+		"clientMeta.phone":        c.Meta.Phone,
+		"clientMeta.businessName": c.Meta.BusinessName,
+		"clientMeta.city":         c.Meta.City,
+		"clientMeta.jobTitle":     c.Meta.JobTitle,
+		"clientMeta.notes":        c.Meta.Notes,
+		"agentId":                 c.AgentID,
+		"twilioPhoneNumber":       c.TwilioPhoneNumber,
+		"status":                  string(c.Status),
+	}
+}
+
+// ClientList is one page of the clients table with the filter that chose it.
+type ClientList struct {
+	Search  string
+	Status  string
+	Clients []*switchboard.Client
+	// NewerURL and OlderURL link the neighbouring pages; empty at either end.
+	NewerURL, OlderURL string
+	// Error explains a filter that could not be applied.
+	Error string
+}
+
+// Filtered reports whether a search or status filter is applied.
+func (l ClientList) Filtered() bool { return l.Search != "" || l.Status != "" }
+
+// ClientsURL is the address of the clients list with the given filter and
+// page parameters, so any state of the list can be bookmarked.
+func ClientsURL(search, status string, page url.Values) string {
+	q := url.Values{}
+	if search != "" {
+		q.Set("search", search)
+	}
+	if status != "" {
+		q.Set("status", status)
+	}
+	for k, v := range page {
+		q[k] = v
+	}
+	if len(q) == 0 {
+		return "/console/clients"
+	}
+	return "/console/clients?" + q.Encode()
+}
+
+// SecretView shows a secret just created or reset: the only time it is seen.
+type SecretView struct {
+	Client *switchboard.Client
+	Secret string
+	// BaseURL is where this server is reached, for the ready-to-paste curl line.
+	BaseURL string
+	// Created is true after a create, false after a reset.
+	Created bool
+}
+
+// LoginCurl is the command that signs the client in with its new secret.
+func (v SecretView) LoginCurl() string {
+	body := fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, v.Client.ID, v.Secret)
+	return fmt.Sprintf("curl -s -X POST %s/auth/login -H 'Content-Type: application/json' -d '%s'", v.BaseURL, body)
+}
+
+// Dashboard is the console's front page.
+type Dashboard struct {
+	Counts map[switchboard.Status]int
+	Newest []*switchboard.Client
+	Events []*switchboard.Event
+}
+
+// Total is the number of clients of every status.
+func (d Dashboard) Total() int {
+	n := 0
+	for _, c := range d.Counts {
+		n += c
+	}
+	return n
+}
+
+// LoginForm is the administrator's sign-in form.
+type LoginForm struct {
+	Username string
+	// Next is the console page to go back to after signing in.
+	Next  string
+	Error string
+}
+
+// ClientRowID is the element id of a client's row in the clients table, the
+// target of the row's htmx swaps.
+func ClientRowID(id string) string { return "client-row-" + id }
+
+// statusClass styles a status badge.
+func statusClass(s switchboard.Status) string {
+	switch s {
+	case switchboard.StatusActive:
+		return "badge badge-active"
+	case switchboard.StatusSuspended:
+		return "badge badge-suspended"
+	default:
+		return "badge badge-inactive"
+	}
+}
+
+// eventText says what an audit event did, for the activity list.
+func eventText(e *switchboard.Event) string {
+	switch e.Action {
+	case switchboard.EventClientCreated:
+		return "created"
+	case switchboard.EventClientUpdated:
+		return "edited"
+	case switchboard.EventClientStatusChanged:
+		return "changed the status of"
+	case switchboard.EventClientSecretReset:
+		return "reset the secret of"
+	case switchboard.EventClientDeleted:
+		return "deleted"
+	}
+	return e.Action
+}
+
+// actorName is who did something, without the kind prefix for admins.
+func actorName(actor string) string {
+	if name, ok := strings.CutPrefix(actor, "admin:"); ok {
+		return name
+	}
+	return actor
+}

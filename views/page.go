@@ -1,0 +1,47 @@
+// Package views holds every HTML page and fragment of the console and the
+// account pages, as templ components. Pages take view models (values plus
+// field errors) or read-only domain types; what every page needs (who is
+// signed in, the CSRF token, a flash message) travels in the context.
+//
+// Every element a test or a script looks for carries a data-testid (or
+// data-secret, data-action), never a class name: styling may change freely.
+package views
+
+import (
+	"context"
+	"time"
+)
+
+// Page is what the layouts read from the request context.
+type Page struct {
+	// Admin is the signed-in administrator's username, empty when signed out.
+	Admin string
+	// CSRF is the token every unsafe request must send back, as the _csrf
+	// form field or the X-CSRF-Token header (set on <body> for htmx).
+	CSRF string
+	// Flash is a one-time message from the previous request, such as
+	// "Client deleted." after a redirect.
+	Flash string
+	// Path is the request path, to mark the current navigation item.
+	Path string
+}
+
+type pageKey struct{}
+
+// WithPage returns ctx carrying p, for the layouts.
+func WithPage(ctx context.Context, p Page) context.Context {
+	return context.WithValue(ctx, pageKey{}, p)
+}
+
+func page(ctx context.Context) Page {
+	p, _ := ctx.Value(pageKey{}).(Page)
+	return p
+}
+
+// timeFormat shows times to administrators: UTC, to the minute, unambiguous.
+const timeFormat = "2006-01-02 15:04 UTC"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+// isoTime is the machine-readable form of a time, for <time datetime>.
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,338 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"switchboard/internal/switchboard"
+	"switchboard/views"
+)
+
+// maxSearchLength bounds the search text, as in the JSON API.
+const maxSearchLength = 200
+
+// handleDashboard handles GET /console.
+func (con *console) handleDashboard(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	counts, err := con.Clients.CountClientsByStatus(ctx)
+	if err != nil {
+		return err
+	}
+	newest, err := con.Clients.FindClientPage(ctx, switchboard.ClientPageFilter{Limit: 5})
+	if err != nil {
+		return err
+	}
+	events, err := con.Events.FindEvents(ctx, 10)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.DashboardPage(views.Dashboard{Counts: counts, Newest: newest.Clients, Events: events}))
+}
+
+// handleClients handles GET /console/clients?search=&status=&after=|before=.
+// Pages are read by keyset (after or before a client), so a page deep in a
+// long list costs what the first one does. htmx's live search gets the
+// results alone.
+func (con *console) handleClients(c *fiber.Ctx) error {
+	l := views.ClientList{Search: strings.TrimSpace(c.Query("search")), Status: c.Query("status")}
+	f := switchboard.ClientPageFilter{Limit: pageSize}
+	var problems []string
+	if utf8.RuneCountInString(l.Search) > maxSearchLength {
+		problems = append(problems, fmt.Sprintf("The search is too long (at most %d characters).", maxSearchLength))
+		l.Search = ""
+	}
+	f.Search = l.Search
+	if l.Status != "" {
+		st := switchboard.Status(l.Status)
+		if !st.Valid() {
+			problems = append(problems, switchboard.MsgInvalidStatus+".")
+			l.Status = ""
+		} else {
+			f.Status = &st
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  **switchboard.ClientCursor
+	}{{"after", &f.After}, {"before", &f.Before}} {
+		if v := c.Query(p.name); v != "" {
+			cur, err := switchboard.ParseClientCursor(v)
+			if err != nil {
+				problems = append(problems, "That page link is broken; showing the first page.")
+				continue
+			}
+			*p.dst = cur
+		}
+	}
+	if f.After != nil && f.Before != nil {
+		f.After, f.Before = nil, nil
+	}
+	l.Error = strings.Join(problems, " ")
+
+	page, err := con.Clients.FindClientPage(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	l.Clients = page.Clients
+	if page.Newer != nil {
+		l.NewerURL = views.ClientsURL(l.Search, l.Status, url.Values{"before": {page.Newer.String()}})
+	}
+	if page.Older != nil {
+		l.OlderURL = views.ClientsURL(l.Search, l.Status, url.Values{"after": {page.Older.String()}})
+	}
+	if htmxTarget(c) == "client-results" {
+		return render(c, fiber.StatusOK, views.ClientResults(l))
+	}
+	return render(c, fiber.StatusOK, views.ClientsPage(l))
+}
+
+// handleNewClient handles GET /console/clients/new.
+func (con *console) handleNewClient(c *fiber.Ctx) error {
+	form := views.ClientForm{Values: map[string]string{"status": string(switchboard.StatusActive)}}
+	return render(c, fiber.StatusOK, views.NewClientPage(form))
+}
+
+// formValues reads the fields of the form sets from the posted form, as typed.
+func formValues(c *fiber.Ctx, sets []views.Fieldset) map[string]string {
+	values := map[string]string{}
+	for _, set := range sets {
+		for _, fd := range set.Fields {
+			values[fd.Name] = c.FormValue(fd.Name)
+		}
+	}
+	return values
+}
+
+// handleCreateClient handles POST /console/clients. It checks the form with
+// the domain's rules (every problem at once, next to its field), creates
+// the client through the same service as POST /admin/clients, and shows the
+// secret: the one time it is ever seen.
+func (con *console) handleCreateClient(c *fiber.Ctx) error {
+	values := formValues(c, views.NewClientFieldsets)
+	client := &switchboard.Client{
+		ID:                strings.TrimSpace(values["clientId"]),
+		Status:            switchboard.Status(values["status"]),
+		AgentID:           values["agentId"],
+		TwilioPhoneNumber: values["twilioPhoneNumber"],
+		Meta: switchboard.ClientMeta{
+			FullName: values["clientMeta.fullName"], Email: values["clientMeta.email"], Phone: values["clientMeta.phone"],
+			BusinessName: values["clientMeta.businessName"], City: values["clientMeta.city"],
+			JobTitle: values["clientMeta.jobTitle"], Notes: values["clientMeta.notes"],
+		},
+	}
+	secret := values["clientSecret"]
+	client.Normalize()
+	problems := client.FieldErrors()
+	if secret != "" {
+		if err := switchboard.ValidateSecret("clientSecret", secret); err != nil {
+			problems = mergeFields(problems, err)
+		}
+	}
+	form := views.ClientForm{Values: values, Errors: problems}
+	if len(problems) == 0 {
+		var err error
+		secret, err = con.Auth.CreateClient(c.UserContext(), client, secret)
+		if err != nil {
+			if !formError(&form, err) {
+				return err
+			}
+		}
+	}
+	if len(form.Errors) > 0 || form.Error != "" {
+		return render(c, fiber.StatusUnprocessableEntity, views.NewClientPage(form))
+	}
+	con.Log.Info("console client created", "admin", currentAdmin(c).Username, "client_id", client.ID)
+	return render(c, fiber.StatusCreated, views.SecretPage(views.SecretView{
+		Client: client, Secret: secret, BaseURL: c.BaseURL(), Created: true,
+	}))
+}
+
+// mergeFields adds the per-field problems of a domain error to fields.
+func mergeFields(fields map[string]string, err error) map[string]string {
+	var e *switchboard.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return fields
+	}
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	for k, v := range e.Fields {
+		if _, ok := fields[k]; !ok {
+			fields[k] = v
+		}
+	}
+	return fields
+}
+
+// formError puts a service's refusal into the form: invalid fields next to
+// their inputs, a taken clientId or email next to that input. It returns
+// false for errors that are not the user's to fix.
+func formError(form *views.ClientForm, err error) bool {
+	var e *switchboard.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code {
+	case switchboard.EINVALID:
+		form.Errors = mergeFields(form.Errors, err)
+		if len(form.Errors) == 0 {
+			form.Error = e.Message
+		}
+	case switchboard.ECONFLICT:
+		field, msg := "clientMeta.email", "Another client already uses this email."
+		if strings.HasPrefix(e.Details, "clientId") {
+			field, msg = "clientId", "This client ID is taken."
+		}
+		form.Errors = mergeFields(form.Errors, &switchboard.Error{Fields: map[string]string{field: msg}})
+	default:
+		return false
+	}
+	return true
+}
+
+// handleClient handles GET /console/clients/:clientId.
+func (con *console) handleClient(c *fiber.Ctx) error {
+	client, err := con.Clients.FindClientByID(c.UserContext(), c.Params("clientId"))
+	if err != nil {
+		return err
+	}
+	form := views.ClientForm{Values: views.ClientFormValues(client), ClientID: client.ID}
+	return render(c, fiber.StatusOK, views.ClientPage(client, form))
+}
+
+// handleUpdateClient handles POST /console/clients/:clientId, the edit form.
+// The update goes through the store's validation, the same as PUT
+// /admin/clients/:clientId.
+func (con *console) handleUpdateClient(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id := c.Params("clientId")
+	values := formValues(c, views.EditClientFieldsets)
+	ptr := func(name string) *string { v := values[name]; return &v }
+	status := switchboard.Status(values["status"])
+	upd := switchboard.ClientUpdate{
+		AgentID: ptr("agentId"), TwilioPhoneNumber: ptr("twilioPhoneNumber"), Status: &status,
+		Meta: switchboard.ClientMetaUpdate{
+			FullName: ptr("clientMeta.fullName"), Email: ptr("clientMeta.email"), Phone: ptr("clientMeta.phone"),
+			BusinessName: ptr("clientMeta.businessName"), City: ptr("clientMeta.city"),
+			JobTitle: ptr("clientMeta.jobTitle"), Notes: ptr("clientMeta.notes"),
+		},
+	}
+	updated, err := con.Clients.UpdateClient(ctx, id, upd)
+	if err == nil {
+		if err := con.setFlash(c, "Changes saved."); err != nil {
+			return err
+		}
+		return redirect(c, "/console/clients/"+url.PathEscape(updated.ID))
+	}
+	form := views.ClientForm{Values: values, ClientID: id}
+	if !formError(&form, err) {
+		return err
+	}
+	client, err := con.Clients.FindClientByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	form.ClientID = client.ID
+	return render(c, fiber.StatusUnprocessableEntity, views.ClientPage(client, form))
+}
+
+// handleSetStatus handles POST /console/clients/:clientId/status. The new
+// status holds for the client's tokens from this moment (every request
+// checks it). htmx gets the swapped row or status panel back; a plain form
+// goes back to the page it came from.
+func (con *console) handleSetStatus(c *fiber.Ctx) error {
+	status := switchboard.Status(c.FormValue("status"))
+	if !status.Valid() {
+		return &pageError{Status: fiber.StatusBadRequest, Title: "Request refused", Message: switchboard.MsgInvalidStatus}
+	}
+	client, err := con.Clients.UpdateClient(c.UserContext(), c.Params("clientId"), switchboard.ClientUpdate{Status: &status})
+	if err != nil {
+		return err
+	}
+	con.Log.Info("console client status set", "admin", currentAdmin(c).Username, "client_id", client.ID, "status", string(status))
+	switch htmxTarget(c) {
+	case views.ClientRowID(client.ID):
+		return render(c, fiber.StatusOK, views.ClientRow(client))
+	case "status-panel":
+		return render(c, fiber.StatusOK, views.StatusPanel(client))
+	}
+	if err := con.setFlash(c, fmt.Sprintf("%s is now %s.", client.Meta.FullName, client.Status)); err != nil {
+		return err
+	}
+	back := localPath(refererPath(c), "/console", "/console/clients/"+url.PathEscape(client.ID))
+	return redirect(c, back)
+}
+
+// refererPath is the path and query of the Referer, if it is this site.
+func refererPath(c *fiber.Ctx) string {
+	u, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || u.Host != c.Hostname() {
+		return ""
+	}
+	return u.RequestURI()
+}
+
+// handleConfirmReset handles GET /console/clients/:clientId/reset-secret.
+func (con *console) handleConfirmReset(c *fiber.Ctx) error {
+	return con.confirm(c, views.ConfirmReset)
+}
+
+// handleConfirmDelete handles GET /console/clients/:clientId/delete.
+func (con *console) handleConfirmDelete(c *fiber.Ctx) error {
+	return con.confirm(c, views.ConfirmDelete)
+}
+
+// confirm shows a confirmation panel: alone for htmx, as a page otherwise.
+func (con *console) confirm(c *fiber.Ctx, panel func(*switchboard.Client) templ.Component) error {
+	client, err := con.Clients.FindClientByID(c.UserContext(), c.Params("clientId"))
+	if err != nil {
+		return err
+	}
+	if isHTMX(c) {
+		return render(c, fiber.StatusOK, panel(client))
+	}
+	return render(c, fiber.StatusOK, views.ConfirmPage(client, panel(client)))
+}
+
+// handleResetSecret handles POST /console/clients/:clientId/reset-secret:
+// a new generated secret, shown once; every earlier token stops working.
+func (con *console) handleResetSecret(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	secret, err := con.Auth.ResetClientSecret(ctx, c.Params("clientId"))
+	if err != nil {
+		return err
+	}
+	client, err := con.Clients.FindClientByID(ctx, c.Params("clientId"))
+	if err != nil {
+		return err
+	}
+	con.Log.Info("console client secret reset", "admin", currentAdmin(c).Username, "client_id", client.ID)
+	v := views.SecretView{Client: client, Secret: secret, BaseURL: c.BaseURL()}
+	if isHTMX(c) {
+		return render(c, fiber.StatusOK, views.SecretRevealed(v))
+	}
+	return render(c, fiber.StatusOK, views.SecretPage(v))
+}
+
+// handleDeleteClient handles POST /console/clients/:clientId/delete.
+func (con *console) handleDeleteClient(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	client, err := con.Clients.FindClientByID(ctx, c.Params("clientId"))
+	if err != nil {
+		return err
+	}
+	if err := con.Clients.DeleteClient(ctx, client.ID); err != nil {
+		return err
+	}
+	con.Log.Info("console client deleted", "admin", currentAdmin(c).Username, "client_id", client.ID)
+	if err := con.setFlash(c, fmt.Sprintf("%s (%s) was deleted.", client.Meta.FullName, client.ID)); err != nil {
+		return err
+	}
+	return redirect(c, "/console/clients")
+}

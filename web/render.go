@@ -1,0 +1,111 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"switchboard/internal/switchboard"
+	"switchboard/views"
+)
+
+// render writes a templ component as the response, with the request's
+// context (which carries views.Page) so layouts know who is signed in.
+func render(c *fiber.Ctx, status int, comp templ.Component) error {
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// isHTMX reports whether htmx sent the request to swap part of a page. A
+// history restore asks for the whole page.
+func isHTMX(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-History-Restore-Request") != "true"
+}
+
+// htmxTarget is the id of the element htmx will swap, "" for a whole page.
+func htmxTarget(c *fiber.Ctx) string {
+	if !isHTMX(c) {
+		return ""
+	}
+	return c.Get("HX-Target")
+}
+
+// redirect sends the browser to path after a form post: a 303 for a plain
+// form, an HX-Redirect (a full navigation) for htmx.
+func redirect(c *fiber.Ctx, path string) error {
+	if isHTMX(c) {
+		c.Set("HX-Redirect", path)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(path, fiber.StatusSeeOther)
+}
+
+// localPath returns next when it is a path on this site under prefix, else
+// fallback. It keeps redirects after sign-in from leaving the site.
+func localPath(next, prefix, fallback string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.ContainsAny(next, "\\\r\n") ||
+		strings.HasPrefix(next, "//") || (u.Path != prefix && !strings.HasPrefix(u.Path, prefix+"/")) {
+		return fallback
+	}
+	return next
+}
+
+// pageError is a failure shown as a page (or, to htmx, as a panel).
+type pageError struct {
+	Status         int
+	Title, Message string
+}
+
+func (e *pageError) Error() string { return e.Title }
+
+// htmlErrors turns a handler's error into an error page: a domain error's
+// message for the user's mistakes, a generic page (and a log line) for
+// internal ones. htmx is configured (views.Base) to swap error responses, so
+// an htmx request gets the panel alone, in place of the page's main area.
+func (s *Server) htmlErrors(c *fiber.Ctx) error {
+	err := c.Next()
+	if err == nil {
+		return nil
+	}
+	pe := s.pageErrorOf(c, err)
+	c.Response().ResetBody()
+	if isHTMX(c) {
+		c.Set("HX-Retarget", "#main")
+		c.Set("HX-Reswap", "innerHTML")
+		return render(c, pe.Status, views.ErrorPanel(pe.Status, pe.Title, pe.Message))
+	}
+	return render(c, pe.Status, views.ErrorPage(pe.Status, pe.Title, pe.Message))
+}
+
+func (s *Server) pageErrorOf(c *fiber.Ctx, err error) *pageError {
+	var pe *pageError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &pe):
+		return pe
+	case errors.As(err, &fe):
+		if fe.Code == fiber.StatusNotFound {
+			return &pageError{Status: fe.Code, Title: "Page not found", Message: "There is nothing at this address."}
+		}
+		if fe.Code < 500 {
+			return &pageError{Status: fe.Code, Title: "Request refused", Message: fe.Message}
+		}
+	}
+	switch switchboard.ErrorCode(err) {
+	case switchboard.ENOTFOUND:
+		return &pageError{Status: fiber.StatusNotFound, Title: "Not found", Message: switchboard.ErrorMessage(err)}
+	case switchboard.EINVALID:
+		return &pageError{Status: fiber.StatusBadRequest, Title: "Request refused", Message: switchboard.ErrorMessage(err)}
+	}
+	s.Log.Error("page failed", "method", c.Method(), "path", c.Path(), "err", err,
+		"request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+	return &pageError{
+		Status: fiber.StatusInternalServerError, Title: "Something went wrong",
+		Message: "The server could not complete this request. Try again; if it keeps failing, the log has the details.",
+	}
+}

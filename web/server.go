@@ -1,0 +1,108 @@
+// Package web is the HTML transport: the landing page, the administrators'
+// console under /console and the embedded static files. Pages are templ
+// components from package views; forms post normally and work without
+// JavaScript, and htmx, when present, swaps only the part that changed.
+//
+// A browser signs in with a session cookie (gorilla/sessions' codecs, holding
+// the same admin token the JSON API issues), and every unsafe request carries
+// a CSRF token checked by Fiber's csrf middleware.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/switchboard"
+	"switchboard/static"
+	"switchboard/views"
+)
+
+// requestTimeout bounds the work one page may make the database do.
+const requestTimeout = 15 * time.Second
+
+// pageSize is the number of clients on one page of the list.
+const pageSize = 25
+
+// Server holds what the pages need.
+type Server struct {
+	Auth    *auth.Service
+	Clients switchboard.ClientService
+	Events  switchboard.EventService
+	Log     *slog.Logger
+
+	// SessionKeys sign and encrypt session cookies. The first makes new
+	// cookies; the others are still accepted, so keys can be rotated.
+	SessionKeys [][]byte
+	// SessionTTL is how long a browser session lasts (the admin token's
+	// lifetime).
+	SessionTTL time.Duration
+	// CSRFStorage keeps issued CSRF tokens where every instance sees them.
+	CSRFStorage fiber.Storage
+}
+
+// htmlPolicy is the Content-Security-Policy of every page: scripts, styles
+// and images only from this origin, nothing inline, no framing. htmx is
+// configured (in views.Base) not to inject inline styles or evaluate code.
+const htmlPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Register adds the pages to app.
+func (s *Server) Register(app *fiber.App) {
+	sessions := newSessionCodec(s.SessionKeys, s.SessionTTL)
+	con := &console{Server: s, sessions: sessions}
+
+	app.Get("/static/*", serveStatic)
+	app.Get("/", pageHeaders, s.withContext, func(c *fiber.Ctx) error { return render(c, fiber.StatusOK, views.Landing()) })
+
+	g := app.Group("/console", pageHeaders, s.withContext, s.htmlErrors, newCSRF(s.CSRFStorage, s.SessionTTL), con.authenticate)
+	g.Get("/login", con.handleLoginPage)
+	g.Post("/login", con.handleLogin)
+	g.Post("/logout", con.requireAdmin, con.handleLogout)
+
+	g.Get("/", con.requireAdmin, con.handleDashboard)
+	g.Get("/clients", con.requireAdmin, con.handleClients)
+	g.Get("/clients/new", con.requireAdmin, con.handleNewClient)
+	g.Post("/clients", con.requireAdmin, con.handleCreateClient)
+	g.Get("/clients/:clientId", con.requireAdmin, con.handleClient)
+	g.Post("/clients/:clientId", con.requireAdmin, con.handleUpdateClient)
+	g.Post("/clients/:clientId/status", con.requireAdmin, con.handleSetStatus)
+	g.Get("/clients/:clientId/reset-secret", con.requireAdmin, con.handleConfirmReset)
+	g.Post("/clients/:clientId/reset-secret", con.requireAdmin, con.handleResetSecret)
+	g.Get("/clients/:clientId/delete", con.requireAdmin, con.handleConfirmDelete)
+	g.Post("/clients/:clientId/delete", con.requireAdmin, con.handleDeleteClient)
+	g.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound }) // an HTML 404 for the rest of /console
+}
+
+// pageHeaders replace the API's headers with those of an HTML page: its
+// own CSP, no caching (pages show client data and, once, secrets), and a
+// same-origin Referer so a form can send the browser back where it was.
+func pageHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentSecurityPolicy, htmlPolicy)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+	return c.Next()
+}
+
+// withContext bounds the request's database work and gives templ a context.
+func (s *Server) withContext(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), requestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
+// serveStatic serves an embedded file by its fingerprinted URL. The content
+// of a URL never changes, so browsers may keep it for a year.
+func serveStatic(c *fiber.Ctx) error {
+	body, contentType, ok := static.Lookup(c.Path())
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderContentType, contentType)
+	return c.Send(body)
+}
