@@ -14,13 +14,15 @@ var _ switchboard.ClientService = (*ClientService)(nil)
 // method; calling a method whose function is nil panics, which names the
 // method the test did not expect.
 type ClientService struct {
-	FindClientByIDFn      func(ctx context.Context, id string) (*switchboard.Client, error)
-	FindTokenClientFn     func(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error)
-	FindClientsFn         func(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error)
-	CreateClientFn        func(ctx context.Context, c *switchboard.Client) error
-	UpdateClientFn        func(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error)
-	DeleteClientFn        func(ctx context.Context, id string) error
-	SetClientSecretHashFn func(ctx context.Context, id, hash string) (*switchboard.Client, error)
+	FindClientByIDFn       func(ctx context.Context, id string) (*switchboard.Client, error)
+	FindTokenClientFn      func(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error)
+	FindClientsFn          func(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error)
+	FindClientPageFn       func(ctx context.Context, f switchboard.ClientPageFilter) (*switchboard.ClientPage, error)
+	CountClientsByStatusFn func(ctx context.Context) (map[switchboard.Status]int, error)
+	CreateClientFn         func(ctx context.Context, c *switchboard.Client) error
+	UpdateClientFn         func(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error)
+	DeleteClientFn         func(ctx context.Context, id string) error
+	SetClientSecretHashFn  func(ctx context.Context, id, hash string) (*switchboard.Client, error)
 }
 
 func (s *ClientService) FindClientByID(ctx context.Context, id string) (*switchboard.Client, error) {
@@ -33,6 +35,14 @@ func (s *ClientService) FindTokenClient(ctx context.Context, clientID, tokenID s
 
 func (s *ClientService) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
 	return s.FindClientsFn(ctx, f)
+}
+
+func (s *ClientService) FindClientPage(ctx context.Context, f switchboard.ClientPageFilter) (*switchboard.ClientPage, error) {
+	return s.FindClientPageFn(ctx, f)
+}
+
+func (s *ClientService) CountClientsByStatus(ctx context.Context) (map[switchboard.Status]int, error) {
+	return s.CountClientsByStatusFn(ctx)
 }
 
 func (s *ClientService) CreateClient(ctx context.Context, c *switchboard.Client) error {

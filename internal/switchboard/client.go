@@ -120,6 +120,15 @@ type ClientService interface {
 	// match in all.
 	FindClients(ctx context.Context, f ClientFilter) ([]*Client, int, error)
 
+	// FindClientPage returns one page of the clients matching f, newest
+	// first, by keyset: a page deep in the listing costs what the first one
+	// does, and no total is counted. EINVALID when f sets both After and Before.
+	FindClientPage(ctx context.Context, f ClientPageFilter) (*ClientPage, error)
+
+	// CountClientsByStatus returns how many clients have each status; every
+	// status of Statuses is in the map, zero when no client has it.
+	CountClientsByStatus(ctx context.Context) (map[Status]int, error)
+
 	// CreateClient stores c, which must carry its SecretHash, and sets its
 	// timestamps. EINVALID for bad fields, ECONFLICT when the clientId or the
 	// email (in any letter case) is taken.

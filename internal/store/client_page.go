@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"switchboard/internal/switchboard"
+)
+
+// The listing order of FindClientPage and the keyset conditions that match
+// it. The tie-break is client_id, not the row id, so that a cursor is domain
+// data. Migration 00003 adds the indexes that serve exactly this order,
+// (created_at, client_id) and (status, created_at, client_id), so each page
+// is an index range read backwards (or forwards for a Before page) that
+// stops after Limit+1 rows (see TestClientPageQueryPlan).
+const (
+	clientsNewestFirst = "created_at DESC, client_id DESC"
+	clientsOldestFirst = "created_at ASC, client_id ASC"
+	clientsOlderThan   = "(created_at, client_id) < (?, ?)"
+	clientsNewerThan   = "(created_at, client_id) > (?, ?)"
+)
+
+var (
+	errBadClientCursor  = &switchboard.Error{Code: switchboard.EINVALID, Message: "Invalid page cursor"}
+	errTwoClientCursors = &switchboard.Error{
+		Code: switchboard.EINVALID, Message: "Invalid page cursor", Details: "Ask for the page after a client or before one, not both",
+	}
+)
+
+// clientLimit clamps a page size as FindClients does: 1..MaxClientLimit,
+// DefaultClientLimit when zero or less.
+func clientLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return switchboard.DefaultClientLimit
+	case limit > switchboard.MaxClientLimit:
+		return switchboard.MaxClientLimit
+	}
+	return limit
+}
+
+// clientPageQuery selects up to limit clients matching f's status and
+// search, walking the listing from cur (exclusive; from the newest or the
+// oldest end when nil): towards older clients, newest first, or with newer
+// set towards newer clients, oldest first.
+func (s *Store) clientPageQuery(ctx context.Context, f switchboard.ClientPageFilter, cur *switchboard.ClientCursor, newer bool, limit int) *gorm.DB {
+	q := s.db.WithContext(ctx).Model(&clientRow{})
+	if f.Status != nil {
+		q = q.Where("status = ?", string(*f.Status))
+	}
+	// The same match as FindClients', so the console and the JSON API agree.
+	if search := strings.TrimSpace(f.Search); search != "" {
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
+	}
+	cond, order := clientsOlderThan, clientsNewestFirst
+	if newer {
+		cond, order = clientsNewerThan, clientsOldestFirst
+	}
+	if cur != nil {
+		// Stored times are UTC; SQLite compares them as text, so the bound
+		// must be written the same way.
+		q = q.Where(cond, cur.CreatedAt.UTC(), cur.ID)
+	}
+	return q.Order(order).Limit(limit)
+}
+
+// clientExists reports whether any client matching f lies beyond cur in the
+// direction newer says: one index probe, LIMIT 1.
+func (s *Store) clientExists(ctx context.Context, f switchboard.ClientPageFilter, cur *switchboard.ClientCursor, newer bool) (bool, error) {
+	var ids []string
+	if err := s.clientPageQuery(ctx, f, cur, newer, 1).Pluck("client_id", &ids).Error; err != nil {
+		return false, err
+	}
+	return len(ids) > 0, nil
+}
+
+// FindClientPage implements switchboard.ClientService. It reads Limit+1
+// rows in the direction asked for, which tells whether a page lies beyond,
+// and probes the other direction for one row; it never counts. A Before
+// page is read oldest first and reversed.
+func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilter) (*switchboard.ClientPage, error) {
+	if f.After != nil && f.Before != nil {
+		return nil, errTwoClientCursors
+	}
+	for _, cur := range []*switchboard.ClientCursor{f.After, f.Before} {
+		if cur != nil && !storableKey(cur.ID) {
+			return nil, errBadClientCursor
+		}
+	}
+	limit := clientLimit(f.Limit)
+	newer := f.Before != nil
+	from := f.After
+	if newer {
+		from = f.Before
+	}
+
+	var rows []clientRow
+	if err := s.clientPageQuery(ctx, f, from, newer, limit+1).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("find client page: %w", err)
+	}
+	more := len(rows) > limit
+	rows = rows[:min(len(rows), limit)]
+	if newer {
+		slices.Reverse(rows)
+	}
+	page := &switchboard.ClientPage{Clients: make([]*switchboard.Client, len(rows))}
+	for i := range rows {
+		page.Clients[i] = rows[i].domain()
+	}
+
+	// The edges of the page; an empty page's edge is the cursor it was asked from.
+	newest, oldest := from, from
+	if n := len(page.Clients); n > 0 {
+		newest, oldest = switchboard.CursorOf(page.Clients[0]), switchboard.CursorOf(page.Clients[n-1])
+	}
+	if newer {
+		if more {
+			page.Newer = newest
+		}
+		ok, err := s.clientExists(ctx, f, oldest, false)
+		if err != nil {
+			return nil, fmt.Errorf("find client page: %w", err)
+		} else if ok {
+			page.Older = oldest
+		}
+		return page, nil
+	}
+	if more {
+		page.Older = oldest
+	}
+	if from != nil && newest != nil { // the first page has nothing newer
+		ok, err := s.clientExists(ctx, f, newest, true)
+		if err != nil {
+			return nil, fmt.Errorf("find client page: %w", err)
+		} else if ok {
+			page.Newer = newest
+		}
+	}
+	return page, nil
+}
+
+// CountClientsByStatus implements switchboard.ClientService with one
+// GROUP BY over the status index.
+func (s *Store) CountClientsByStatus(ctx context.Context) (map[switchboard.Status]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := s.db.WithContext(ctx).Model(&clientRow{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count clients by status: %w", err)
+	}
+	counts := make(map[switchboard.Status]int, len(switchboard.Statuses))
+	for _, st := range switchboard.Statuses {
+		counts[st] = 0
+	}
+	for _, r := range rows {
+		counts[switchboard.Status(r.Status)] = r.N
+	}
+	return counts, nil
+}
