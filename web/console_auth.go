@@ -47,6 +47,7 @@ func (con *console) authenticate(c *fiber.Ctx) error {
 	var sess consoleSession
 	page := views.Page{CSRF: csrfToken(c), Path: c.Path()}
 	if con.sessions.read(c, consoleCookie, &sess) {
+		changed := false
 		if sess.Token != "" {
 			admin, claims, err := con.Auth.Admin(c.UserContext(), sess.Token)
 			switch switchboard.ErrorCode(err) {
@@ -56,8 +57,8 @@ func (con *console) authenticate(c *fiber.Ctx) error {
 				page.Admin = admin.Username
 				c.SetUserContext(switchboard.NewContextWithActor(c.UserContext(), switchboard.AdminActor(admin.Username)))
 			case switchboard.EUNAUTHORIZED, switchboard.EFORBIDDEN:
-				sess.Token = ""
-				sess.Flash = "Your session has ended. Please sign in again."
+				sess = consoleSession{Flash: "Your session has ended. Please sign in again."}
+				changed = true
 			default:
 				return err
 			}
@@ -65,12 +66,18 @@ func (con *console) authenticate(c *fiber.Ctx) error {
 		// A flash is shown once, on the next whole page.
 		if sess.Flash != "" && c.Method() == fiber.MethodGet && !isHTMX(c) {
 			page.Flash, sess.Flash = sess.Flash, ""
+			changed = true
 		}
-		if sess.Token == "" && sess.Flash == "" {
+		switch {
+		case sess.Token == "" && sess.Flash == "":
 			con.sessions.clear(c, consoleCookie)
-		} else if err := con.sessions.write(c, consoleCookie, sess); err != nil {
-			return err
+		case changed:
+			if err := con.sessions.write(c, consoleCookie, sess); err != nil {
+				return err
+			}
 		}
+	} else if c.Cookies(consoleCookie.Name) != "" {
+		con.sessions.clear(c, consoleCookie) // forged, expired or from a retired key
 	}
 	c.SetUserContext(views.WithPage(c.UserContext(), page))
 	return c.Next()
