@@ -61,6 +61,12 @@ func (b *syncBuffer) String() string {
 // store as the pages' and API's ClientService (a mock that fails, say).
 func newSite(t testing.TB, clients switchboard.ClientService) *site {
 	t.Helper()
+	return newSiteWith(t, clients, api.Options{})
+}
+
+// newSiteWith is newSite with the app's deployment options (trusted proxies).
+func newSiteWith(t testing.TB, clients switchboard.ClientService, opts api.Options) *site {
+	t.Helper()
 	s := storetest.Open(t, store.SQLite)
 	if clients == nil {
 		clients = s
@@ -86,7 +92,7 @@ func newSite(t testing.TB, clients switchboard.ClientService) *site {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	app := api.NewApp(log, api.Options{})
+	app := api.NewApp(log, opts)
 	(&api.Server{Auth: svc, Clients: clients, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
 	(&web.Server{
 		Auth: svc, Clients: clients, Events: s, Log: log,

@@ -731,3 +731,128 @@ func TestClient_ValidateUTF8(t *testing.T) {
 		t.Error("ValidateSecret accepted invalid UTF-8")
 	}
 }
+
+func TestClient_FieldErrors(t *testing.T) {
+	const badClientID = switchboard.MsgInvalidClientID
+	tests := []struct {
+		name string
+		edit func(c *switchboard.Client)
+		want map[string]string // nil: no problem
+	}{
+		{"OK", func(c *switchboard.Client) {}, nil},
+		{"OKEmptyIDIsGenerated", func(c *switchboard.Client) { c.ID = "" }, nil},
+		{"OKBlankIDIsEmpty", func(c *switchboard.Client) { c.ID = " \t " }, nil},
+		{"OKOptionalEmpty", func(c *switchboard.Client) {
+			c.Meta.BusinessName, c.Meta.City, c.Meta.JobTitle, c.Meta.Notes = "", "", "", ""
+		}, nil},
+		{"OKStatusDefault", func(c *switchboard.Client) { c.Status = "" }, nil},
+		{"ErrEveryRequiredMissing", func(c *switchboard.Client) {
+			c.Meta.FullName, c.Meta.Email, c.Meta.Phone, c.AgentID, c.TwilioPhoneNumber = "", " ", "", "\n", ""
+		}, map[string]string{
+			"clientMeta.fullName": "clientMeta.fullName is required",
+			"clientMeta.email":    "clientMeta.email is required",
+			"clientMeta.phone":    "clientMeta.phone is required",
+			"agentId":             "agentId is required",
+			"twilioPhoneNumber":   "twilioPhoneNumber is required",
+		}},
+		// Every problem at once: Validate would stop at the missing name.
+		{"ErrMissingAndFormatsTogether", func(c *switchboard.Client) {
+			c.ID, c.Meta.FullName, c.Meta.Email, c.AgentID, c.Status = "a b", "", "not-an-email", "agent 1", "Deleted"
+			c.Meta.City, c.Meta.Notes = "Lon\x00don", strings.Repeat("n", 2001)
+		}, map[string]string{
+			"clientId":            badClientID,
+			"clientMeta.fullName": "clientMeta.fullName is required",
+			"clientMeta.email":    switchboard.MsgInvalidEmail,
+			"clientMeta.city":     "clientMeta.city" + msgControl,
+			"clientMeta.notes":    "clientMeta.notes is too long (at most 2000 characters)",
+			"agentId":             switchboard.MsgInvalidAgentID,
+			"status":              switchboard.MsgInvalidStatus,
+		}},
+		{"ErrEveryFormat", func(c *switchboard.Client) {
+			c.ID, c.Meta.Email, c.Meta.Phone, c.AgentID, c.TwilioPhoneNumber, c.Status = "ab", "x@", "+0", "a/b", "18001234567", "active"
+			c.Meta.FullName, c.Meta.BusinessName, c.Meta.JobTitle = strings.Repeat("f", 201), "Acme\x1b", strings.Repeat("j", 101)
+		}, map[string]string{
+			"clientId":                badClientID,
+			"clientMeta.fullName":     "clientMeta.fullName is too long (at most 200 characters)",
+			"clientMeta.email":        switchboard.MsgInvalidEmail,
+			"clientMeta.phone":        switchboard.MsgInvalidPhone,
+			"clientMeta.businessName": "clientMeta.businessName" + msgControl,
+			"clientMeta.jobTitle":     "clientMeta.jobTitle is too long (at most 100 characters)",
+			"agentId":                 switchboard.MsgInvalidAgentID,
+			"twilioPhoneNumber":       switchboard.MsgInvalidPhone,
+			"status":                  switchboard.MsgInvalidStatus,
+		}},
+		// A missing field reports that it is missing, not that it is malformed.
+		{"ErrMissingNotMalformed", func(c *switchboard.Client) { c.Meta.Phone, c.AgentID = "", "" },
+			map[string]string{"clientMeta.phone": "clientMeta.phone is required", "agentId": "agentId is required"}},
+		{"ErrInvalidIDStillChecked", func(c *switchboard.Client) { c.ID = "client id" },
+			map[string]string{"clientId": badClientID}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validClient()
+			tt.edit(&c)
+			c.Normalize()
+			got := c.FieldErrors()
+			if len(got) != len(tt.want) || (len(tt.want) > 0 && !reflect.DeepEqual(got, tt.want)) {
+				t.Errorf("FieldErrors() = %q,\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// FieldErrors and Validate apply the same rules with the same messages:
+// for every malformed (not missing) value, FieldErrors reports exactly the
+// fields, and words, of Validate's error; and a client FieldErrors passes,
+// given an ID, Validate passes too.
+func TestClient_FieldErrorsMatchesValidate(t *testing.T) {
+	values := map[string][]string{
+		"clientId":                {"a", "client id", "client/1", strings.Repeat("c", 65), "ok_id", "é_client"},
+		"clientMeta.fullName":     {"Ada\x00", strings.Repeat("é", 201), strings.Repeat("é", 200), "Ada\u0085"},
+		"clientMeta.email":        {"x", "a@b", "Ada <ada@example.com>", "ada@example.com", "ad\u0085a@example.com"},
+		"clientMeta.phone":        {"123", "+0123", "+1 212 555 1234", "+12125551234", "+1234567890123456"},
+		"clientMeta.businessName": {"Acme\x1b", strings.Repeat("b", 201)},
+		"clientMeta.city":         {"New\nYork", strings.Repeat("c", 101), strings.Repeat("c", 100)},
+		"clientMeta.jobTitle":     {"C\tEO", strings.Repeat("j", 101)},
+		"clientMeta.notes":        {"a\nb\tc", "a\x00b", strings.Repeat("n", 2001)},
+		"agentId":                 {"agent id", "agent:1", strings.Repeat("a", 129), "a\x7f"},
+		"twilioPhoneNumber":       {"18001234567", "+1800123456a", "+18001234567"},
+	}
+	check := func(t *testing.T, c switchboard.Client) {
+		t.Helper()
+		c.Normalize()
+		got := c.FieldErrors()
+		var want map[string]string
+		if err := c.Validate(); err != nil {
+			e := asError(t, err)
+			if e.Fields == nil {
+				t.Fatalf("Validate() = %v without fields for a malformed value", err)
+			}
+			want = e.Fields
+		}
+		if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
+			t.Errorf("FieldErrors() = %q, Validate().Fields = %q", got, want)
+		}
+	}
+	for field, vs := range values {
+		for _, v := range vs {
+			t.Run(fmt.Sprintf("%s=%q", field, v), func(t *testing.T) {
+				c := validClient()
+				setField(&c, field, v)
+				check(t, c)
+			})
+		}
+	}
+	for _, st := range []switchboard.Status{"Deleted", "active", switchboard.StatusInactive, switchboard.StatusSuspended} {
+		t.Run("status="+string(st), func(t *testing.T) {
+			c := validClient()
+			c.Status = st
+			check(t, c)
+		})
+	}
+	t.Run("Several", func(t *testing.T) {
+		c := validClient()
+		c.ID, c.Meta.Email, c.Meta.City, c.TwilioPhoneNumber, c.Status = "x", "bad", "a\x00b", "+0", "nope"
+		check(t, c)
+	})
+}

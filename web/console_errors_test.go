@@ -1,0 +1,132 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"switchboard/internal/mock"
+	"switchboard/internal/switchboard"
+)
+
+// internalErr is what a broken database might say: nothing of it may reach
+// a page.
+var internalErr = fmt.Errorf("find client page: %w",
+	errors.New(`pq: password authentication failed for user "switchboard" (db.internal:5432)`))
+
+// An internal failure shows a generic page (or panel, to htmx) with no
+// detail of the error, and the log has the error and the request id.
+func TestConsole_InternalErrorPage(t *testing.T) {
+	t.Parallel()
+	ada := &switchboard.Client{ID: "acme_1", Status: switchboard.StatusActive, Meta: switchboard.ClientMeta{FullName: "Ada"}}
+	clients := &mock.ClientService{
+		FindClientPageFn: func(context.Context, switchboard.ClientPageFilter) (*switchboard.ClientPage, error) {
+			return nil, internalErr
+		},
+		CountClientsByStatusFn: func(context.Context) (map[switchboard.Status]int, error) { return nil, internalErr },
+		FindClientByIDFn: func(_ context.Context, id string) (*switchboard.Client, error) {
+			if id == "acme_1" {
+				return ada, nil
+			}
+			return nil, internalErr
+		},
+		UpdateClientFn: func(context.Context, string, switchboard.ClientUpdate) (*switchboard.Client, error) {
+			return nil, internalErr
+		},
+		DeleteClientFn: func(context.Context, string) error { return internalErr },
+		SetClientSecretHashFn: func(context.Context, string, string) (*switchboard.Client, error) {
+			return nil, internalErr
+		},
+		CreateClientFn: func(context.Context, *switchboard.Client) error { return internalErr },
+	}
+	s := newSite(t, clients)
+	b := s.browser(t)
+	b.signIn()
+	b.get("/console/clients/acme_1").wantStatus(http.StatusOK) // for a CSRF token
+
+	tests := []struct {
+		method, path string
+		form         url.Values
+	}{
+		{http.MethodGet, "/console/clients", nil},
+		{http.MethodGet, "/console/clients?search=ada", nil},
+		{http.MethodGet, "/console", nil},
+		{http.MethodGet, "/console/clients/broken", nil},
+		{http.MethodPost, "/console/clients", newClientForm("acme_2", "grace@example.com")},
+		{http.MethodPost, "/console/clients/acme_1", editForm()},
+		{http.MethodPost, "/console/clients/acme_1/status", url.Values{"status": {"Suspended"}}},
+		{http.MethodPost, "/console/clients/acme_1/reset-secret", nil},
+		{http.MethodPost, "/console/clients/acme_1/delete", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			before := len(s.log.String())
+			var p *page
+			if tt.method == http.MethodGet {
+				p = b.get(tt.path)
+			} else {
+				p = b.post(tt.path, tt.form)
+			}
+			p.wantError(http.StatusInternalServerError)
+			panel := p.testid("error")
+			if got := panel.Find("h1").Text(); got != "Something went wrong" {
+				t.Errorf("title = %q", got)
+			}
+			for _, leak := range []string{"password authentication", "db.internal", "pq:", "find client page", "switchboard\""} {
+				if strings.Contains(p.Body, leak) {
+					t.Errorf("the page shows %q", leak)
+				}
+			}
+			logged := s.log.String()[before:]
+			id := p.Header.Get("X-Request-ID")
+			if id == "" {
+				t.Fatal("no X-Request-ID")
+			}
+			found := false
+			for _, line := range strings.Split(logged, "\n") {
+				if strings.Contains(line, "page failed") && strings.Contains(line, "password authentication failed") &&
+					strings.Contains(line, "request_id="+id) && strings.Contains(line, "level=ERROR") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("the log has no error line with the cause and request id %s:\n%s", id, logged)
+			}
+
+			// htmx gets the panel alone, aimed at the main area.
+			var h *page
+			if tt.method == http.MethodGet {
+				h = b.htmx(http.MethodGet, tt.path, "client-results", nil)
+			} else {
+				h = b.htmx(tt.method, tt.path, "status-panel", tt.form)
+			}
+			h.wantError(http.StatusInternalServerError)
+			if strings.Contains(h.Body, "<html") || strings.Contains(h.Body, "password authentication") {
+				t.Errorf("htmx: whole page or details:\n%s", h.Body)
+			}
+			if got := h.Header.Get("HX-Retarget"); got != "#main" {
+				t.Errorf("htmx: HX-Retarget = %q", got)
+			}
+			if got := h.Header.Get("HX-Reswap"); got != "innerHTML" {
+				t.Errorf("htmx: HX-Reswap = %q", got)
+			}
+		})
+	}
+}
+
+// The user's own mistakes are not logged as server errors.
+func TestConsole_UserErrorsNotLoggedAsFailures(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.signedIn(t)
+	b.get("/console/clients/nobody").wantError(http.StatusNotFound)
+	b.post("/console/clients/nobody/status", url.Values{"status": {"x"}}).wantError(http.StatusBadRequest)
+	b.post("/console/clients", url.Values{}).wantStatus(http.StatusUnprocessableEntity)
+	if strings.Contains(s.log.String(), "page failed") {
+		t.Errorf("a user's mistake logged as a failure:\n%s", s.log.String())
+	}
+}
