@@ -1,6 +1,7 @@
 package views
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -77,10 +78,10 @@ func (f ClientForm) Value(name string) string { return f.Values[name] }
 // message with the JSON field name replaced by the field's label.
 func (f ClientForm) FieldError(fd Field) string {
 	msg := f.Errors[fd.Name]
-	if msg == "" {
-		return ""
+	if rest, ok := strings.CutPrefix(msg, fd.Name); ok {
+		return fd.Label + rest
 	}
-	return strings.Replace(msg, fd.Name, fd.Label, 1)
+	return msg
 }
 
 // ClientFormValues fills form values from a stored client, for the edit form.
@@ -109,6 +110,8 @@ type ClientList struct {
 	NewerURL, OlderURL string
 	// Error explains a filter that could not be applied.
 	Error string
+	// Paged is true past the first page (the list was reached by a cursor).
+	Paged bool
 }
 
 // Filtered reports whether a search or status filter is applied.
@@ -143,10 +146,21 @@ type SecretView struct {
 	Created bool
 }
 
-// LoginCurl is the command that signs the client in with its new secret.
+// LoginCurl is the command that signs the client in with its new secret,
+// safe to paste into a POSIX shell whatever the secret holds.
 func (v SecretView) LoginCurl() string {
-	body := fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, v.Client.ID, v.Secret)
-	return fmt.Sprintf("curl -s -X POST %s/auth/login -H 'Content-Type: application/json' -d '%s'", v.BaseURL, body)
+	body, _ := json.Marshal(struct {
+		ClientID     string `json:"clientId"`
+		ClientSecret string `json:"clientSecret"`
+	}{v.Client.ID, v.Secret})
+	return fmt.Sprintf("curl -s -X POST %s -H 'Content-Type: application/json' -d %s",
+		shellQuote(v.BaseURL+"/auth/login"), shellQuote(string(body)))
+}
+
+// shellQuote single-quotes s for a POSIX shell: inside single quotes nothing
+// is special but the quote itself, which is closed, escaped and reopened.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Dashboard is the console's front page.

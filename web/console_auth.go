@@ -27,9 +27,12 @@ var consoleCookie = cookieSpec{Name: "switchboard_console", Path: "/console"}
 
 // consoleSession is what the console's cookie holds: the admin token the
 // JSON API would issue (so expiry, password changes and sign-out end a
-// session exactly as they end a token) and a one-time message.
+// session exactly as they end a token), the session's CSRF token, and a
+// one-time message. A visitor who is not signed in has a session too, with
+// no admin token, so that the sign-in form is protected.
 type consoleSession struct {
 	Token string
+	CSRF  string
 	Flash string
 }
 
@@ -38,47 +41,53 @@ type localKey int
 const (
 	adminKey localKey = iota
 	claimsKey
+	sessionKey
 )
 
-// authenticate loads the signed-in admin, if any, into the request and puts
-// what the layouts need into the context. It never refuses a request:
-// requireAdmin does. A session whose token no longer works is cleared.
+// authenticate reads the session (starting one when there is none), refuses
+// an unsafe request without the session's CSRF token, loads the signed-in
+// admin, if any, and puts what the layouts need into the context. It never
+// refuses a GET: requireAdmin does. A session whose admin token no longer
+// works keeps its CSRF token and a message saying why it ended.
 func (con *console) authenticate(c *fiber.Ctx) error {
 	var sess consoleSession
-	page := views.Page{CSRF: csrfToken(c), Path: c.Path()}
-	if con.sessions.read(c, consoleCookie, &sess) {
-		changed := false
-		if sess.Token != "" {
-			admin, claims, err := con.Auth.Admin(c.UserContext(), sess.Token)
-			switch switchboard.ErrorCode(err) {
-			case "":
-				c.Locals(adminKey, admin)
-				c.Locals(claimsKey, claims)
-				page.Admin = admin.Username
-				c.SetUserContext(switchboard.NewContextWithActor(c.UserContext(), switchboard.AdminActor(admin.Username)))
-			case switchboard.EUNAUTHORIZED, switchboard.EFORBIDDEN:
-				sess = consoleSession{Flash: "Your session has ended. Please sign in again."}
-				changed = true
-			default:
-				return err
-			}
-		}
-		// A flash is shown once, on the next whole page.
-		if sess.Flash != "" && c.Method() == fiber.MethodGet && !isHTMX(c) {
-			page.Flash, sess.Flash = sess.Flash, ""
-			changed = true
-		}
-		switch {
-		case sess.Token == "" && sess.Flash == "":
-			con.sessions.clear(c, consoleCookie)
-		case changed:
-			if err := con.sessions.write(c, consoleCookie, sess); err != nil {
-				return err
-			}
-		}
-	} else if c.Cookies(consoleCookie.Name) != "" {
-		con.sessions.clear(c, consoleCookie) // forged, expired or from a retired key
+	changed := false
+	if !con.sessions.read(c, consoleCookie, &sess) || sess.CSRF == "" {
+		sess = consoleSession{CSRF: newCSRFToken()}
+		changed = true
 	}
+	if err := checkCSRF(c, sess.CSRF); err != nil {
+		return err
+	}
+	page := views.Page{CSRF: sess.CSRF, Path: c.Path()}
+	if sess.Token != "" {
+		admin, claims, err := con.Auth.Admin(c.UserContext(), sess.Token)
+		switch switchboard.ErrorCode(err) {
+		case "":
+			c.Locals(adminKey, admin)
+			c.Locals(claimsKey, claims)
+			page.Admin = admin.Username
+			c.SetUserContext(switchboard.NewContextWithActor(c.UserContext(), switchboard.AdminActor(admin.Username)))
+		case switchboard.EUNAUTHORIZED, switchboard.EFORBIDDEN:
+			sess.Token, sess.Flash = "", "Your session has ended. Please sign in again."
+			changed = true
+		default:
+			return err
+		}
+	}
+	// A flash is shown once, on the next whole page that can show it: a
+	// signed-out visitor is on its way to the sign-in page.
+	if sess.Flash != "" && c.Method() == fiber.MethodGet && !isHTMX(c) &&
+		(page.Admin != "" || c.Path() == "/console/login") {
+		page.Flash, sess.Flash = sess.Flash, ""
+		changed = true
+	}
+	if changed {
+		if err := con.sessions.write(c, consoleCookie, sess); err != nil {
+			return err
+		}
+	}
+	c.Locals(sessionKey, &sess)
 	c.SetUserContext(views.WithPage(c.UserContext(), page))
 	return c.Next()
 }
@@ -103,8 +112,7 @@ func (con *console) requireAdmin(c *fiber.Ctx) error {
 
 // setFlash keeps msg for the next page this browser loads.
 func (con *console) setFlash(c *fiber.Ctx, msg string) error {
-	var sess consoleSession
-	con.sessions.read(c, consoleCookie, &sess)
+	sess := *c.Locals(sessionKey).(*consoleSession)
 	sess.Flash = msg
 	return con.sessions.write(c, consoleCookie, sess)
 }
@@ -142,8 +150,9 @@ func (con *console) handleLogin(c *fiber.Ctx) error {
 	default:
 		return err
 	}
-	renewCSRF(c)
-	if err := con.sessions.write(c, consoleCookie, consoleSession{Token: token}); err != nil {
+	// A new session, with a new CSRF token: nothing learnt before sign-in
+	// is worth anything after.
+	if err := con.sessions.write(c, consoleCookie, consoleSession{Token: token, CSRF: newCSRFToken()}); err != nil {
 		return err
 	}
 	con.Log.Info("console sign-in", "admin", admin.Username, "ip", c.IP())
@@ -172,8 +181,7 @@ func (con *console) handleLogout(c *fiber.Ctx) error {
 	if err := con.Auth.RevokeToken(c.UserContext(), c.Locals(claimsKey).(*auth.Claims)); err != nil {
 		return err
 	}
-	renewCSRF(c)
-	if err := con.sessions.write(c, consoleCookie, consoleSession{Flash: "You are signed out."}); err != nil {
+	if err := con.sessions.write(c, consoleCookie, consoleSession{CSRF: newCSRFToken(), Flash: "You are signed out."}); err != nil {
 		return err
 	}
 	con.Log.Info("console sign-out", "admin", currentAdmin(c).Username, "ip", c.IP())

@@ -74,6 +74,7 @@ func (con *console) handleClients(c *fiber.Ctx) error {
 		f.After, f.Before = nil, nil
 	}
 	l.Error = strings.Join(problems, " ")
+	l.Paged = f.After != nil || f.Before != nil
 
 	page, err := con.Clients.FindClientPage(c.UserContext(), f)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/switchboard"
@@ -58,7 +59,9 @@ func (s *Server) Register(app *fiber.App) {
 	app.Get("/static/*", serveStatic)
 	app.Get("/", pageHeaders, s.withContext, func(c *fiber.Ctx) error { return render(c, fiber.StatusOK, views.Landing()) })
 
-	g := app.Group("/console", pageHeaders, s.withContext, s.htmlErrors, newCSRF(s.CSRFStorage, s.SessionTTL), con.authenticate)
+	// recover sits inside htmlErrors so that a panic becomes the HTML 500
+	// page (the app-wide one answers in JSON).
+	g := app.Group("/console", pageHeaders, s.withContext, s.htmlErrors, recover.New(), con.authenticate)
 	g.Get("/login", con.handleLoginPage)
 	g.Post("/login", con.handleLogin)
 	g.Post("/logout", con.requireAdmin, con.handleLogout)

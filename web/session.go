@@ -68,11 +68,3 @@ func (s *sessionCodec) write(c *fiber.Ctx, spec cookieSpec, v any) error {
 	})
 	return nil
 }
-
-// clear tells the browser to forget the session cookie.
-func (s *sessionCodec) clear(c *fiber.Ctx, spec cookieSpec) {
-	c.Cookie(&fiber.Cookie{
-		Name: spec.Name, Value: "", Path: spec.Path, MaxAge: -1, Expires: time.Unix(1, 0),
-		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https",
-	})
-}

@@ -24,11 +24,12 @@ const (
 
 // Messages of the validation errors, shared by every transport.
 const (
-	MsgInvalidPhone    = "Invalid phone number format"
-	MsgInvalidEmail    = "Invalid email format"
-	MsgInvalidStatus   = "Invalid status: use Active, Inactive or Suspended"
-	MsgInvalidClientID = "Invalid client ID: use 3 to 64 letters, digits, '_', '.' or '-'"
-	MsgInvalidAgentID  = "Invalid agent ID: use up to 128 letters, digits, '_', '.', ':' or '-'"
+	MsgInvalidPhone     = "Invalid phone number format"
+	MsgInvalidEmail     = "Invalid email format"
+	MsgInvalidStatus    = "Invalid status: use Active, Inactive or Suspended"
+	MsgInvalidClientID  = "Invalid client ID: use 3 to 64 letters, digits, '_', '.' or '-'"
+	MsgReservedClientID = "Invalid client ID: \"new\" is reserved (the console's address for creating a client)"
+	MsgInvalidAgentID   = "Invalid agent ID: use up to 128 letters, digits, '_', '.', ':' or '-'"
 )
 
 // The lengths, in characters, that the free-text fields may not exceed.
@@ -129,6 +130,17 @@ func validEmail(s string) bool {
 // ValidClientID reports whether id has the form of a clientId.
 func ValidClientID(id string) bool { return clientIDPattern.MatchString(id) }
 
+// checkClientID adds the problem with a new client's id, if any. "new" (in
+// any letter case: routes ignore it) is refused because the console's
+// /console/clients/new would hide that client's page.
+func (fe *fieldErrors) checkClientID(id string) {
+	if !ValidClientID(id) {
+		fe.add("clientId", MsgInvalidClientID)
+	} else if strings.EqualFold(id, "new") {
+		fe.add("clientId", MsgReservedClientID)
+	}
+}
+
 // Normalize trims every text field and fills the default status.
 func (c *Client) Normalize() {
 	trim := strings.TrimSpace
@@ -156,9 +168,7 @@ func (c *Client) Validate() error {
 	}
 
 	var fe fieldErrors
-	if !ValidClientID(c.ID) {
-		fe.add("clientId", MsgInvalidClientID)
-	}
+	fe.checkClientID(c.ID)
 	c.checkFormats(&fe)
 	return fe.err()
 }
@@ -193,8 +203,8 @@ func (c *Client) FieldErrors() map[string]string {
 	} {
 		fe.checkRequired(f.name, f.value)
 	}
-	if c.ID != "" && !ValidClientID(c.ID) {
-		fe.add("clientId", MsgInvalidClientID)
+	if c.ID != "" {
+		fe.checkClientID(c.ID)
 	}
 	c.checkFormats(&fe)
 	return fe.fields
