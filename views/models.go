@@ -53,9 +53,11 @@ var (
 // NewClientFieldsets are the inputs of the create form.
 var NewClientFieldsets = []Fieldset{newAccountFields, contactFields, callingFields}
 
-// EditClientFieldsets are the inputs of the edit form: the ID never changes
-// and the secret is reset, not edited.
-var EditClientFieldsets = []Fieldset{contactFields, callingFields, {"Account", []Field{statusField}}}
+// EditClientFieldsets are the inputs of the edit form: the ID never changes,
+// the secret is reset, not edited, and the status has its own buttons
+// (StatusPanel). A status input here would go stale once those buttons
+// changed the status, and saving the form would quietly change it back.
+var EditClientFieldsets = []Fieldset{contactFields, callingFields}
 
 // Statuses lists every client status, in the order forms offer them.
 var Statuses = []switchboard.Status{switchboard.StatusActive, switchboard.StatusInactive, switchboard.StatusSuspended}

@@ -207,17 +207,16 @@ func (con *console) handleClient(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, views.ClientPage(client, form))
 }
 
-// handleUpdateClient handles POST /console/clients/:clientId, the edit form.
-// The update goes through the store's validation, the same as PUT
-// /admin/clients/:clientId.
+// handleUpdateClient handles POST /console/clients/:clientId, the edit form:
+// contact and calling fields (status has its own route). The update goes
+// through the store's validation, the same as PUT /admin/clients/:clientId.
 func (con *console) handleUpdateClient(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("clientId")
 	values := formValues(c, views.EditClientFieldsets)
 	ptr := func(name string) *string { v := values[name]; return &v }
-	status := switchboard.Status(values["status"])
 	upd := switchboard.ClientUpdate{
-		AgentID: ptr("agentId"), TwilioPhoneNumber: ptr("twilioPhoneNumber"), Status: &status,
+		AgentID: ptr("agentId"), TwilioPhoneNumber: ptr("twilioPhoneNumber"),
 		Meta: switchboard.ClientMetaUpdate{
 			FullName: ptr("clientMeta.fullName"), Email: ptr("clientMeta.email"), Phone: ptr("clientMeta.phone"),
 			BusinessName: ptr("clientMeta.businessName"), City: ptr("clientMeta.city"),
