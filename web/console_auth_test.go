@@ -203,12 +203,13 @@ func TestConsole_LoginRefused(t *testing.T) {
 			if got := p.inputValue("next"); got != "/console/clients" {
 				t.Errorf("next input = %q, want /console/clients (kept)", got)
 			}
+			// The browser keeps the signed-out session the sign-in page
+			// started (it holds the form's CSRF token); the refusal signs
+			// nobody in with it, nor with any cookie it sets.
 			if c := p.cookie("switchboard_console"); c != nil {
-				t.Errorf("a refused sign-in set the session cookie %v", c)
+				s.wantSessionGrantsNothing(t, c.Value)
 			}
-			if b.sessionCookie() != "" {
-				t.Errorf("browser holds a session cookie")
-			}
+			s.wantSessionGrantsNothing(t, b.sessionCookie())
 			b.get("/console").wantSignInRedirect("/console")
 			if tt.password != "" && strings.Contains(s.log.String(), tt.password) {
 				t.Error("the log holds the password tried")
@@ -261,9 +262,12 @@ func TestConsole_LoginThrottleSharedWithJSON(t *testing.T) {
 		if got := p.inputValue("username"); got != adminUsername {
 			t.Errorf("username input = %q, want it kept", got)
 		}
-		if p.cookie("switchboard_console") != nil || b.sessionCookie() != "" {
-			t.Errorf("a throttled sign-in set the session cookie")
+		// The right password, throttled, signs nobody in: not the session
+		// the browser holds, nor any cookie the refusal sets.
+		if c := p.cookie("switchboard_console"); c != nil {
+			s.wantSessionGrantsNothing(t, c.Value)
 		}
+		s.wantSessionGrantsNothing(t, b.sessionCookie())
 		b.get("/console").wantSignInRedirect("/console")
 	}
 	wantThrottledJSON := func(t *testing.T, s *site) {
@@ -362,25 +366,49 @@ func TestConsole_LogoutRevokes(t *testing.T) {
 	other.get("/console").wantStatus(http.StatusOK)
 }
 
-// BUG: a session whose token no longer works (signed out elsewhere, expired,
-// password changed) is given the flash "Your session has ended. Please sign
-// in again." by authenticate, which consumes it in the same request: the
-// GET that is then redirected to the sign-in page. The sign-in page never
-// shows it.
-func TestConsole_Bug_SessionEndedMessageNeverShown(t *testing.T) {
-	knownBug(t, "authenticate (web/console_auth.go) sets and consumes the session-ended flash in the same request")
+// A session whose token no longer works (signed out elsewhere, expired,
+// password changed) sends the browser to the sign-in page, which says why,
+// once: whether the browser asked for a page or htmx asked for a fragment.
+func TestConsole_SessionEndedMessageShownAtSignIn(t *testing.T) {
 	t.Parallel()
+	const ended = "Your session has ended. Please sign in again."
 	s := newSite(t, nil)
 	b := s.signedIn(t)
 	stolen := b.sessionCookie()
 	b.post("/console/logout", nil).wantStatus(http.StatusSeeOther)
 
-	thief := s.browser(t)
-	thief.cookies["switchboard_console"] = stolen
-	p := thief.get("/console/clients")
-	p.wantSignInRedirect("/console/clients")
-	login := thief.get(p.location()).wantStatus(http.StatusOK)
-	if got, want := strings.TrimSpace(login.testid("flash").Text()), "Your session has ended. Please sign in again."; got != want {
-		t.Errorf("sign-in page flash = %q, want %q", got, want)
-	}
+	t.Run("Page", func(t *testing.T) {
+		thief := s.browser(t)
+		thief.cookies["switchboard_console"] = stolen
+		p := thief.get("/console/clients")
+		p.wantSignInRedirect("/console/clients")
+		login := thief.get(p.location()).wantStatus(http.StatusOK)
+		if got := strings.TrimSpace(login.testid("flash").Text()); got != ended {
+			t.Errorf("sign-in page flash = %q, want %q", got, ended)
+		}
+		if got := login.inputValue("next"); got != "/console/clients" {
+			t.Errorf("next input = %q, want /console/clients", got)
+		}
+		if again := thief.get(p.location()).wantStatus(http.StatusOK); again.testid("flash").Length() != 0 {
+			t.Errorf("the message is shown twice: %q", again.testid("flash").Text())
+		}
+		// The sign-in form of that page works.
+		thief.post("/console/login", url.Values{"username": {adminUsername}, "password": {adminPassword}}).
+			wantStatus(http.StatusSeeOther)
+		if d := thief.get("/console").wantStatus(http.StatusOK); d.testid("flash").Length() != 0 {
+			t.Errorf("flash after signing in again: %q", d.testid("flash").Text())
+		}
+	})
+	t.Run("HTMX", func(t *testing.T) {
+		thief := s.browser(t)
+		thief.cookies["switchboard_console"] = stolen
+		h := thief.htmx(http.MethodGet, "/console/clients?search=a", "client-results", nil)
+		if h.Status != http.StatusNoContent || h.Header.Get("HX-Redirect") != "/console/login?next=%2Fconsole" {
+			t.Fatalf("htmx: %d HX-Redirect %q, want 204 to the sign-in page", h.Status, h.Header.Get("HX-Redirect"))
+		}
+		login := thief.get(h.Header.Get("HX-Redirect")).wantStatus(http.StatusOK)
+		if got := strings.TrimSpace(login.testid("flash").Text()); got != ended {
+			t.Errorf("sign-in page flash = %q, want %q", got, ended)
+		}
+	})
 }

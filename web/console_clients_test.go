@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"switchboard/internal/switchboard"
 )
@@ -388,81 +391,167 @@ func TestConsole_ClientsHTMXFragment(t *testing.T) {
 	}
 }
 
+// htmxTarget resolves a hx-target from the element elt that carries it, as
+// htmx does for the forms htmx's docs give: "closest <selector>" (the
+// nearest ancestor, or elt itself, that matches) or a CSS selector for the
+// whole document.
+func htmxTarget(p *page, elt *goquery.Selection, target string) *goquery.Selection {
+	if sel, ok := strings.CutPrefix(target, "closest "); ok {
+		return elt.Closest(sel)
+	}
+	return p.Doc.Find(target)
+}
+
 // wantRowTargetsItself checks that the status button's form of a client's
-// row swaps that row: its hx-target, read as the CSS selector htmx reads
-// it as, selects the row and nothing else.
+// row swaps that row: its hx-target, resolved from the form as htmx
+// resolves it, is the row and nothing else, and the row's id is the one
+// htmx then sends as HX-Target and the handler answers with the row for.
 func wantRowTargetsItself(t *testing.T, p *page, id string) {
 	t.Helper()
 	row := p.Doc.Find(`[data-testid="client-row"][data-client-id="` + id + `"]`)
 	if row.Length() != 1 {
 		t.Fatalf("%d rows for %s", row.Length(), id)
 	}
-	target, _ := row.Find("form").Attr("hx-target")
-	sel := p.Doc.Find(target)
-	if sel.Length() != 1 || sel.AttrOr("data-client-id", "") != id {
+	form := row.Find("form")
+	if form.Length() != 1 {
+		t.Fatalf("%s: %d forms in the row, want the status form", id, form.Length())
+	}
+	target, _ := form.Attr("hx-target")
+	if target != "closest tr" {
+		t.Errorf("%s: hx-target = %q, want \"closest tr\"", id, target)
+	}
+	sel := htmxTarget(p, form, target)
+	if sel.Length() != 1 || goquery.NodeName(sel) != "tr" || sel.AttrOr("data-client-id", "") != id {
 		t.Errorf("%s: hx-target %q selects %d elements, want its row", id, target, sel.Length())
 	}
-	if swap, _ := row.Find("form").Attr("hx-swap"); swap != "outerHTML" {
+	if got, want := sel.AttrOr("id", ""), "client-row-"+id; got != want {
+		t.Errorf("%s: the target's id = %q, want %q", id, got, want)
+	}
+	if swap, _ := form.Attr("hx-swap"); swap != "outerHTML" {
 		t.Errorf("%s: hx-swap = %q", id, swap)
 	}
-	if post, _ := row.Find("form").Attr("hx-post"); post != "/console/clients/"+id+"/status" {
+	if post, _ := form.Attr("hx-post"); post != "/console/clients/"+id+"/status" {
 		t.Errorf("%s: hx-post = %q", id, post)
 	}
 }
 
+// Each row's status button swaps its own row, for any client ID, dots
+// included: the target is "closest tr", not "#client-row-<id>", which for
+// "acme.1" would be, to querySelector, the element with id
+// "client-row-acme" and class "1". htmx sends the row's id as HX-Target, and
+// the status handler answers with that row alone, which replaces it.
 func TestConsole_ClientRowTarget(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
-	ids := []string{"acme_1", "ACME-2", "3rd_client"}
+	ids := []string{"acme_1", "ACME-2", "3rd_client", "acme.1", "a.b.c", "acme-3.v2"}
 	for i, id := range ids {
 		s.seed(t, id, "Client", fmt.Sprintf("c%d@example.com", i), "", switchboard.StatusActive)
 	}
-	p := s.signedIn(t).get("/console/clients").wantStatus(http.StatusOK)
+	b := s.signedIn(t)
+	p := b.get("/console/clients").wantStatus(http.StatusOK)
 	for _, id := range ids {
 		wantRowTargetsItself(t, p, id)
 	}
+
+	// The swap, as htmx makes it for a row: the row comes back, under the
+	// same id, with the new status, and takes its place in the table.
+	for _, id := range []string{"acme.1", "a.b.c"} {
+		row := p.Doc.Find(`[data-testid="client-row"][data-client-id="` + id + `"]`)
+		form := row.Find("form")
+		target := htmxTarget(p, form, form.AttrOr("hx-target", ""))
+		h := b.htmx(http.MethodPost, form.AttrOr("hx-post", ""), target.AttrOr("id", ""), url.Values{"status": {"Suspended"}}).
+			wantStatus(http.StatusOK)
+		got := h.rowFragment()
+		if got.Length() != 1 || goquery.NodeName(got) != "tr" || got.AttrOr("id", "") != "client-row-"+id {
+			t.Fatalf("%s: the answer is not its row alone:\n%s", id, h.Body)
+		}
+		if badge := strings.TrimSpace(got.Find(`[data-testid="status-badge"]`).Text()); badge != "Suspended" {
+			t.Errorf("%s: badge = %q, want Suspended", id, badge)
+		}
+		if st := s.mustClient(t, id).Status; st != switchboard.StatusSuspended {
+			t.Errorf("%s: stored status %s", id, st)
+		}
+		// The new row targets itself too.
+		swapped := &page{t: t, Doc: goquery.NewDocumentFromNode(got.Parent().Parent().Get(0))}
+		wantRowTargetsItself(t, swapped, id)
+	}
 }
 
-// BUG: client IDs may contain '.', and the row's hx-target is "#" + the
-// row's id unescaped: "#client-row-acme.1" is, to querySelector, the
-// element with id "client-row-acme" and class "1". htmx finds no target,
-// so the list's Suspend/Activate button does nothing for such a client.
-func TestConsole_Bug_RowTargetWithDot(t *testing.T) {
-	knownBug(t, `views/clients.templ ClientRow: hx-target={ "#" + ClientRowID(c.ID) } needs CSS escaping (or hx-target="closest tr")`)
-	t.Parallel()
-	s := newSite(t, nil)
-	s.seed(t, "acme.1", "Ada", "ada@example.com", "", switchboard.StatusActive)
-	p := s.signedIn(t).get("/console/clients").wantStatus(http.StatusOK)
-	wantRowTargetsItself(t, p, "acme.1")
-}
-
-// BUG: a page of the list can be empty although clients exist: a page
-// link followed after its clients were deleted, or a bookmarked one. The
-// page then says "No clients yet." and, the pager being drawn only with
-// rows, offers no way back to the clients that do exist.
-func TestConsole_Bug_EmptyPageSaysNoClients(t *testing.T) {
-	knownBug(t, "views/clients.templ ClientResults: the no-clients empty state and no pager on an empty later page")
+// A later page can be empty although clients exist: a page link followed
+// after its clients were deleted, or a bookmarked one. It says so, not "No
+// clients yet", and links to the first page of the same filter.
+func TestConsole_EmptyLaterPageLinksToFirst(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
 	for i := range 30 {
-		s.seed(t, fmt.Sprintf("client_%02d", i), "Client", fmt.Sprintf("c%02d@example.com", i), "", switchboard.StatusActive)
+		s.seed(t, fmt.Sprintf("client_%02d", i), "Paged Client", fmt.Sprintf("c%02d@example.com", i), "", switchboard.StatusActive)
 	}
+	s.seed(t, "other_1", "Someone Else", "else@example.com", "", switchboard.StatusInactive)
 	b := s.signedIn(t)
-	older, ok := b.get("/console/clients").testid("older-page").Attr("href")
+	const filtered = "/console/clients?search=paged&status=Active"
+	older, ok := b.get(filtered).testid("older-page").Attr("href")
 	if !ok {
 		t.Fatal("no second page")
 	}
 	second := b.get(older).wantStatus(http.StatusOK)
+	if len(second.clientIDs()) == 0 {
+		t.Fatal("the second page is empty before any deletion")
+	}
 	for _, id := range second.clientIDs() {
 		if err := s.store.DeleteClient(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p := b.get(older).wantStatus(http.StatusOK)
-	if got := p.testid("empty-state").Text(); strings.Contains(got, "No clients yet") {
-		t.Errorf("a later page emptied by deletions says %q", strings.Join(strings.Fields(got), " "))
+
+	check := func(t *testing.T, p *page) {
+		t.Helper()
+		if ids := p.clientIDs(); len(ids) != 0 {
+			t.Fatalf("rows %v on the emptied page", ids)
+		}
+		empty := strings.Join(strings.Fields(p.text("empty-state")), " ")
+		if !strings.HasPrefix(empty, "This page is empty now.") {
+			t.Errorf("empty state = %q, want it to start with %q", empty, "This page is empty now.")
+		}
+		if strings.Contains(empty, "No clients yet") || strings.Contains(empty, "No clients match") {
+			t.Errorf("a later page emptied by deletions says %q", empty)
+		}
+		link := p.testid("first-page")
+		if link.Length() != 1 {
+			t.Fatalf("%d first-page links, want 1", link.Length())
+		}
+		href, _ := link.Attr("href")
+		u, err := url.Parse(href)
+		if err != nil || u.Path != "/console/clients" {
+			t.Fatalf("first-page link %q", href)
+		}
+		if got, want := u.Query(), (url.Values{"search": {"paged"}, "status": {"Active"}}); !reflect.DeepEqual(got, want) {
+			t.Errorf("first-page link %q: query %v, want %v (the filter, no cursor)", href, got, want)
+		}
 	}
-	if p.testid("newer-page").Length() != 1 {
-		t.Error("no link back to the newer clients")
+	p := b.get(older).wantStatus(http.StatusOK)
+	check(t, p)
+	check(t, b.htmx(http.MethodGet, older, "client-results", nil).wantStatus(http.StatusOK))
+
+	first := b.get(p.testid("first-page").AttrOr("href", "")).wantStatus(http.StatusOK)
+	if got := first.inputValue("search"); got != "paged" {
+		t.Errorf("first page: search box = %q, want paged", got)
+	}
+	ids := first.clientIDs()
+	if len(ids) == 0 || slices.Contains(ids, "other_1") {
+		t.Errorf("first page rows = %v, want the remaining paged clients", ids)
+	}
+
+	// A first page with nothing to show still says so as before.
+	for _, id := range ids {
+		if err := s.store.DeleteClient(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	none := b.get(filtered).wantStatus(http.StatusOK)
+	if got := none.text("empty-state"); !strings.HasPrefix(got, "No clients match this search.") {
+		t.Errorf("empty first page = %q", got)
+	}
+	if none.testid("first-page").Length() != 0 {
+		t.Error("the first page links to the first page")
 	}
 }

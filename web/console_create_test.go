@@ -62,7 +62,7 @@ func TestConsole_CreateClient(t *testing.T) {
 	if !regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`).MatchString(secret) {
 		t.Errorf("generated secret = %q, want 43 URL-safe base64 characters", secret)
 	}
-	wantCurl := `curl -s -X POST http://example.com/auth/login -H 'Content-Type: application/json' -d '{"clientId":"acme_1","clientSecret":"` + secret + `"}'`
+	wantCurl := `curl -s -X POST 'http://example.com/auth/login' -H 'Content-Type: application/json' -d '{"clientId":"acme_1","clientSecret":"` + secret + `"}'`
 	if got := p.text("login-curl"); got != wantCurl {
 		t.Errorf("curl line:\n got %s\nwant %s", got, wantCurl)
 	}
@@ -281,14 +281,14 @@ func TestConsole_CreateClientInvalid(t *testing.T) {
 		})
 	}
 
-	// An invalid status is refused next to the status (the exact wording
-	// is TestConsole_Bug_StatusErrorMangled's).
+	// An invalid status is refused next to the status (the wording is
+	// TestConsole_StatusErrorShownAsIs's).
 	t.Run("InvalidStatus", func(t *testing.T) {
 		form := newClientForm("acme_1", "ada@example.com")
 		form.Set("status", "Deleted")
 		b.get("/console/clients/new")
 		p := b.post("/console/clients", form).wantStatus(http.StatusUnprocessableEntity)
-		if got := p.fieldError("status"); !strings.EqualFold(got, switchboard.MsgInvalidStatus) {
+		if got := p.fieldError("status"); got != switchboard.MsgInvalidStatus {
 			t.Errorf("status error = %q", got)
 		}
 		if n := p.testid("field-error").Length(); n != 1 {
@@ -417,13 +417,11 @@ func TestConsole_CreateClientEscapesText(t *testing.T) {
 	wantNoInjection(t, b.htmx(http.MethodGet, "/console/clients?search=script", "client-results", nil), "search results")
 }
 
-// BUG: views.ClientForm.FieldError puts the field's label in place of the
-// first occurrence of its JSON name anywhere in the message, meant for
-// messages that start with the name ("clientMeta.city contains ..."). The
-// status message has the word inside: "Invalid status: use ..." is shown as
-// "Invalid Status: use ...".
-func TestConsole_Bug_StatusErrorMangled(t *testing.T) {
-	knownBug(t, "views/models.go FieldError: strings.Replace(msg, fd.Name, fd.Label, 1) rewrites \"Invalid status\" to \"Invalid Status\"")
+// views.ClientForm.FieldError puts the field's label in place of its JSON
+// name only where a message starts with it ("clientMeta.city contains ..."
+// is shown as "City contains ..."); a message with the name inside, as the
+// status's "Invalid status: use ..." has, is shown as it is.
+func TestConsole_StatusErrorShownAsIs(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
 	b := s.signedIn(t)
@@ -468,22 +466,38 @@ func TestConsole_LoginCurlPastes(t *testing.T) {
 	}
 }
 
-// BUG: views.SecretView.LoginCurl puts the JSON body between single quotes
-// without escaping the single quotes of a chosen secret: for the secret
-// it's-a-long-secret the line ends the quoted body early, so the pasted
-// command sends a broken body; a secret like x'$(touch /tmp/p)'xxxxxxxxxx runs
-// the command in the admin's shell.
-func TestConsole_Bug_LoginCurlSingleQuote(t *testing.T) {
-	knownBug(t, "views/models.go LoginCurl: a ' in a chosen secret breaks out of the single-quoted -d argument")
+// views.SecretView.LoginCurl single-quotes the JSON body with every ' of a
+// chosen secret closed, escaped and reopened ('\”): the secret
+// it's-a-long-secret reaches the server whole, and a secret like
+// x'$(touch pwned)'xxxxxxxxxx is sent as it is, not run in the admin's shell.
+func TestConsole_LoginCurlQuotesSingleQuotes(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
 	b := s.signedIn(t)
-	for i, secret := range []string{"it's-a-long-secret", "x'$(touch /tmp/pwned)'xxxxxxxxxx"} {
+	for i, secret := range []string{
+		"it's-a-long-secret",
+		"x'$(touch pwned)'xxxxxxxxxx",
+		"''''''''''''''''",
+		`'\''"'"\'quoted!`,
+	} {
 		id := fmt.Sprintf("quote_%d", i)
 		form := newClientForm(id, id+"@example.com")
 		form.Set("clientSecret", secret)
 		b.get("/console/clients/new")
 		p := b.post("/console/clients", form).wantStatus(http.StatusCreated)
+		if got := p.secret(); got != secret {
+			t.Errorf("%s: secret shown %q, want %q", id, got, secret)
+		}
 		wantLoginCurl(t, p.text("login-curl"), id, secret)
+		s.mustClientLogin(t, id, secret)
+	}
+	// The whole line for the first: the body's quote closed, escaped and
+	// reopened around the secret's.
+	form := newClientForm("quote_exact", "quote_exact@example.com")
+	form.Set("clientSecret", "it's-a-long-secret")
+	b.get("/console/clients/new")
+	want := `curl -s -X POST 'http://example.com/auth/login' -H 'Content-Type: application/json' -d '{"clientId":"quote_exact","clientSecret":"it'\''s-a-long-secret"}'`
+	if got := b.post("/console/clients", form).wantStatus(http.StatusCreated).text("login-curl"); got != want {
+		t.Errorf("curl line:\n got %s\nwant %s", got, want)
 	}
 }

@@ -140,8 +140,8 @@ func TestConsole_CSRFRefused(t *testing.T) {
 						t.Errorf("%s: htmx got a whole page, want the error panel alone", a.name)
 					}
 				}
-				if p.cookie("switchboard_console") != nil && !r.signedIn {
-					t.Errorf("%s: a refused sign-in set the session cookie", a.name)
+				if c := p.cookie("switchboard_console"); c != nil && !r.signedIn {
+					s.wantSessionGrantsNothing(t, c.Value) // a refused sign-in signs nobody in
 				}
 			}
 
@@ -241,32 +241,210 @@ func TestConsole_FormsCarryCSRFToken(t *testing.T) {
 	}
 }
 
-// BUG (defence in depth): the CSRF token is not bound to the session. The
-// middleware checks that the token equals the switchboard_csrf cookie and
-// that the shared storage issued it, to anyone: a token the attacker got by
-// loading the sign-in page, together with its cookie planted in the
-// victim's browser (a sibling subdomain can set a cookie for the host, and
-// so can anyone on the path of a plain-HTTP request, since the cookie has
-// no __Host- prefix), passes the check with the victim's session.
-func TestConsole_Bug_CSRFTokenNotBoundToSession(t *testing.T) {
-	knownBug(t, "web/csrf.go: double-submit token not tied to the console session; a tossed switchboard_csrf cookie and its token pass")
+// The CSRF token is bound to the console session it was minted for (it
+// lives inside the encrypted session cookie), so a token is worth nothing
+// with another browser's session, and a cookie planted in the victim's
+// browser (a sibling subdomain can set one for the host, and so can anyone
+// on the path of a plain-HTTP request) buys the attacker nothing: the only
+// session cookie it can plant is one of its own, which makes the victim's
+// browser the attacker's signed-out session. The token changes at sign-in
+// and at sign-out.
+func TestConsole_CSRFTokenBoundToSession(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	secret := s.seed(t, "acme_1", "Ada Lovelace", "ada@example.com", "Engines", "Active")
+	clientBefore := s.mustClient(t, "acme_1")
+	eventsBefore := len(s.events(t))
+	victim := s.signedIn(t)
+	victim.get("/console/clients/acme_1").wantStatus(http.StatusOK)
+	if victim.csrf == "" || victim.sessionCookie() == "" {
+		t.Fatalf("victim: token %q, session cookie %q", victim.csrf, victim.sessionCookie())
+	}
+
+	// The attacker loads the sign-in page in its own browser and takes its
+	// session cookie and the page's token.
+	attacker := s.browser(t)
+	attacker.get("/console/login").wantStatus(http.StatusOK)
+	planted, token := attacker.sessionCookie(), attacker.csrf
+	if planted == "" || token == "" {
+		t.Fatalf("attacker: session cookie %q, token %q", planted, token)
+	}
+	if strings.Contains(planted, token) {
+		t.Errorf("the session cookie shows its CSRF token in the clear: %q", planted)
+	}
+	if token == victim.csrf {
+		t.Fatal("two sessions share a CSRF token")
+	}
+
+	// The unsafe requests a forged page would send, and a check that the
+	// request was not signed in.
+	routes := []struct {
+		path string
+		form func() url.Values
+	}{
+		{"/console/clients/acme_1/status", func() url.Values { return url.Values{"status": {"Suspended"}} }},
+		{"/console/clients/acme_1", func() url.Values {
+			f := newClientForm("", "ada@example.com")
+			f.Set("clientMeta.fullName", "Changed By Attacker")
+			return f
+		}},
+		{"/console/clients", func() url.Values { return newClientForm("acme_2", "grace@example.com") }},
+		{"/console/clients/acme_1/reset-secret", func() url.Values { return url.Values{} }},
+		{"/console/clients/acme_1/delete", func() url.Values { return url.Values{} }},
+		{"/console/logout", func() url.Values { return url.Values{} }},
+	}
+	// notSignedIn fails unless p refused the request (403) or sent a
+	// signed-out browser to sign in.
+	notSignedIn := func(t *testing.T, what string, p *page, htmx bool) {
+		t.Helper()
+		switch {
+		case p.Status == http.StatusForbidden:
+			p.wantError(http.StatusForbidden)
+		case htmx && p.Status == http.StatusNoContent && strings.HasPrefix(p.Header.Get("HX-Redirect"), "/console/login?"):
+		case !htmx && p.Status == http.StatusSeeOther && strings.HasPrefix(p.location(), "/console/login?"):
+		default:
+			t.Errorf("%s: status %d (Location %q, HX-Redirect %q), want 403 or the sign-in page; body:\n%s",
+				what, p.Status, p.location(), p.Header.Get("HX-Redirect"), p.Body)
+		}
+	}
+	// forge posts every route from b with token as the _csrf field, as the
+	// X-CSRF-Token header, and as htmx sends it.
+	forge := func(t *testing.T, b *browser, token string, want func(t *testing.T, what string, p *page, htmx bool)) {
+		t.Helper()
+		for _, r := range routes {
+			field := r.form()
+			field.Set("_csrf", token)
+			want(t, r.path+" field", b.do(http.MethodPost, r.path, field, nil), false)
+			want(t, r.path+" header", b.do(http.MethodPost, r.path, r.form(), map[string]string{"X-CSRF-Token": token}), false)
+			want(t, r.path+" htmx", b.do(http.MethodPost, r.path, r.form(),
+				map[string]string{"X-CSRF-Token": token, "HX-Request": "true", "HX-Target": "main"}), true)
+		}
+	}
+	refused := func(t *testing.T, what string, p *page, _ bool) {
+		t.Helper()
+		if p.Status != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403 for a token of another session; body:\n%s", what, p.Status, p.Body)
+			return
+		}
+		p.wantError(http.StatusForbidden)
+	}
+
+	t.Run("PlantedSession", func(t *testing.T) {
+		// The victim's browser, with the attacker's session cookie tossed
+		// in, posts the attacker's token: it is the attacker's signed-out
+		// session now, not the victim's.
+		forged := victim.clone(t)
+		forged.cookies["switchboard_console"] = planted
+		forge(t, forged, token, notSignedIn)
+		forged.get("/console").wantSignInRedirect("/console")
+	})
+	t.Run("OtherSessionsToken", func(t *testing.T) {
+		// The victim's own session with the attacker's token.
+		forge(t, victim.clone(t), token, refused)
+	})
+	t.Run("TokenWithoutItsSession", func(t *testing.T) {
+		// The victim's token, with the attacker's session or with none.
+		withAttackers := attacker.clone(t)
+		forge(t, withAttackers, victim.csrf, refused)
+		withAttackers.post("/console/login", url.Values{
+			"username": {adminUsername}, "password": {adminPassword}, "_csrf": {victim.csrf},
+		}).wantError(http.StatusForbidden)
+		withAttackers.get("/console").wantSignInRedirect("/console")
+		forge(t, s.browser(t), victim.csrf, refused)
+	})
+
+	// Nothing changed, and the victim is still signed in with its token.
+	if after := s.client(t, "acme_1"); after == nil {
+		t.Fatal("acme_1 was deleted")
+	} else if *after != *clientBefore {
+		t.Errorf("acme_1 changed:\n got %+v\nwant %+v", after, clientBefore)
+	}
+	if n := s.clientCount(t); n != 1 {
+		t.Errorf("%d clients stored, want 1", n)
+	}
+	if n := len(s.events(t)); n != eventsBefore {
+		t.Errorf("%d events, want %d", n, eventsBefore)
+	}
+	s.mustClientLogin(t, "acme_1", secret)
+	victim.get("/console").wantStatus(http.StatusOK)
+	victim.post("/console/clients/acme_1/status", url.Values{"status": {"Suspended"}}).wantStatus(http.StatusSeeOther)
+	if got := s.mustClient(t, "acme_1").Status; got != "Suspended" {
+		t.Errorf("control: the victim's own token did not suspend acme_1 (status %s)", got)
+	}
+}
+
+// The token changes at sign-in and at sign-out, and stays the same from
+// page to page in between: a token captured before sign-in is refused
+// after it, and one captured while signed in is refused after sign-out.
+func TestConsole_CSRFTokenRenewedAtSignInAndOut(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
 	s.seed(t, "acme_1", "Ada Lovelace", "ada@example.com", "Engines", "Active")
-	victim := s.signedIn(t)
-
-	attacker := s.browser(t)
-	attacker.get("/console/login").wantStatus(http.StatusOK)
-	planted := attacker.cookies["switchboard_csrf"]
-	if planted == "" || planted != attacker.csrf {
-		t.Fatalf("attacker's cookie %q and token %q", planted, attacker.csrf)
+	b := s.browser(t)
+	b.get("/console/login").wantStatus(http.StatusOK)
+	beforeSignIn, signedOutSession := b.csrf, b.sessionCookie()
+	if beforeSignIn == "" || signedOutSession == "" {
+		t.Fatalf("sign-in page: token %q, session cookie %q", beforeSignIn, signedOutSession)
 	}
-	victim.cookies["switchboard_csrf"] = planted // tossed
-	p := victim.post("/console/clients/acme_1/status", url.Values{"status": {"Suspended"}, "_csrf": {planted}})
-	if p.Status != http.StatusForbidden {
-		t.Errorf("status = %d, want 403 for a token issued to another browser", p.Status)
+	if b.get("/console/login").wantStatus(http.StatusOK); b.csrf != beforeSignIn {
+		t.Errorf("the token changed between two loads of the sign-in page")
+	}
+
+	b.post("/console/login", url.Values{"username": {adminUsername}, "password": {adminPassword}}).
+		wantStatus(http.StatusSeeOther)
+	b.get("/console").wantStatus(http.StatusOK)
+	signedIn := b.csrf
+	if signedIn == "" || signedIn == beforeSignIn {
+		t.Fatalf("token after sign-in = %q, want a new one (before: %q)", signedIn, beforeSignIn)
+	}
+	if b.get("/console/clients/acme_1").wantStatus(http.StatusOK); b.csrf != signedIn {
+		t.Errorf("the token changed from page to page while signed in")
+	}
+
+	// The token from before sign-in: refused, with any header or field.
+	for name, p := range map[string]*page{
+		"field":  b.post("/console/clients/acme_1/status", url.Values{"status": {"Suspended"}, "_csrf": {beforeSignIn}}),
+		"header": b.do(http.MethodPost, "/console/clients/acme_1/status", url.Values{"status": {"Suspended"}}, map[string]string{"X-CSRF-Token": beforeSignIn}),
+		"logout": b.post("/console/logout", url.Values{"_csrf": {beforeSignIn}}),
+	} {
+		if p.Status != http.StatusForbidden {
+			t.Errorf("%s: token from before sign-in: status %d, want 403", name, p.Status)
+		}
 	}
 	if got := s.mustClient(t, "acme_1").Status; got != "Active" {
-		t.Errorf("the forged request suspended the client (status %s)", got)
+		t.Errorf("a token from before sign-in suspended acme_1 (status %s)", got)
 	}
+	b.get("/console").wantStatus(http.StatusOK) // still signed in
+	// The signed-out session's cookie and token, kept from before: still a
+	// signed-out session, which the sign-in did not turn into a signed-in one.
+	kept := s.browser(t)
+	kept.cookies["switchboard_console"], kept.csrf = signedOutSession, beforeSignIn
+	kept.post("/console/clients/acme_1/status", url.Values{"status": {"Suspended"}}).wantSignInRedirect("/console")
+	kept.get("/console").wantSignInRedirect("/console")
+
+	// Sign-out gives a new token again.
+	signedInSession := b.sessionCookie()
+	b.post("/console/logout", nil).wantStatus(http.StatusSeeOther)
+	b.get("/console/login").wantStatus(http.StatusOK)
+	afterSignOut := b.csrf
+	if afterSignOut == "" || afterSignOut == signedIn || afterSignOut == beforeSignIn {
+		t.Fatalf("token after sign-out = %q, want a new one (signed in: %q, before: %q)", afterSignOut, signedIn, beforeSignIn)
+	}
+	p := b.post("/console/login", url.Values{"username": {adminUsername}, "password": {adminPassword}, "_csrf": {signedIn}})
+	if p.Status != http.StatusForbidden {
+		t.Errorf("sign-in with the token from before sign-out: status %d, want 403", p.Status)
+	}
+	b.get("/console").wantSignInRedirect("/console")
+	// A copy of the signed-in session, with its own token, is signed out
+	// too (its admin token is revoked): it changes nothing.
+	stolen := s.browser(t)
+	stolen.cookies["switchboard_console"], stolen.csrf = signedInSession, signedIn
+	stolen.post("/console/clients/acme_1/status", url.Values{"status": {"Suspended"}}).wantSignInRedirect("/console")
+	if got := s.mustClient(t, "acme_1").Status; got != "Active" {
+		t.Errorf("acme_1 status %s, want Active", got)
+	}
+	// Control: the new token signs in.
+	b.post("/console/login", url.Values{"username": {adminUsername}, "password": {adminPassword}}).
+		wantStatus(http.StatusSeeOther)
+	b.get("/console").wantStatus(http.StatusOK)
 }

@@ -97,36 +97,75 @@ func setCookie(t *testing.T, p *page, name string) *http.Cookie {
 	return c
 }
 
+// wantSessionCookieAttrs checks the console session cookie's attributes:
+// HttpOnly, SameSite=Lax, sent to /console only, host-only, for the
+// session's hour, and Secure exactly when the request came over HTTPS.
+func wantSessionCookieAttrs(t *testing.T, what string, c *http.Cookie, secure bool) {
+	t.Helper()
+	if c.Value == "" {
+		t.Errorf("%s: session cookie is empty", what)
+	}
+	if !c.HttpOnly {
+		t.Errorf("%s: session cookie is not HttpOnly", what)
+	}
+	if c.SameSite != http.SameSiteLaxMode {
+		t.Errorf("%s: SameSite = %v, want Lax", what, c.SameSite)
+	}
+	if c.Path != "/console" {
+		t.Errorf("%s: Path = %q, want /console", what, c.Path)
+	}
+	if c.MaxAge != 3600 {
+		t.Errorf("%s: MaxAge = %d, want the session's hour", what, c.MaxAge)
+	}
+	if c.Domain != "" {
+		t.Errorf("%s: Domain = %q, want host-only", what, c.Domain)
+	}
+	if c.Secure != secure {
+		t.Errorf("%s: Secure = %v, want %v", what, c.Secure, secure)
+	}
+}
+
+// wantOnlySessionCookie checks that the response sets no cookie but the
+// console session: the CSRF token lives inside it, not in a cookie of its
+// own (the switchboard_csrf of Fiber's middleware).
+func wantOnlySessionCookie(t *testing.T, what string, p *page) {
+	t.Helper()
+	for _, c := range (&http.Response{Header: p.Header}).Cookies() {
+		if c.Name != "switchboard_console" {
+			t.Errorf("%s: sets cookie %s, want only switchboard_console", what, c)
+		}
+	}
+}
+
+// A visitor gets the console session cookie with the sign-in page, signed
+// out (it holds the CSRF token of the sign-in form), and a new one at
+// sign-in and at sign-out; no other cookie. Over plain HTTP it is not
+// Secure: the browser would never send it back.
 func TestConsole_SessionCookie(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
 	b := s.browser(t)
-	login := b.get("/console/login")
-	csrf := setCookie(t, login, "switchboard_csrf")
-	if !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode || csrf.Path != "/" || csrf.Secure {
-		t.Errorf("CSRF cookie over HTTP: %s", csrf)
+	login := b.get("/console/login").wantStatus(http.StatusOK)
+	guest := setCookie(t, login, "switchboard_console")
+	wantSessionCookieAttrs(t, "sign-in page", guest, false)
+	wantOnlySessionCookie(t, "sign-in page", login)
+	s.wantSessionGrantsNothing(t, guest.Value)
+	if again := b.get("/console/login"); again.cookie("switchboard_console") != nil {
+		t.Error("the sign-in page loaded again rewrote an unchanged session cookie")
 	}
+
 	p := b.post("/console/login", url.Values{"username": {adminUsername}, "password": {adminPassword}}).
 		wantStatus(http.StatusSeeOther)
 	c := setCookie(t, p, "switchboard_console")
-	if !c.HttpOnly {
-		t.Error("session cookie is not HttpOnly")
+	wantSessionCookieAttrs(t, "sign-in", c, false)
+	wantOnlySessionCookie(t, "sign-in", p)
+	if c.Value == guest.Value {
+		t.Error("sign-in kept the signed-out session's cookie")
 	}
-	if c.SameSite != http.SameSiteLaxMode {
-		t.Errorf("SameSite = %v, want Lax", c.SameSite)
+	if d := b.get("/console").wantStatus(http.StatusOK); d.cookie("switchboard_console") != nil {
+		t.Error("a page of a signed-in session rewrote an unchanged session cookie")
 	}
-	if c.Path != "/console" {
-		t.Errorf("Path = %q, want /console", c.Path)
-	}
-	if c.Secure {
-		t.Error("Secure over plain HTTP: the browser would never send it back")
-	}
-	if c.MaxAge != 3600 {
-		t.Errorf("MaxAge = %d, want the session's hour", c.MaxAge)
-	}
-	if c.Domain != "" {
-		t.Errorf("Domain = %q, want host-only", c.Domain)
-	}
+
 	// The JSON API never sees the session: the cookie is not sent there
 	// (Path), and a request that carries it anyway is not signed in.
 	status, _ := s.jsonCall(t, http.MethodGet, "/admin/clients", "", nil)
@@ -137,6 +176,12 @@ func TestConsole_SessionCookie(t *testing.T) {
 	if req.Status != http.StatusUnauthorized {
 		t.Errorf("GET /admin/clients with the session cookie = %d, want 401", req.Status)
 	}
+
+	out := b.post("/console/logout", nil).wantStatus(http.StatusSeeOther)
+	signedOut := setCookie(t, out, "switchboard_console")
+	wantSessionCookieAttrs(t, "sign-out", signedOut, false)
+	wantOnlySessionCookie(t, "sign-out", out)
+	s.wantSessionGrantsNothing(t, signedOut.Value)
 }
 
 // Fiber's c.Protocol() is "https" when the connection is TLS, or, when the
@@ -148,65 +193,83 @@ func TestConsole_SessionCookie(t *testing.T) {
 func TestConsole_SecureCookiesOverHTTPS(t *testing.T) {
 	t.Parallel()
 	https := map[string]string{"X-Forwarded-Proto": "https"}
-	signIn := func(t *testing.T, s *site, referer string) (login, signedIn *page) {
+	// visit loads the sign-in page, signs in and signs out, over HTTPS as
+	// far as the headers go, and returns the three responses.
+	visit := func(t *testing.T, s *site) (login, signedIn, signedOut *page) {
 		t.Helper()
 		b := s.browser(t)
 		login = b.do(http.MethodGet, "/console/login", nil, https).wantStatus(http.StatusOK)
-		h := map[string]string{"X-Forwarded-Proto": "https"}
-		if referer != "" {
-			h["Referer"] = referer
-		}
 		signedIn = b.do(http.MethodPost, "/console/login",
-			url.Values{"username": {adminUsername}, "password": {adminPassword}, "_csrf": {b.csrf}}, h)
-		return login, signedIn
+			url.Values{"username": {adminUsername}, "password": {adminPassword}, "_csrf": {b.csrf}}, https).
+			wantStatus(http.StatusSeeOther)
+		b.do(http.MethodGet, "/console", nil, https).wantStatus(http.StatusOK)
+		signedOut = b.do(http.MethodPost, "/console/logout", url.Values{"_csrf": {b.csrf}}, https).
+			wantStatus(http.StatusSeeOther)
+		return login, signedIn, signedOut
+	}
+	wantAll := func(t *testing.T, s *site, secure bool) {
+		t.Helper()
+		login, in, out := visit(t, s)
+		for what, p := range map[string]*page{"sign-in page": login, "sign-in": in, "sign-out": out} {
+			wantSessionCookieAttrs(t, what, setCookie(t, p, "switchboard_console"), secure)
+			wantOnlySessionCookie(t, what, p)
+		}
 	}
 
 	t.Run("NoProxyCheck", func(t *testing.T) {
 		t.Parallel()
-		s := newSite(t, nil)
-		login, p := signIn(t, s, "https://example.com/console/login")
-		p.wantStatus(http.StatusSeeOther)
-		if c := setCookie(t, login, "switchboard_csrf"); !c.Secure {
-			t.Errorf("CSRF cookie over HTTPS is not Secure: %s", c)
-		}
-		c := setCookie(t, p, "switchboard_console")
-		if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/console" {
-			t.Errorf("session cookie over HTTPS: %s", c)
-		}
+		wantAll(t, newSite(t, nil), true)
 	})
 	t.Run("TrustedProxy", func(t *testing.T) {
 		t.Parallel()
-		s := newSiteWith(t, nil, api.Options{TrustedProxies: []string{"0.0.0.0"}})
-		_, p := signIn(t, s, "https://example.com/console/login")
-		p.wantStatus(http.StatusSeeOther)
-		if c := setCookie(t, p, "switchboard_console"); !c.Secure {
-			t.Errorf("session cookie is not Secure: %s", c)
-		}
+		wantAll(t, newSiteWith(t, nil, api.Options{TrustedProxies: []string{"0.0.0.0"}}), true)
 	})
 	t.Run("UntrustedPeerHeaderIgnored", func(t *testing.T) {
 		t.Parallel()
-		s := newSiteWith(t, nil, api.Options{TrustedProxies: []string{"10.0.0.1"}})
-		login, p := signIn(t, s, "")
-		p.wantStatus(http.StatusSeeOther)
-		if c := setCookie(t, login, "switchboard_csrf"); c.Secure {
-			t.Errorf("CSRF cookie Secure on an untrusted X-Forwarded-Proto: %s", c)
-		}
-		if c := setCookie(t, p, "switchboard_console"); c.Secure {
-			t.Errorf("session cookie Secure on an untrusted X-Forwarded-Proto: %s", c)
-		}
+		wantAll(t, newSiteWith(t, nil, api.Options{TrustedProxies: []string{"10.0.0.1"}}), false)
 	})
-	// Over HTTPS, Fiber's CSRF middleware also wants a same-origin Referer
-	// on unsafe requests (the pages' Referrer-Policy: same-origin sends it).
-	t.Run("HTTPSNeedsSameOriginReferer", func(t *testing.T) {
+	// No Referer check: over HTTPS as over HTTP, the session's token is
+	// what lets an unsafe request through. A cross-site post without it (or
+	// with another session's) is refused whatever its Referer and Origin;
+	// the right token signs in with no Referer at all (one a browser or a
+	// proxy stripped).
+	t.Run("CrossSitePostNeedsToken", func(t *testing.T) {
 		t.Parallel()
 		s := newSite(t, nil)
+		other := s.browser(t)
+		other.do(http.MethodGet, "/console/login", nil, https).wantStatus(http.StatusOK)
+		b := s.browser(t)
+		b.do(http.MethodGet, "/console/login", nil, https).wantStatus(http.StatusOK)
+		creds := func(token *string) url.Values {
+			v := url.Values{"username": {adminUsername}, "password": {adminPassword}}
+			if token != nil {
+				v.Set("_csrf", *token)
+			}
+			return v
+		}
 		for _, referer := range []string{"", "https://evil.example/console/login", "http://example.com/console/login"} {
-			_, p := signIn(t, s, referer)
-			p.wantError(http.StatusForbidden)
-			if p.cookie("switchboard_console") != nil {
-				t.Errorf("Referer %q: signed in", referer)
+			for name, token := range map[string]*string{"NoToken": nil, "EmptyToken": ptr(""), "OtherSessionsToken": ptr(other.csrf)} {
+				h := map[string]string{"X-Forwarded-Proto": "https"}
+				if referer != "" {
+					h["Referer"], h["Origin"] = referer, strings.TrimSuffix(referer, "/console/login")
+				}
+				p := b.do(http.MethodPost, "/console/login", creds(token), h)
+				if p.Status != http.StatusForbidden {
+					t.Errorf("Referer %q, %s: status %d, want 403", referer, name, p.Status)
+					continue
+				}
+				p.wantError(http.StatusForbidden)
+				if c := p.cookie("switchboard_console"); c != nil {
+					s.wantSessionGrantsNothing(t, c.Value)
+				}
 			}
 		}
+		b.do(http.MethodGet, "/console", nil, https).wantSignInRedirect("/console")
+		p := b.do(http.MethodPost, "/console/login", creds(&b.csrf), https).wantStatus(http.StatusSeeOther)
+		if c := setCookie(t, p, "switchboard_console"); !c.Secure {
+			t.Errorf("session cookie over HTTPS is not Secure: %s", c)
+		}
+		b.do(http.MethodGet, "/console", nil, https).wantStatus(http.StatusOK)
 	})
 }
 
@@ -271,14 +334,13 @@ func TestStatic(t *testing.T) {
 	}
 }
 
-// BUG: a panic in a console handler is recovered by the app's recover
-// middleware, above the console's error pages, so the browser gets the JSON
-// API's {"error":"Internal server error"} instead of the console's 500 page.
-func TestConsole_Bug_PanicGivesJSON(t *testing.T) {
-	knownBug(t, "web/server.go: no recover inside the /console group; a panic answers application/json")
+// A panic in a console handler is recovered inside the console, so the
+// browser gets the console's 500 page (htmx, the error panel), not the JSON
+// API's error, and the panic's value is logged, never shown.
+func TestConsole_PanicRendersErrorPage(t *testing.T) {
 	t.Parallel()
 	clients := &mock.ClientService{
-		FindClientByIDFn: func(context.Context, string) (*switchboard.Client, error) { panic("boom") },
+		FindClientByIDFn: func(context.Context, string) (*switchboard.Client, error) { panic("boom: secret detail") },
 	}
 	s := newSite(t, clients)
 	b := s.browser(t)
@@ -291,4 +353,28 @@ func TestConsole_Bug_PanicGivesJSON(t *testing.T) {
 		t.Fatalf("Content-Type = %q, want the HTML error page; body %q", got, p.Body)
 	}
 	p.wantError(http.StatusInternalServerError)
+	if !strings.Contains(p.Body, "<html") {
+		t.Error("a page load got the error panel alone, want the whole page")
+	}
+	if got := p.Header.Get("Content-Security-Policy"); got == "" || p.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("the 500 page lacks the page headers: CSP %q, Cache-Control %q", got, p.Header.Get("Cache-Control"))
+	}
+	if strings.Contains(p.Body, "boom") || strings.Contains(p.Body, "secret detail") {
+		t.Errorf("the page shows the panic: %s", p.Body)
+	}
+	if !strings.Contains(s.log.String(), "boom: secret detail") {
+		t.Errorf("the panic is not logged; log:\n%s", s.log.String())
+	}
+
+	h := b.htmx(http.MethodGet, "/console/clients/acme_1", "main", nil)
+	h.wantError(http.StatusInternalServerError)
+	if got := h.Header.Get("HX-Retarget"); got != "#main" {
+		t.Errorf("htmx: HX-Retarget = %q, want #main", got)
+	}
+	if strings.Contains(h.Body, "<html") {
+		t.Error("htmx got a whole page, want the error panel alone")
+	}
+
+	// The server lives on.
+	b.get("/console/clients/new").wantStatus(http.StatusOK)
 }

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,19 +20,6 @@ import (
 
 	"switchboard/internal/switchboard"
 )
-
-// knownBug skips a test that demonstrates a bug reported but not yet fixed
-// in the handlers, unless SWITCHBOARD_KNOWN_BUGS=1: run them with
-//
-//	SWITCHBOARD_KNOWN_BUGS=1 go test ./web/ -run 'Bug'
-//
-// and remove the call once the handler is fixed.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("SWITCHBOARD_KNOWN_BUGS") != "1" {
-		t.Skipf("known bug, reported and not fixed yet (SWITCHBOARD_KNOWN_BUGS=1 runs it): %s", what)
-	}
-}
 
 // jsonCall sends a JSON request to the API of the site, with the bearer
 // token when not empty, and returns the status and the decoded body.
@@ -260,6 +250,25 @@ func (p *page) clientIDs() []string {
 // sessionCookie is the console session cookie the browser holds.
 func (b *browser) sessionCookie() string { return b.cookies["switchboard_console"] }
 
+// clone is another browser holding the same cookies and CSRF token, as a
+// copy of a browser's cookie jar would.
+func (b *browser) clone(t testing.TB) *browser {
+	return &browser{s: b.s, t: t, cookies: maps.Clone(b.cookies), csrf: b.csrf}
+}
+
+// wantSessionGrantsNothing checks that a console session cookie signs no one
+// in: a browser that holds it alone is sent to the sign-in page.
+func (s *site) wantSessionGrantsNothing(t testing.TB, value string) {
+	t.Helper()
+	if value == "" {
+		return
+	}
+	b := s.browser(t)
+	b.cookies["switchboard_console"] = value
+	b.get("/console").wantSignInRedirect("/console")
+	b.get("/console/clients").wantSignInRedirect("/console/clients")
+}
+
 // wantSignInRedirect asserts that p sends a signed-out browser to the
 // sign-in page, which will bring it back to next.
 func (p *page) wantSignInRedirect(next string) {
@@ -352,5 +361,34 @@ func wantLoginCurl(t *testing.T, line, id, secret string) {
 	}
 	if body["clientId"] != id || body["clientSecret"] != secret || len(body) != 2 {
 		t.Errorf("curl body = %q, want clientId %q and clientSecret %q", body, id, secret)
+	}
+	wantShellReads(t, line, words)
+}
+
+// wantShellReads runs line in a real POSIX shell, when there is one, with
+// curl replaced by a function that prints its arguments one a line, and
+// checks that the shell reads the words want. It runs in an empty directory
+// that must stay empty: a quote that let a secret out into the shell (a
+// $(touch file) in it, say) would leave a trace there.
+func wantShellReads(t *testing.T, line string, want []string) {
+	t.Helper()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		return
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(sh, "-c", `curl() { printf '%s\n' curl "$@"; }; `+line)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() != 0 {
+		t.Errorf("sh -c %q: %v, stderr %q", line, err, stderr.String())
+	}
+	got := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if !slices.Equal(got, want) {
+		t.Errorf("sh reads the curl line as %q, want %q", got, want)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("pasting the curl line into sh left %d files behind: the line runs more than curl", len(left))
 	}
 }

@@ -179,6 +179,25 @@ func TestClient_Validate(t *testing.T) {
 			switchboard.MsgInvalidClientID, map[string]string{"clientId": switchboard.MsgInvalidClientID}},
 		{"ErrInvalidClientIDEmpty", func(c *switchboard.Client) { c.ID = "" },
 			switchboard.MsgInvalidClientID, map[string]string{"clientId": switchboard.MsgInvalidClientID}},
+		// "new" is the console's address for creating a client, in any
+		// letter case (routes ignore it).
+		{"ErrReservedClientIDNew", func(c *switchboard.Client) { c.ID = "new" },
+			switchboard.MsgReservedClientID, map[string]string{"clientId": switchboard.MsgReservedClientID}},
+		{"ErrReservedClientIDNEW", func(c *switchboard.Client) { c.ID = "NEW" },
+			switchboard.MsgReservedClientID, map[string]string{"clientId": switchboard.MsgReservedClientID}},
+		{"ErrReservedClientIDMixedCase", func(c *switchboard.Client) { c.ID = "nEw" },
+			switchboard.MsgReservedClientID, map[string]string{"clientId": switchboard.MsgReservedClientID}},
+		{"ErrReservedClientIDTrimmed", func(c *switchboard.Client) { c.ID = " New\t" },
+			switchboard.MsgReservedClientID, map[string]string{"clientId": switchboard.MsgReservedClientID}},
+		{"ErrReservedClientIDWithOthers", func(c *switchboard.Client) { c.ID, c.Meta.Email = "new", "bad" },
+			switchboard.MsgReservedClientID, map[string]string{
+				"clientId":         switchboard.MsgReservedClientID,
+				"clientMeta.email": switchboard.MsgInvalidEmail,
+			}},
+		{"OKClientIDHoldsNew", func(c *switchboard.Client) { c.ID = "news" }, "", nil},
+		{"OKClientIDStartsWithNew", func(c *switchboard.Client) { c.ID = "new_client" }, "", nil},
+		{"OKClientIDEndsWithNew", func(c *switchboard.Client) { c.ID = "renew" }, "", nil},
+		{"OKClientIDNewDotted", func(c *switchboard.Client) { c.ID = "new.1" }, "", nil},
 		{"ErrInvalidAgentID", func(c *switchboard.Client) { c.AgentID = "agent id" },
 			switchboard.MsgInvalidAgentID, map[string]string{"agentId": switchboard.MsgInvalidAgentID}},
 		{"ErrInvalidStatus", func(c *switchboard.Client) { c.Status = "Deleted" },
@@ -787,6 +806,19 @@ func TestClient_FieldErrors(t *testing.T) {
 			map[string]string{"clientMeta.phone": "clientMeta.phone is required", "agentId": "agentId is required"}},
 		{"ErrInvalidIDStillChecked", func(c *switchboard.Client) { c.ID = "client id" },
 			map[string]string{"clientId": badClientID}},
+		// "new", in any case, is reserved (the console's create form is
+		// /console/clients/new); ids that merely hold the word are not.
+		{"ErrReservedIDNew", func(c *switchboard.Client) { c.ID = "new" },
+			map[string]string{"clientId": switchboard.MsgReservedClientID}},
+		{"ErrReservedIDNEW", func(c *switchboard.Client) { c.ID = "NEW" },
+			map[string]string{"clientId": switchboard.MsgReservedClientID}},
+		{"ErrReservedIDTrimmed", func(c *switchboard.Client) { c.ID = " New " },
+			map[string]string{"clientId": switchboard.MsgReservedClientID}},
+		{"ErrReservedIDWithMissing", func(c *switchboard.Client) { c.ID, c.AgentID = "nEW", "" },
+			map[string]string{"clientId": switchboard.MsgReservedClientID, "agentId": "agentId is required"}},
+		{"OKIDHoldsNew", func(c *switchboard.Client) { c.ID = "newton" }, nil},
+		{"OKIDEndsWithNew", func(c *switchboard.Client) { c.ID = "renew" }, nil},
+		{"OKIDNewWithSuffix", func(c *switchboard.Client) { c.ID = "new-1" }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -807,7 +839,7 @@ func TestClient_FieldErrors(t *testing.T) {
 // given an ID, Validate passes too.
 func TestClient_FieldErrorsMatchesValidate(t *testing.T) {
 	values := map[string][]string{
-		"clientId":                {"a", "client id", "client/1", strings.Repeat("c", 65), "ok_id", "é_client"},
+		"clientId":                {"a", "client id", "client/1", strings.Repeat("c", 65), "ok_id", "é_client", "new", "NEW", "New", "news"},
 		"clientMeta.fullName":     {"Ada\x00", strings.Repeat("é", 201), strings.Repeat("é", 200), "Ada\u0085"},
 		"clientMeta.email":        {"x", "a@b", "Ada <ada@example.com>", "ada@example.com", "ad\u0085a@example.com"},
 		"clientMeta.phone":        {"123", "+0123", "+1 212 555 1234", "+12125551234", "+1234567890123456"},
