@@ -5,12 +5,14 @@
 //
 // A browser signs in with a session cookie (gorilla/sessions' codecs, holding
 // the same admin token the JSON API issues), and every unsafe request carries
-// a CSRF token checked by Fiber's csrf middleware.
+// the CSRF token kept in that session (see csrf.go).
 package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,7 +63,7 @@ func (s *Server) Register(app *fiber.App) {
 
 	// recover sits inside htmlErrors so that a panic becomes the HTML 500
 	// page (the app-wide one answers in JSON).
-	g := app.Group("/console", pageHeaders, s.withContext, s.htmlErrors, recover.New(), con.authenticate)
+	g := app.Group("/console", pageHeaders, s.withContext, s.htmlErrors, s.recoverPanics(), con.authenticate)
 	g.Get("/login", con.handleLoginPage)
 	g.Post("/login", con.handleLogin)
 	g.Post("/logout", con.requireAdmin, con.handleLogout)
@@ -108,4 +110,15 @@ func serveStatic(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	c.Set(fiber.HeaderContentType, contentType)
 	return c.Send(body)
+}
+
+// recoverPanics turns a handler's panic into an error (and a log line with
+// the stack), which htmlErrors shows as the 500 page.
+func (s *Server) recoverPanics() fiber.Handler {
+	return recover.New(recover.Config{
+		EnableStackTrace: true,
+		StackTraceHandler: func(c *fiber.Ctx, p any) {
+			s.Log.Error("page panicked", "path", c.Path(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		},
+	})
 }
