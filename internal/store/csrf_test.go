@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/store"
+	"switchboard/internal/store/storetest"
 )
 
 // The store does not import fiber; this proves CSRFTokens fits csrf.Config.Storage.
@@ -239,6 +243,220 @@ func TestCSRFTokens_Concurrent(t *testing.T) {
 		}
 		if got := len(s.CSRFRows(t)); got != 9 {
 			t.Errorf("%d rows, want 9", got)
+		}
+	})
+}
+
+// csrfStore is a migrated store of the dialect, as storetest.Open makes, and
+// a connection of the test's own to the same database, to see what Set
+// leaves behind beneath the store.
+func csrfStore(t *testing.T, dialect string) (*store.Store, *sql.DB) {
+	t.Helper()
+	rawURL := storetest.URL(t, dialect)
+	s, err := store.Open(context.Background(), rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, dsn, err := store.ParseURL(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	driver := map[string]string{store.SQLite: "sqlite3", store.Postgres: "pgx"}[dialect]
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	// One connection: SQLite's data_version is per connection.
+	db.SetMaxOpenConns(1)
+	return s, db
+}
+
+// csrfWrites tells whether anything was written to the database since the
+// last call. On SQLite: the WAL file's bytes (a commit appends frames, or
+// rewrites the header when it restarts the log) and PRAGMA data_version,
+// which changes for a connection when another one commits a change. On
+// PostgreSQL: the row's xmin (a new version) and xmax (a lock, which ON
+// CONFLICT DO UPDATE takes even when its WHERE skips the update).
+type csrfWrites struct {
+	t       *testing.T
+	dialect string
+	db      *sql.DB
+	wal     string // the SQLite WAL file
+	key     string
+	last    string
+}
+
+func (w *csrfWrites) state() string {
+	w.t.Helper()
+	var state string
+	if w.dialect == store.SQLite {
+		var version int64
+		if err := w.db.QueryRow("PRAGMA data_version").Scan(&version); err != nil {
+			w.t.Fatal(err)
+		}
+		wal, err := os.ReadFile(w.wal)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		state = fmt.Sprintf("data_version %d, WAL %d bytes sha256 %x", version, len(wal), sha256.Sum256(wal))
+	} else {
+		var xmin, xmax string
+		err := w.db.QueryRow("SELECT xmin::text, xmax::text FROM csrf_tokens WHERE key_hash = $1", sha256Hex(w.key)).Scan(&xmin, &xmax)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		state = "xmin " + xmin + ", xmax " + xmax
+	}
+	return state
+}
+
+// changed reports whether the state moved since the last call.
+func (w *csrfWrites) changed() bool {
+	w.t.Helper()
+	now := w.state()
+	moved := now != w.last
+	w.t.Logf("%s", now)
+	w.last = now
+	return moved
+}
+
+// storedExpiry is the key's expires_at as stored.
+func storedExpiry(t *testing.T, db *sql.DB, dialect, key string) time.Time {
+	t.Helper()
+	q := "SELECT expires_at FROM csrf_tokens WHERE key_hash = ?"
+	if dialect == store.Postgres {
+		q = "SELECT expires_at FROM csrf_tokens WHERE key_hash = $1"
+	}
+	var exp time.Time
+	if err := db.QueryRow(q, sha256Hex(key)).Scan(&exp); err != nil {
+		t.Fatal(err)
+	}
+	return exp
+}
+
+// TestCSRFTokens_SetWritesOnlyNearExpiry: the csrf middleware Sets the
+// token again on every request. A Set that would move the stored expiry by
+// no more than a tenth of the lifetime writes nothing at all, on SQLite (no
+// WAL frame, no commit) as on PostgreSQL (no new row version, no row lock);
+// one beyond that extends the expiry, and a new value is always written.
+func TestCSRFTokens_SetWritesOnlyNearExpiry(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			s, db := csrfStore(t, dialect)
+			tokens, clk := newCSRFTokens(s)
+			const ttl = time.Hour
+			t0 := clk.now()
+			mustSet(t, tokens, "tok", []byte("+"), ttl) // also the first purge
+			w := &csrfWrites{t: t, dialect: dialect, db: db, key: "tok"}
+			if dialect == store.SQLite {
+				var file string
+				if err := db.QueryRow("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
+					t.Fatal(err)
+				}
+				w.wal = file + "-wal"
+			}
+			w.changed()
+			if got, want := storedExpiry(t, db, dialect, "tok"), t0.Add(ttl); !got.Equal(want) {
+				t.Fatalf("stored expiry %v, want %v", got, want)
+			}
+
+			// Within a tenth of the lifetime (6 minutes), boundary included:
+			// nothing is written, the stored expiry stays, the token works.
+			// The purge that falls due at 1 minute deletes nothing and writes
+			// nothing either.
+			for _, step := range []time.Duration{0, time.Second, time.Minute, 4*time.Minute + 59*time.Second} {
+				clk.advance(step)
+				mustSet(t, tokens, "tok", []byte("+"), ttl)
+				if w.changed() {
+					t.Errorf("Set %v after the first wrote to the database", clk.now().Sub(t0))
+				}
+				if got, want := storedExpiry(t, db, dialect, "tok"), t0.Add(ttl); !got.Equal(want) {
+					t.Errorf("Set %v after the first: stored expiry %v, want it unchanged at %v", clk.now().Sub(t0), got, want)
+				}
+				wantGet(t, tokens, "tok", []byte("+"))
+			}
+			if got := clk.now().Sub(t0); got != ttl/10 {
+				t.Fatalf("test steps reach %v, want the edge of the window, %v", got, ttl/10)
+			}
+
+			// A millisecond beyond it: the expiry moves to a full lifetime on.
+			clk.advance(time.Millisecond)
+			mustSet(t, tokens, "tok", []byte("+"), ttl)
+			if !w.changed() {
+				t.Error("a Set past the window wrote nothing") // and the probe above would prove nothing
+			}
+			t1 := clk.now()
+			if got, want := storedExpiry(t, db, dialect, "tok"), t1.Add(ttl); !got.Equal(want) {
+				t.Errorf("stored expiry %v, want it extended to %v", got, want)
+			}
+
+			// A new value is written at once, window or not.
+			mustSet(t, tokens, "tok", []byte("other"), ttl)
+			if !w.changed() {
+				t.Error("a Set of a new value wrote nothing")
+			}
+			wantGet(t, tokens, "tok", []byte("other"))
+
+			// A token Set every 3 minutes, so that some Sets write and some
+			// do not, always outlives 90% of the lifetime past its last Set
+			// (it expires at exactly that time at worst).
+			for range 30 {
+				clk.advance(ttl / 20)
+				mustSet(t, tokens, "tok", []byte("other"), ttl)
+				clk.advance(ttl*9/10 - time.Millisecond)
+				wantGet(t, tokens, "tok", []byte("other"))
+				clk.advance(-(ttl*9/10 - time.Millisecond))
+			}
+
+			// A shorter lifetime than the stored one is written: Set never
+			// leaves an expiry later than it was asked for.
+			mustSet(t, tokens, "tok", []byte("other"), time.Second)
+			if got, want := storedExpiry(t, db, dialect, "tok"), clk.now().Add(time.Second); !got.Equal(want) {
+				t.Errorf("stored expiry %v, want it cut to %v", got, want)
+			}
+			clk.advance(time.Second)
+			wantGet(t, tokens, "tok", nil)
+		})
+	}
+}
+
+// BenchmarkCSRFTokensSet measures Set on SQLite with the server's
+// synchronous=FULL, where a commit costs an fsync: Again re-sets one token
+// as the csrf middleware does on every page view (a read, no write, within
+// a tenth of the lifetime), New stores a token not seen before (a write).
+func BenchmarkCSRFTokensSet(b *testing.B) {
+	path, _, _ := strings.Cut(storetest.URL(b, store.SQLite), "?")
+	s, err := store.Open(context.Background(), path) // the defaults: synchronous=FULL
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	tokens := s.CSRFTokens()
+	val := []byte("+")
+	b.Run("Again", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := tokens.Set("the-token", val, time.Hour); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	i := 0 // across -count runs too: every key is new
+	b.Run("New", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			i++
+			if err := tokens.Set(fmt.Sprint("token-", i), val, time.Hour); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
