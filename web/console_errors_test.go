@@ -13,9 +13,9 @@ import (
 	"switchboard/internal/switchboard"
 )
 
-// internalErr is what a broken database might say: nothing of it may reach
+// errInternal is what a broken database might say: nothing of it may reach
 // a page.
-var internalErr = fmt.Errorf("find client page: %w",
+var errInternal = fmt.Errorf("find client page: %w",
 	errors.New(`pq: password authentication failed for user "switchboard" (db.internal:5432)`))
 
 // An internal failure shows a generic page (or panel, to htmx) with no
@@ -25,23 +25,23 @@ func TestConsole_InternalErrorPage(t *testing.T) {
 	ada := &switchboard.Client{ID: "acme_1", Status: switchboard.StatusActive, Meta: switchboard.ClientMeta{FullName: "Ada"}}
 	clients := &mock.ClientService{
 		FindClientPageFn: func(context.Context, switchboard.ClientPageFilter) (*switchboard.ClientPage, error) {
-			return nil, internalErr
+			return nil, errInternal
 		},
-		CountClientsByStatusFn: func(context.Context) (map[switchboard.Status]int, error) { return nil, internalErr },
+		CountClientsByStatusFn: func(context.Context) (map[switchboard.Status]int, error) { return nil, errInternal },
 		FindClientByIDFn: func(_ context.Context, id string) (*switchboard.Client, error) {
 			if id == "acme_1" {
 				return ada, nil
 			}
-			return nil, internalErr
+			return nil, errInternal
 		},
 		UpdateClientFn: func(context.Context, string, switchboard.ClientUpdate) (*switchboard.Client, error) {
-			return nil, internalErr
+			return nil, errInternal
 		},
-		DeleteClientFn: func(context.Context, string) error { return internalErr },
+		DeleteClientFn: func(context.Context, string) error { return errInternal },
 		SetClientSecretHashFn: func(context.Context, string, string) (*switchboard.Client, error) {
-			return nil, internalErr
+			return nil, errInternal
 		},
-		CreateClientFn: func(context.Context, *switchboard.Client) error { return internalErr },
+		CreateClientFn: func(context.Context, *switchboard.Client) error { return errInternal },
 	}
 	s := newSite(t, clients)
 	b := s.browser(t)

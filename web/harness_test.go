@@ -96,7 +96,7 @@ func newSiteWith(t testing.TB, clients switchboard.ClientService, opts api.Optio
 	(&api.Server{Auth: svc, Clients: clients, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
 	(&web.Server{
 		Auth: svc, Clients: clients, Events: s, Log: log,
-		SessionKeys: [][]byte{secret}, SessionTTL: time.Hour, CSRFStorage: s.CSRFTokens(),
+		SessionKeys: [][]byte{secret}, SessionTTL: time.Hour,
 	}).Register(app)
 	return &site{t: t, app: app, svc: svc, store: s, log: logs}
 }

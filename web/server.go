@@ -43,8 +43,6 @@ type Server struct {
 	// SessionTTL is how long a browser session lasts (the admin token's
 	// lifetime).
 	SessionTTL time.Duration
-	// CSRFStorage keeps issued CSRF tokens where every instance sees them.
-	CSRFStorage fiber.Storage
 }
 
 // htmlPolicy is the Content-Security-Policy of every page: scripts, styles

@@ -166,7 +166,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	(&web.Server{
 		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log,
-		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL, CSRFStorage: m.Store.CSRFTokens(),
+		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL,
 	}).Register(m.App)
 	return nil
 }
