@@ -114,8 +114,8 @@ func Lookup(urlPath string) (body []byte, contentType string, ok bool) {
 	return a.body, a.contentType, true
 }
 
-// Names lists the embedded files by the names Path takes, sorted.
-func Names() []string {
+// names lists the embedded files by the names Path takes, sorted.
+func names() []string {
 	names := make([]string, 0, len(byName))
 	for name := range byName {
 		names = append(names, name)

@@ -17,15 +17,15 @@ var wantTypes = map[string]string{
 }
 
 func TestNames(t *testing.T) {
-	got := strings.Join(Names(), " ")
+	got := strings.Join(names(), " ")
 	if want := "css/app.css favicon.svg js/app.js js/htmx.min.js"; got != want {
-		t.Fatalf("Names() = %q, want %q", got, want)
+		t.Fatalf("names() = %q, want %q", got, want)
 	}
 }
 
 func TestPath(t *testing.T) {
 	shape := regexp.MustCompile(`^/static/[a-z/.]+\.[0-9a-f]{10}\.(css|js|svg)$`)
-	for _, name := range Names() {
+	for _, name := range names() {
 		url := Path(name)
 		if !shape.MatchString(url) {
 			t.Errorf("Path(%q) = %q, not a fingerprinted /static/ URL", name, url)
@@ -63,10 +63,10 @@ func TestPathPanicsOnUnknownName(t *testing.T) {
 }
 
 func TestLookupRoundTrip(t *testing.T) {
-	if len(Names()) != len(wantTypes) {
-		t.Fatalf("embedded %v, test knows %d files", Names(), len(wantTypes))
+	if len(names()) != len(wantTypes) {
+		t.Fatalf("embedded %v, test knows %d files", names(), len(wantTypes))
 	}
-	for _, name := range Names() {
+	for _, name := range names() {
 		want, err := files.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
