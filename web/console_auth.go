@@ -135,7 +135,7 @@ func (con *console) handleLogin(c *fiber.Ctx) error {
 		Next:     localPath(c.FormValue("next"), "/console", "/console"),
 	}
 	admin, token, _, err := con.Auth.LoginAdmin(c.UserContext(), form.Username, c.FormValue("password"), c.IP())
-	switch code := switchboard.ErrorCode(err); code {
+	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:
 		con.Log.Warn("console sign-in refused", "ip", c.IP())
