@@ -1401,20 +1401,20 @@ func SecretRevealed(v SecretView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "</code> <button type=\"button\" class=\"btn btn-secondary\" data-copy=\"revealed-secret\" data-testid=\"copy-secret\">Copy</button></dd></div><div><dt class=\"text-slate-600\">Sign in with it</dt><dd class=\"flex flex-wrap items-start gap-2\"><pre id=\"revealed-curl\" class=\"max-w-full overflow-x-auto whitespace-pre-wrap break-all rounded bg-white px-2 py-1 font-mono text-xs\" data-testid=\"login-curl\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "</code> <button type=\"button\" class=\"btn btn-secondary\" data-copy=\"revealed-secret\" data-testid=\"copy-secret\">Copy</button></dd></div><div><dt class=\"text-slate-600\">Sign in with it</dt><dd class=\"flex items-start gap-2\"><pre id=\"revealed-curl\" class=\"min-w-0 flex-1 whitespace-pre-wrap break-all rounded bg-white px-2 py-1 font-mono text-xs\" data-testid=\"login-curl\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var76 string
 		templ_7745c5c3_Var76, templ_7745c5c3_Err = templ.JoinStringErrs(v.LoginCurl())
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `client.templ`, Line: 203, Col: 179}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `client.templ`, Line: 203, Col: 167}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var76))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 107, "</pre><button type=\"button\" class=\"btn btn-secondary\" data-copy=\"revealed-curl\">Copy</button></dd></div></dl></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 107, "</pre><button type=\"button\" class=\"btn btn-secondary shrink-0\" data-copy=\"revealed-curl\">Copy</button></dd></div></dl></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1469,7 +1469,7 @@ func SecretPage(v SecretView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "</h1><div class=\"max-w-3xl space-y-4\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "</h1><div class=\"max-w-4xl space-y-4\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
