@@ -14,9 +14,6 @@ import (
 	"switchboard/views"
 )
 
-// maxSearchLength bounds the search text, as in the JSON API.
-const maxSearchLength = 200
-
 // handleDashboard handles GET /console.
 func (con *console) handleDashboard(c *fiber.Ctx) error {
 	ctx := c.UserContext()
@@ -43,8 +40,8 @@ func (con *console) handleClients(c *fiber.Ctx) error {
 	l := views.ClientList{Search: strings.TrimSpace(c.Query("search")), Status: c.Query("status")}
 	f := switchboard.ClientPageFilter{Limit: pageSize}
 	var problems []string
-	if utf8.RuneCountInString(l.Search) > maxSearchLength {
-		problems = append(problems, fmt.Sprintf("The search is too long (at most %d characters).", maxSearchLength))
+	if utf8.RuneCountInString(l.Search) > switchboard.MaxSearchLength {
+		problems = append(problems, fmt.Sprintf("The search is too long (at most %d characters).", switchboard.MaxSearchLength))
 		l.Search = ""
 	}
 	f.Search = l.Search
@@ -190,7 +187,10 @@ func formError(form *views.ClientForm, err error) bool {
 		if strings.HasPrefix(e.Details, "clientId") {
 			field, msg = "clientId", "This client ID is taken."
 		}
-		form.Errors = mergeFields(form.Errors, &switchboard.Error{Fields: map[string]string{field: msg}})
+		if form.Errors == nil {
+			form.Errors = map[string]string{}
+		}
+		form.Errors[field] = msg
 	default:
 		return false
 	}
@@ -303,12 +303,7 @@ func (con *console) confirm(c *fiber.Ctx, panel func(*switchboard.Client) templ.
 // handleResetSecret handles POST /console/clients/:clientId/reset-secret:
 // a new generated secret, shown once; every earlier token stops working.
 func (con *console) handleResetSecret(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	secret, err := con.Auth.ResetClientSecret(ctx, c.Params("clientId"))
-	if err != nil {
-		return err
-	}
-	client, err := con.Clients.FindClientByID(ctx, c.Params("clientId"))
+	client, secret, err := con.Auth.ResetClientSecret(c.UserContext(), c.Params("clientId"))
 	if err != nil {
 		return err
 	}

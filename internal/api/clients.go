@@ -11,9 +11,6 @@ import (
 	"switchboard/internal/switchboard"
 )
 
-// maxSearchLength bounds the search text of a listing.
-const maxSearchLength = 200
-
 // handleListClients handles GET /admin/clients?status=&search=&limit=&offset=.
 func (s *Server) handleListClients(c *fiber.Ctx) error {
 	const title = "Failed to fetch clients"
@@ -26,8 +23,8 @@ func (s *Server) handleListClients(c *fiber.Ctx) error {
 		}
 		f.Status = &st
 	}
-	if len([]rune(f.Search)) > maxSearchLength {
-		return invalid("search", fmt.Sprintf("search must be at most %d characters", maxSearchLength))
+	if len([]rune(f.Search)) > switchboard.MaxSearchLength {
+		return invalid("search", fmt.Sprintf("search must be at most %d characters", switchboard.MaxSearchLength))
 	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -181,7 +178,7 @@ func (s *Server) handleResetSecret(c *fiber.Ctx) error {
 	ctx, cancel := requestContext(c)
 	defer cancel()
 	id := c.Params("clientId")
-	secret, err := s.Auth.ResetClientSecret(ctx, id)
+	_, secret, err := s.Auth.ResetClientSecret(ctx, id)
 	if err != nil {
 		return failed("Failed to reset client secret", err)
 	}

@@ -917,7 +917,7 @@ func TestService_Client(t *testing.T) {
 	t.Run("ErrUnauthorizedAfterResetSecret", func(t *testing.T) {
 		s, token := setup(t)
 		second := s.login(t, "client_a", secret)
-		newSecret, err := s.ResetClientSecret(ctx, "client_a")
+		_, newSecret, err := s.ResetClientSecret(ctx, "client_a")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -933,7 +933,7 @@ func TestService_Client(t *testing.T) {
 
 	t.Run("ErrNotFoundResetUnknown", func(t *testing.T) {
 		s, _ := setup(t)
-		secret, err := s.ResetClientSecret(ctx, "client_x")
+		_, secret, err := s.ResetClientSecret(ctx, "client_x")
 		checkErr(t, err, switchboard.ENOTFOUND, "Client not found")
 		if secret != "" {
 			t.Errorf("secret %q returned with an error", secret)

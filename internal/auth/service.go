@@ -105,17 +105,18 @@ func randomHex(n int) string {
 }
 
 // ResetClientSecret gives the client a new generated secret, ends every token
-// issued to it, and returns the secret. ENOTFOUND.
-func (s *Service) ResetClientSecret(ctx context.Context, id string) (string, error) {
+// issued to it, and returns the updated client with the secret. ENOTFOUND.
+func (s *Service) ResetClientSecret(ctx context.Context, id string) (*switchboard.Client, string, error) {
 	secret := GenerateSecret()
 	hash, err := s.Hasher.Hash(secret)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	if _, err := s.Clients.SetClientSecretHash(ctx, id, hash); err != nil {
-		return "", err
+	c, err := s.Clients.SetClientSecretHash(ctx, id, hash)
+	if err != nil {
+		return nil, "", err
 	}
-	return secret, nil
+	return c, secret, nil
 }
 
 // LoginClient checks a clientId and secret and returns the client with a new

@@ -99,6 +99,9 @@ type ClientFilter struct {
 	Limit  int
 }
 
+// MaxSearchLength bounds, in characters, the search text of a listing.
+const MaxSearchLength = 200
+
 // Pagination bounds of ClientFilter.
 const (
 	DefaultClientLimit = 10
