@@ -53,7 +53,7 @@ func DashboardPage(d Dashboard) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, st := range Statuses {
+			for _, st := range switchboard.Statuses {
 				templ_7745c5c3_Err = countCard(string(st), d.Counts[st], ClientsURL("", string(st), nil), "count-"+string(st)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

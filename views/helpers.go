@@ -6,9 +6,10 @@ import (
 	"net/url"
 	"strconv"
 
+	"strings"
+
 	"github.com/a-h/templ"
 
-	"strings"
 	"switchboard/internal/switchboard"
 )
 

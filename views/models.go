@@ -59,9 +59,6 @@ var NewClientFieldsets = []Fieldset{newAccountFields, contactFields, callingFiel
 // changed the status, and saving the form would quietly change it back.
 var EditClientFieldsets = []Fieldset{contactFields, callingFields}
 
-// Statuses lists every client status, in the order forms offer them.
-var Statuses = []switchboard.Status{switchboard.StatusActive, switchboard.StatusInactive, switchboard.StatusSuspended}
-
 // ClientForm is the create or edit form: what the user typed and what is
 // wrong with it, by field name.
 type ClientForm struct {
@@ -86,10 +83,9 @@ func (f ClientForm) FieldError(fd Field) string {
 	return msg
 }
 
-// ClientFormValues fills form values from a stored client, for the edit form.
+// ClientFormValues fills the edit form's values from a stored client.
 func ClientFormValues(c *switchboard.Client) map[string]string {
 	return map[string]string{
-		"clientId":                c.ID,
 		"clientMeta.fullName":     c.Meta.FullName,
 		"clientMeta.email":        c.Meta.Email,
 		"clientMeta.phone":        c.Meta.Phone,
@@ -99,7 +95,6 @@ func ClientFormValues(c *switchboard.Client) map[string]string {
 		"clientMeta.notes":        c.Meta.Notes,
 		"agentId":                 c.AgentID,
 		"twilioPhoneNumber":       c.TwilioPhoneNumber,
-		"status":                  string(c.Status),
 	}
 }
 
