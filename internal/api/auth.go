@@ -177,8 +177,12 @@ func (s *Server) handleChangeSecret(c *fiber.Ctx) error {
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
-	token, err := s.Auth.ChangeClientSecret(ctx, currentClient(c), req.CurrentSecret, req.NewSecret, c.IP())
+	updated, err := s.Auth.ChangeClientSecret(ctx, currentClient(c), req.CurrentSecret, req.NewSecret, c.IP())
 	s.audit(c, "client secret change", err, "client_id", currentClient(c).ID)
+	if err != nil {
+		return failed("Failed to change client secret", err)
+	}
+	token, err := s.Auth.IssueClientToken(updated)
 	if err != nil {
 		return failed("Failed to change client secret", err)
 	}

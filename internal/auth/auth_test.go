@@ -948,7 +948,14 @@ func TestService_Client(t *testing.T) {
 			t.Fatal(err)
 		}
 		const next = "a-brand-new-secret-42"
-		newToken, err := s.ChangeClientSecret(ctx, c, secret, next, ip)
+		updated, err := s.ChangeClientSecret(ctx, c, secret, next, ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if updated.TokenVersion == c.TokenVersion {
+			t.Errorf("TokenVersion still %d after the change", updated.TokenVersion)
+		}
+		newToken, err := s.IssueClientToken(updated)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1067,6 +1074,32 @@ func TestService_Client(t *testing.T) {
 		}
 	})
 
+	// A browser session's token ends with the session, even when API tokens
+	// never expire (TokenTTL 0).
+	t.Run("ErrUnauthorizedSessionTokenExpired", func(t *testing.T) {
+		s := newService(t)
+		s.createClient(t, "client_a", "john@example.com", secret)
+		c, err := s.AuthenticateClient(ctx, "client_a", secret, ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+		expired, err := s.IssueClientSessionToken(c, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Now = nil
+		live, err := s.IssueClientSessionToken(c, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.checkRefused(t, expired, msgToken)
+		claims := s.checkAccepted(t, live, "client_a")
+		if claims.ExpiresAt == nil || time.Until(claims.ExpiresAt.Time) > time.Hour || time.Until(claims.ExpiresAt.Time) < 59*time.Minute {
+			t.Errorf("ExpiresAt = %v, want an hour from now", claims.ExpiresAt)
+		}
+	})
+
 	t.Run("ErrUnauthorizedOtherServer", func(t *testing.T) {
 		s, token := setup(t)
 		s.Signer = newSigner(t, []byte(strings.Repeat("z", 32)))
@@ -1113,15 +1146,15 @@ func TestService_ChangeClientSecret(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			newToken, err := s.ChangeClientSecret(ctx, c, tt.current, tt.next, ip)
+			updated, err := s.ChangeClientSecret(ctx, c, tt.current, tt.next, ip)
 			e := checkErr(t, err, tt.wantCode, tt.wantMsg)
 			if tt.wantField != "" {
 				if got := e.Fields["newSecret"]; got != tt.wantField {
 					t.Errorf(`Fields["newSecret"] = %q, want %q`, got, tt.wantField)
 				}
 			}
-			if newToken != "" {
-				t.Errorf("token %q returned with an error", newToken)
+			if updated != nil {
+				t.Errorf("client %+v returned with an error", updated)
 			}
 			// Nothing changed: the old token and the old secret still work.
 			s.checkAccepted(t, token, "client_a")

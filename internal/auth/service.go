@@ -119,32 +119,12 @@ func (s *Service) ResetClientSecret(ctx context.Context, id string) (*switchboar
 	return c, secret, nil
 }
 
-// LoginClient checks a clientId and secret and returns the client with a new
-// token. Unknown ids, wrong secrets and clients that are not Active all get
-// the same EUNAUTHORIZED after the same hashing time; ETHROTTLED once too
-// many attempts failed for the id or the ip.
+// LoginClient checks a clientId and secret (see AuthenticateClient) and
+// returns the client with a new token.
 func (s *Service) LoginClient(ctx context.Context, id, secret, ip string) (*switchboard.Client, string, error) {
-	key := throttleKey(clientThrottlePrefix, id)
-	if wait := s.Throttle.Wait(key, ip); wait > 0 {
-		return nil, "", throttled(wait)
-	}
-	var c *switchboard.Client
-	hash := "" // unknown id: compare against the hasher's dummy
-	if switchboard.ValidClientID(id) {
-		found, err := s.Clients.FindClientByID(ctx, id)
-		if err == nil {
-			c, hash = found, found.SecretHash
-		} else if switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
-			return nil, "", err
-		}
-	}
-	ok, err := s.Hasher.Matches(hash, secret)
+	c, err := s.AuthenticateClient(ctx, id, secret, ip)
 	if err != nil {
 		return nil, "", err
-	}
-	if !ok || c.Status != switchboard.StatusActive {
-		s.Throttle.Fail(key, ip)
-		return nil, "", unauthorized(MsgInvalidClientLogin)
 	}
 	token, err := s.IssueClientToken(c)
 	if err != nil {
@@ -153,10 +133,50 @@ func (s *Service) LoginClient(ctx context.Context, id, secret, ip string) (*swit
 	return c, token, nil
 }
 
-// IssueClientToken signs a new token for c at its current TokenVersion.
+// AuthenticateClient checks a clientId and secret and returns the client.
+// Unknown ids, wrong secrets and clients that are not Active all get the
+// same EUNAUTHORIZED after the same hashing time; ETHROTTLED once too many
+// attempts failed for the id or the ip. Every door a client signs in by
+// (the JSON API, the account pages) comes through here, so they share one
+// throttle.
+func (s *Service) AuthenticateClient(ctx context.Context, id, secret, ip string) (*switchboard.Client, error) {
+	key := throttleKey(clientThrottlePrefix, id)
+	if wait := s.Throttle.Wait(key, ip); wait > 0 {
+		return nil, throttled(wait)
+	}
+	var c *switchboard.Client
+	hash := "" // unknown id: compare against the hasher's dummy
+	if switchboard.ValidClientID(id) {
+		found, err := s.Clients.FindClientByID(ctx, id)
+		if err == nil {
+			c, hash = found, found.SecretHash
+		} else if switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+			return nil, err
+		}
+	}
+	ok, err := s.Hasher.Matches(hash, secret)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || c.Status != switchboard.StatusActive {
+		s.Throttle.Fail(key, ip)
+		return nil, unauthorized(MsgInvalidClientLogin)
+	}
+	return c, nil
+}
+
+// IssueClientToken signs a new API token for c at its current TokenVersion;
+// it expires after TokenTTL, or never.
 func (s *Service) IssueClientToken(c *switchboard.Client) (string, error) {
+	return s.IssueClientSessionToken(c, s.TokenTTL)
+}
+
+// IssueClientSessionToken signs a token for c that expires after ttl (zero:
+// never). A browser session holds one that ends with the session, so the
+// revocation its sign-out writes can be forgotten once it has expired.
+func (s *Service) IssueClientSessionToken(c *switchboard.Client, ttl time.Duration) (string, error) {
 	claims := Claims{ClientID: c.ID, Type: TypeClient, Version: c.TokenVersion}
-	return s.Signer.Sign(claims, s.now(), s.TokenTTL)
+	return s.Signer.Sign(claims, s.now(), ttl)
 }
 
 // Client returns the client a token belongs to and the token's claims. The
@@ -209,38 +229,35 @@ func (s *Service) RevokeToken(ctx context.Context, claims *Claims) error {
 }
 
 // ChangeClientSecret replaces c's secret after checking the current one,
-// ends every earlier token, and returns a token for the new secret. A wrong
-// current secret counts as a failed sign-in.
-func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client, current, next, ip string) (string, error) {
+// ends every earlier token, and returns the updated client, whose new
+// TokenVersion the caller's next token needs. A wrong current secret counts
+// as a failed sign-in.
+func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client, current, next, ip string) (*switchboard.Client, error) {
 	key := throttleKey(clientThrottlePrefix, c.ID)
 	if wait := s.Throttle.Wait(key, ip); wait > 0 {
-		return "", throttled(wait)
+		return nil, throttled(wait)
 	}
 	ok, err := s.Hasher.Matches(c.SecretHash, current)
 	if err != nil {
-		return "", err
+		return nil, err
 	} else if !ok {
 		s.Throttle.Fail(key, ip)
-		return "", unauthorized(MsgCurrentSecretWrong)
+		return nil, unauthorized(MsgCurrentSecretWrong)
 	}
 	if err := switchboard.ValidateSecret("newSecret", next); err != nil {
-		return "", err
+		return nil, err
 	}
 	if next == current {
-		return "", &switchboard.Error{
+		return nil, &switchboard.Error{
 			Code: switchboard.EINVALID, Message: "newSecret must differ from the current secret",
 			Fields: map[string]string{"newSecret": "newSecret must differ from the current secret"},
 		}
 	}
 	hash, err := s.Hasher.Hash(next)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	updated, err := s.Clients.SetClientSecretHash(ctx, c.ID, hash)
-	if err != nil {
-		return "", err
-	}
-	return s.IssueClientToken(updated)
+	return s.Clients.SetClientSecretHash(ctx, c.ID, hash)
 }
 
 // LoginAdmin checks an admin's username and password and returns the admin

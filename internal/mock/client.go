@@ -23,6 +23,7 @@ type ClientService struct {
 	UpdateClientFn         func(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error)
 	DeleteClientFn         func(ctx context.Context, id string) error
 	SetClientSecretHashFn  func(ctx context.Context, id, hash string) (*switchboard.Client, error)
+	RevokeClientTokensFn   func(ctx context.Context, id string) (*switchboard.Client, error)
 }
 
 func (s *ClientService) FindClientByID(ctx context.Context, id string) (*switchboard.Client, error) {
@@ -59,4 +60,8 @@ func (s *ClientService) DeleteClient(ctx context.Context, id string) error {
 
 func (s *ClientService) SetClientSecretHash(ctx context.Context, id, hash string) (*switchboard.Client, error) {
 	return s.SetClientSecretHashFn(ctx, id, hash)
+}
+
+func (s *ClientService) RevokeClientTokens(ctx context.Context, id string) (*switchboard.Client, error) {
+	return s.RevokeClientTokensFn(ctx, id)
 }

@@ -316,22 +316,42 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	return nil
 }
 
-// SetClientSecretHash implements switchboard.ClientService. The client's
-// revoked_tokens rows are dropped in the same transaction: the raised token
-// version ends those tokens anyway. The client.secret_reset event is written
-// in it too; its actor tells an admin's reset from the client's own change.
+// SetClientSecretHash implements switchboard.ClientService. Its event,
+// client.secret_reset, has an actor that tells an admin's reset from the
+// client's own change.
 func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) (*switchboard.Client, error) {
+	c, err := s.raiseTokenVersion(ctx, id, switchboard.EventClientSecretReset, map[string]any{"secret_hash": hash})
+	if err != nil && switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+		return nil, fmt.Errorf("set client secret: %w", err)
+	}
+	return c, err
+}
+
+// RevokeClientTokens implements switchboard.ClientService.
+func (s *Store) RevokeClientTokens(ctx context.Context, id string) (*switchboard.Client, error) {
+	c, err := s.raiseTokenVersion(ctx, id, switchboard.EventClientTokensRevoked, nil)
+	if err != nil && switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+		return nil, fmt.Errorf("revoke client tokens: %w", err)
+	}
+	return c, err
+}
+
+// raiseTokenVersion raises the client's token version, which ends every
+// token issued before, together with the columns in set, and records the
+// event action, all in one transaction. The client's revoked_tokens rows go
+// too: the new version ends those tokens anyway.
+func (s *Store) raiseTokenVersion(ctx context.Context, id, action string, set map[string]any) (*switchboard.Client, error) {
 	if !storableKey(id) {
 		return nil, errClientNotFound
 	}
 	var row clientRow
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t := now()
-		res := tx.Model(&clientRow{}).Where("client_id = ?", id).Updates(map[string]any{
-			"secret_hash":   hash,
-			"token_version": gorm.Expr("token_version + 1"),
-			"updated_at":    t,
-		})
+		cols := map[string]any{"token_version": gorm.Expr("token_version + 1"), "updated_at": t}
+		for k, v := range set {
+			cols[k] = v
+		}
+		res := tx.Model(&clientRow{}).Where("client_id = ?", id).Updates(cols)
 		if res.Error != nil {
 			return res.Error
 		} else if res.RowsAffected == 0 {
@@ -340,15 +360,13 @@ func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) (*swit
 		if err := tx.Exec("DELETE FROM revoked_tokens WHERE client_id = ?", id).Error; err != nil {
 			return err
 		}
-		if err := recordEvent(ctx, tx, switchboard.EventClientSecretReset, id, "", t); err != nil {
+		if err := recordEvent(ctx, tx, action, id, "", t); err != nil {
 			return err
 		}
 		return tx.Where("client_id = ?", id).Take(&row).Error
 	})
-	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+	if err != nil {
 		return nil, err
-	} else if err != nil {
-		return nil, fmt.Errorf("set client secret: %w", err)
 	}
 	return row.domain(), nil
 }

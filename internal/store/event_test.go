@@ -203,6 +203,19 @@ func TestEventService_Mutations(t *testing.T) {
 		}
 	})
 
+	each(t, "RevokeClientTokens", func(t *testing.T, s *store.Store) {
+		mustCreate(t, s, newClient("client_a", "john@example.com"))
+		if _, err := s.RevokeClientTokens(self, "client_a"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RevokeClientTokens(self, "client_x"); err == nil {
+			t.Fatal("RevokeClientTokens of an unknown client succeeded")
+		}
+		wantEvents(t, s,
+			ev{switchboard.SystemActor, switchboard.EventClientCreated, "client_a", "Active"},
+			ev{"client:client_a", switchboard.EventClientTokensRevoked, "client_a", ""})
+	})
+
 	each(t, "DeleteClient", func(t *testing.T, s *store.Store) {
 		mustCreate(t, s, newClient("client_a", "john@example.com"))
 		if _, err := s.UpdateClient(admin, "client_a", switchboard.ClientUpdate{Status: ptr(switchboard.StatusInactive)}); err != nil {

@@ -359,6 +359,8 @@ func TestStore_UnstorableKey(t *testing.T) {
 			checkErr(t, err, switchboard.ENOTFOUND, msgNotFound, "")
 			_, err = s.SetClientSecretHash(ctx, key, "hash")
 			checkErr(t, err, switchboard.ENOTFOUND, msgNotFound, "")
+			_, err = s.RevokeClientTokens(ctx, key)
+			checkErr(t, err, switchboard.ENOTFOUND, msgNotFound, "")
 			checkErr(t, s.DeleteClient(ctx, key), switchboard.ENOTFOUND, msgNotFound, "")
 			_, err = s.FindAdminByUsername(ctx, key)
 			checkErr(t, err, switchboard.ENOTFOUND, "Admin not found", "")
@@ -766,6 +768,51 @@ func TestClientService_SetClientSecretHash(t *testing.T) {
 		checkErr(t, err, switchboard.ENOTFOUND, msgNotFound, "")
 		if got != nil {
 			t.Errorf("SetClientSecretHash = %+v, want nil", got)
+		}
+		if got, want := mustFind(t, s, "client_a").TokenVersion, orig.TokenVersion; got != want {
+			t.Errorf("other client's TokenVersion = %d, want %d", got, want)
+		}
+	})
+}
+
+func TestClientService_RevokeClientTokens(t *testing.T) {
+	ctx := context.Background()
+
+	each(t, "OK", func(t *testing.T, s *store.Store) {
+		orig := mustCreate(t, s, newClient("client_a", "john@example.com"))
+		other := mustCreate(t, s, newClient("client_b", "jane@example.com"))
+		for _, tok := range []switchboard.RevokedToken{
+			{ID: "jti_a1", ClientID: "client_a"},
+			{ID: "jti_b1", ClientID: "client_b"},
+		} {
+			if err := s.RevokeToken(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		got, err := s.RevokeClientTokens(ctx, "client_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The version is raised and the secret is kept.
+		want := *orig
+		want.TokenVersion, want.UpdatedAt = orig.TokenVersion+1, got.UpdatedAt
+		sameClient(t, got, &want)
+		sameClient(t, mustFind(t, s, "client_a"), &want)
+		sameClient(t, mustFind(t, s, "client_b"), other)
+		for jti, want := range map[string]bool{"jti_a1": false, "jti_b1": true} {
+			if got, err := s.IsTokenRevoked(ctx, jti); err != nil || got != want {
+				t.Errorf("IsTokenRevoked(%q) = %v, %v; want %v", jti, got, err, want)
+			}
+		}
+	})
+
+	each(t, "ErrNotFound", func(t *testing.T, s *store.Store) {
+		orig := mustCreate(t, s, newClient("client_a", "john@example.com"))
+		got, err := s.RevokeClientTokens(ctx, "client_x")
+		checkErr(t, err, switchboard.ENOTFOUND, msgNotFound, "")
+		if got != nil {
+			t.Errorf("RevokeClientTokens = %+v, want nil", got)
 		}
 		if got, want := mustFind(t, s, "client_a").TokenVersion, orig.TokenVersion; got != want {
 			t.Errorf("other client's TokenVersion = %d, want %d", got, want)

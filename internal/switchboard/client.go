@@ -147,4 +147,9 @@ type ClientService interface {
 	// SetClientSecretHash replaces the secret hash and raises TokenVersion in
 	// the same write, which ends every token issued before. ENOTFOUND.
 	SetClientSecretHash(ctx context.Context, id, hash string) (*Client, error)
+
+	// RevokeClientTokens raises TokenVersion and leaves the secret as it is:
+	// every token issued before, browser sessions included, stops working.
+	// ENOTFOUND.
+	RevokeClientTokens(ctx context.Context, id string) (*Client, error)
 }

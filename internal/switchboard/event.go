@@ -47,6 +47,10 @@ const (
 	// EventClientSecretReset: the secret was replaced, by an admin's reset or
 	// by the client's own change-secret; the Actor tells which. Detail is empty.
 	EventClientSecretReset = "client.secret_reset"
+	// EventClientTokensRevoked: every token and browser session of the
+	// client was ended ("sign out everywhere") without changing its secret.
+	// Detail is empty.
+	EventClientTokensRevoked = "client.tokens_revoked"
 	// EventClientDeleted: the client was deleted. Detail is empty.
 	EventClientDeleted = "client.deleted"
 )
