@@ -21,10 +21,10 @@ func csrfHeaders(ctx context.Context) string {
 }
 
 // isCurrent reports whether href is the navigation item of the current page:
-// the dashboard only on itself, a section on itself and below.
+// a home page only on itself, a section on itself and below.
 func isCurrent(ctx context.Context, href string) bool {
 	p := page(ctx).Path
-	if href == "/console" || href == "/console/clients/new" {
+	if href == "/console" || href == "/account" || href == "/console/clients/new" {
 		return p == href
 	}
 	return p == href || (strings.HasPrefix(p, href+"/") && p != "/console/clients/new")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"switchboard/internal/switchboard"
 )
@@ -49,6 +50,36 @@ var (
 		statusField,
 	}}
 )
+
+// ProfileFieldsets are the inputs of a client's own profile form: the
+// contact fields PUT /secure/client lets a client change, with the
+// autocomplete tokens of one's own details (the console's say "off": an
+// administrator types somebody else's).
+var ProfileFieldsets = []Fieldset{{"Profile", ownDetails(contactFields.Fields, map[string]string{
+	"clientMeta.fullName": "name", "clientMeta.email": "email", "clientMeta.phone": "tel",
+	"clientMeta.businessName": "organization", "clientMeta.city": "address-level2",
+	"clientMeta.jobTitle": "organization-title",
+})}}
+
+func ownDetails(fields []Field, autocomplete map[string]string) []Field {
+	own := make([]Field, len(fields))
+	for i, fd := range fields {
+		fd.Autocomplete = autocomplete[fd.Name]
+		if fd.Autocomplete == "" {
+			fd.Autocomplete = "off"
+		}
+		own[i] = fd
+	}
+	return own
+}
+
+// SecretFieldsets are the inputs of a client's change-secret form, named as
+// POST /auth/change-secret names them.
+var SecretFieldsets = []Fieldset{{"Change your secret", []Field{
+	{Name: "currentSecret", Label: "Current secret", Type: "password", Required: true, Autocomplete: "current-password"},
+	{Name: "newSecret", Label: "New secret", Type: "password", Autocomplete: "new-password",
+		Hint: "Leave empty to get a strong generated one (recommended), or choose at least 16 characters."},
+}}}
 
 // NewClientFieldsets are the inputs of the create form.
 var NewClientFieldsets = []Fieldset{newAccountFields, contactFields, callingFields}
@@ -133,14 +164,24 @@ func ClientsURL(search, status string, page url.Values) string {
 	return "/console/clients?" + q.Encode()
 }
 
-// SecretView shows a secret just created or reset: the only time it is seen.
+// SecretEvent is what gave a client the secret a page shows.
+type SecretEvent int
+
+// Events that show a secret.
+const (
+	SecretReset   SecretEvent = iota // an administrator reset it
+	SecretCreated                    // an administrator created the client
+	SecretChanged                    // the client changed its own secret
+)
+
+// SecretView shows a secret just created, reset or changed: the only time
+// it is seen.
 type SecretView struct {
 	Client *switchboard.Client
 	Secret string
 	// BaseURL is where this server is reached, for the ready-to-paste curl line.
 	BaseURL string
-	// Created is true after a create, false after a reset.
-	Created bool
+	Event   SecretEvent
 }
 
 // LoginCurl is the command that signs the client in with its new secret,
@@ -152,6 +193,27 @@ func (v SecretView) LoginCurl() string {
 	}{v.Client.ID, v.Secret})
 	return fmt.Sprintf("curl -s -X POST %s -H 'Content-Type: application/json' -d %s",
 		shellQuote(v.BaseURL+"/auth/login"), shellQuote(string(body)))
+}
+
+// APIAccess is a client's API access page; Token is set once, right after
+// it was issued, the only time it is shown.
+type APIAccess struct {
+	Client *switchboard.Client
+	Token  string
+	// BaseURL is where this server is reached, for the curl lines.
+	BaseURL string
+	// TokenTTL is how long a new token lasts; zero: until it is revoked.
+	TokenTTL time.Duration
+}
+
+// ClientCurl is the command that reads the client's record with the token.
+func (v APIAccess) ClientCurl() string { return v.bearerCurl("/secure/client") }
+
+// ValidateCurl is the command that checks the token is still good.
+func (v APIAccess) ValidateCurl() string { return v.bearerCurl("/auth/validate") }
+
+func (v APIAccess) bearerCurl(path string) string {
+	return fmt.Sprintf("curl -s %s -H %s", shellQuote(v.BaseURL+path), shellQuote("Authorization: Bearer "+v.Token))
 }
 
 // shellQuote single-quotes s for a POSIX shell: inside single quotes nothing
@@ -176,12 +238,20 @@ func (d Dashboard) Total() int {
 	return n
 }
 
-// LoginForm is the administrator's sign-in form.
+// LoginForm is a sign-in form: an administrator's username, or a client's
+// clientId.
 type LoginForm struct {
 	Username string
-	// Next is the console page to go back to after signing in.
+	// Next is the page to go back to after signing in.
 	Next  string
 	Error string
+	// Hint says what Error may mean and what to do.
+	Hint string
+}
+
+// Link is an address with the words that lead to it.
+type Link struct {
+	Href, Label string
 }
 
 // ClientRowID is the element id of a client's row in the clients table, the
@@ -211,6 +281,8 @@ func eventText(e *switchboard.Event) string {
 		return "changed the status of"
 	case switchboard.EventClientSecretReset:
 		return "reset the secret of"
+	case switchboard.EventClientTokensRevoked:
+		return "ended every token and session of"
 	case switchboard.EventClientDeleted:
 		return "deleted"
 	}

@@ -16,6 +16,8 @@ import (
 type Page struct {
 	// Admin is the signed-in administrator's username, empty when signed out.
 	Admin string
+	// Client is the signed-in client's clientId, on the account pages.
+	Client string
 	// CSRF is the token every unsafe request must send back, as the _csrf
 	// form field or the X-CSRF-Token header (set on <body> for htmx).
 	CSRF string

@@ -147,7 +147,7 @@ func (con *console) handleCreateClient(c *fiber.Ctx) error {
 	}
 	con.Log.Info("console client created", "admin", currentAdmin(c).Username, "client_id", client.ID)
 	return render(c, fiber.StatusCreated, views.SecretPage(views.SecretView{
-		Client: client, Secret: secret, BaseURL: c.BaseURL(), Created: true,
+		Client: client, Secret: secret, BaseURL: c.BaseURL(), Event: views.SecretCreated,
 	}))
 }
 
@@ -308,7 +308,7 @@ func (con *console) handleResetSecret(c *fiber.Ctx) error {
 		return err
 	}
 	con.Log.Info("console client secret reset", "admin", currentAdmin(c).Username, "client_id", client.ID)
-	v := views.SecretView{Client: client, Secret: secret, BaseURL: c.BaseURL()}
+	v := views.SecretView{Client: client, Secret: secret, BaseURL: c.BaseURL(), Event: views.SecretReset}
 	if isHTMX(c) {
 		return render(c, fiber.StatusOK, views.SecretRevealed(v))
 	}

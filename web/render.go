@@ -63,23 +63,32 @@ type pageError struct {
 
 func (e *pageError) Error() string { return e.Title }
 
-// htmlErrors turns a handler's error into an error page: a domain error's
-// message for the user's mistakes, a generic page (and a log line) for
-// internal ones. htmx is configured (views.Base) to swap error responses, so
-// an htmx request gets the panel alone, in place of the page's main area.
-func (s *Server) htmlErrors(c *fiber.Ctx) error {
-	err := c.Next()
-	if err == nil {
-		return nil
+// Where an error page offers to go back to.
+var (
+	consoleHome = views.Link{Href: "/console", Label: "Back to the console"}
+	accountHome = views.Link{Href: "/account", Label: "Back to your account"}
+)
+
+// htmlErrors turns a handler's error into an error page, with a link back
+// to home: a domain error's message for the user's mistakes, a generic page
+// (and a log line) for internal ones. htmx is configured (views.Base) to swap
+// error responses, so an htmx request gets the panel alone, in place of the
+// page's main area.
+func (s *Server) htmlErrors(home views.Link) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		err := c.Next()
+		if err == nil {
+			return nil
+		}
+		pe := s.pageErrorOf(c, err)
+		c.Response().ResetBody()
+		if isHTMX(c) {
+			c.Set("HX-Retarget", "#main")
+			c.Set("HX-Reswap", "innerHTML")
+			return render(c, pe.Status, views.ErrorPanel(pe.Status, pe.Title, pe.Message, home))
+		}
+		return render(c, pe.Status, views.ErrorPage(pe.Status, pe.Title, pe.Message, home))
 	}
-	pe := s.pageErrorOf(c, err)
-	c.Response().ResetBody()
-	if isHTMX(c) {
-		c.Set("HX-Retarget", "#main")
-		c.Set("HX-Reswap", "innerHTML")
-		return render(c, pe.Status, views.ErrorPanel(pe.Status, pe.Title, pe.Message))
-	}
-	return render(c, pe.Status, views.ErrorPage(pe.Status, pe.Title, pe.Message))
 }
 
 func (s *Server) pageErrorOf(c *fiber.Ctx, err error) *pageError {

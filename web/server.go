@@ -54,31 +54,49 @@ const htmlPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img
 // Register adds the pages to app.
 func (s *Server) Register(app *fiber.App) {
 	sessions := newSessionCodec(s.SessionKeys, s.SessionTTL)
-	con := &console{Server: s, sessions: sessions}
+	con := newConsole(s, sessions)
 
 	app.Get("/static/*", serveStatic)
 	app.Get("/", pageHeaders, s.withContext, func(c *fiber.Ctx) error { return render(c, fiber.StatusOK, views.Landing()) })
 
 	// recover sits inside htmlErrors so that a panic becomes the HTML 500
 	// page (the app-wide one answers in JSON).
-	g := app.Group("/console", pageHeaders, s.withContext, s.htmlErrors, s.recoverPanics(), con.authenticate)
+	g := app.Group("/console", pageHeaders, s.withContext, s.htmlErrors(consoleHome), s.recoverPanics(), con.authenticate)
 	g.Get("/login", con.handleLoginPage)
 	g.Post("/login", con.handleLogin)
-	g.Post("/logout", con.requireAdmin, con.handleLogout)
+	g.Post("/logout", con.requireSignIn, con.handleLogout)
 
-	g.Get("/", con.requireAdmin, con.handleDashboard)
-	g.Get("/clients", con.requireAdmin, con.handleClients)
-	g.Get("/clients/new", con.requireAdmin, con.handleNewClient)
-	g.Post("/clients", con.requireAdmin, con.handleCreateClient)
-	g.Get("/clients/:clientId", con.requireAdmin, con.handleClient)
-	g.Post("/clients/:clientId", con.requireAdmin, con.handleUpdateClient)
-	g.Post("/clients/:clientId/status", con.requireAdmin, con.handleSetStatus)
-	g.Get("/clients/:clientId/reset-secret", con.requireAdmin, con.handleConfirmReset)
-	g.Post("/clients/:clientId/reset-secret", con.requireAdmin, con.handleResetSecret)
-	g.Get("/clients/:clientId/delete", con.requireAdmin, con.handleConfirmDelete)
-	g.Post("/clients/:clientId/delete", con.requireAdmin, con.handleDeleteClient)
-	g.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound }) // an HTML 404 for the rest of /console
+	g.Get("/", con.requireSignIn, con.handleDashboard)
+	g.Get("/clients", con.requireSignIn, con.handleClients)
+	g.Get("/clients/new", con.requireSignIn, con.handleNewClient)
+	g.Post("/clients", con.requireSignIn, con.handleCreateClient)
+	g.Get("/clients/:clientId", con.requireSignIn, con.handleClient)
+	g.Post("/clients/:clientId", con.requireSignIn, con.handleUpdateClient)
+	g.Post("/clients/:clientId/status", con.requireSignIn, con.handleSetStatus)
+	g.Get("/clients/:clientId/reset-secret", con.requireSignIn, con.handleConfirmReset)
+	g.Post("/clients/:clientId/reset-secret", con.requireSignIn, con.handleResetSecret)
+	g.Get("/clients/:clientId/delete", con.requireSignIn, con.handleConfirmDelete)
+	g.Post("/clients/:clientId/delete", con.requireSignIn, con.handleDeleteClient)
+	g.Use(notFound) // an HTML 404 for the rest of /console
+
+	acc := newAccount(s, sessions)
+	a := app.Group("/account", pageHeaders, s.withContext, s.htmlErrors(accountHome), s.recoverPanics(), acc.authenticate)
+	a.Get("/login", acc.handleLoginPage)
+	a.Post("/login", acc.handleLogin)
+	a.Post("/logout", acc.requireSignIn, acc.handleLogout)
+	a.Get("/", acc.requireSignIn, acc.handleOverview)
+	a.Get("/profile", acc.requireSignIn, acc.handleProfile)
+	a.Post("/profile", acc.requireSignIn, acc.handleUpdateProfile)
+	a.Get("/api", acc.requireSignIn, acc.handleAPIAccess)
+	a.Post("/api/token", acc.requireSignIn, acc.handleIssueToken)
+	a.Get("/api/sign-out-everywhere", acc.requireSignIn, acc.handleConfirmSignOutEverywhere)
+	a.Post("/api/sign-out-everywhere", acc.requireSignIn, acc.handleSignOutEverywhere)
+	a.Get("/secret", acc.requireSignIn, acc.handleSecret)
+	a.Post("/secret", acc.requireSignIn, acc.handleRotateSecret)
+	a.Use(notFound)
 }
+
+func notFound(*fiber.Ctx) error { return fiber.ErrNotFound }
 
 // pageHeaders replace the API's headers with those of an HTML page: its
 // own CSP, no caching (pages show client data and, once, secrets), and a
