@@ -236,7 +236,9 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 		form.Error = tooManyFailures(c, err, "attempts")
 		return render(c, fiber.StatusTooManyRequests, views.SecretFormPage(form))
 	case switchboard.EINVALID:
-		form.Errors = mergeFields(nil, err)
+		if form.Errors = mergeFields(nil, err); len(form.Errors) == 0 {
+			form.Error = switchboard.ErrorMessage(err)
+		}
 		return render(c, fiber.StatusUnprocessableEntity, views.SecretFormPage(form))
 	default:
 		return err

@@ -108,10 +108,10 @@ type area struct {
 type localKey int
 
 const (
-	claimsKey localKey = iota // *auth.Claims of the signed-in session's token
-	adminKey                  // *switchboard.Admin, in the console
-	clientKey                 // *switchboard.Client, on the account pages
-	sessionKey                // *session
+	claimsKey  localKey = iota // *auth.Claims of the signed-in session's token
+	adminKey                   // *switchboard.Admin, in the console
+	clientKey                  // *switchboard.Client, on the account pages
+	sessionKey                 // *session
 )
 
 func (a *area) loginPath() string { return a.cookie.Path + "/login" }
