@@ -24,6 +24,9 @@ type Page struct {
 	// Flash is a one-time message from the previous request, such as
 	// "Client deleted." after a redirect.
 	Flash string
+	// FlashWarning shows Flash as a warning (the session ended) rather than
+	// a confirmation.
+	FlashWarning bool
 	// Path is the request path, to mark the current navigation item.
 	Path string
 }

@@ -88,6 +88,9 @@ type session struct {
 	Token string
 	CSRF  string
 	Flash string
+	// FlashWarning marks a Flash that is bad news (the session ended), not
+	// the confirmation of something the user did.
+	FlashWarning bool
 }
 
 // area is a part of the site that people sign in to: /console for
@@ -137,7 +140,7 @@ func (a *area) authenticate(c *fiber.Ctx) error {
 		switch switchboard.ErrorCode(err) {
 		case "":
 		case switchboard.EUNAUTHORIZED, switchboard.EFORBIDDEN:
-			sess.Token, sess.Flash = "", a.ended(err)
+			sess.Token, sess.Flash, sess.FlashWarning = "", a.ended(err), true
 			changed = true
 		default:
 			return err
@@ -147,7 +150,8 @@ func (a *area) authenticate(c *fiber.Ctx) error {
 	// signed-out visitor is on its way to the sign-in page.
 	if sess.Flash != "" && c.Method() == fiber.MethodGet && !isHTMX(c) &&
 		(signedIn(c) || c.Path() == a.loginPath()) {
-		page.Flash, sess.Flash = sess.Flash, ""
+		page.Flash, page.FlashWarning = sess.Flash, sess.FlashWarning
+		sess.Flash, sess.FlashWarning = "", false
 		changed = true
 	}
 	if changed {
