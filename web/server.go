@@ -1,11 +1,13 @@
 // Package web is the HTML transport: the landing page, the administrators'
-// console under /console and the embedded static files. Pages are templ
-// components from package views; forms post normally and work without
-// JavaScript, and htmx, when present, swaps only the part that changed.
+// console under /console, the clients' own account pages under /account,
+// and the embedded static files. Pages are templ components from package
+// views; forms post normally and work without JavaScript, and htmx, when
+// present, swaps only the part that changed.
 //
-// A browser signs in with a session cookie (gorilla/sessions' codecs, holding
-// the same admin token the JSON API issues), and every unsafe request carries
-// the CSRF token kept in that session (see csrf.go).
+// A browser signs in with a session cookie (gorilla/sessions' codecs,
+// holding a token of the kind the JSON API issues: an admin token in the
+// console, a client token on the account pages; see session.go), and every
+// unsafe request carries the CSRF token kept in that session (see csrf.go).
 package web
 
 import (
@@ -41,7 +43,7 @@ type Server struct {
 	// cookies; the others are still accepted, so keys can be rotated.
 	SessionKeys [][]byte
 	// SessionTTL is how long a browser session lasts (the admin token's
-	// lifetime).
+	// lifetime), in the console and on the account pages.
 	SessionTTL time.Duration
 }
 
