@@ -148,6 +148,12 @@ func TestConsole_LoginNextStaysOnSite(t *testing.T) {
 		"/console.evil.example",
 		"console/clients",
 		"/console\r\nSet-Cookie: x=1",
+		// A browser resolves dot segments, encoded or not, before it follows
+		// the redirect.
+		"/console/../account",
+		"/console/..",
+		"/console/%2e%2e/auth/login",
+		"/console/clients/../../account/api",
 	} {
 		t.Run(next, func(t *testing.T) {
 			b := s.browser(t)

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -34,22 +35,29 @@ func htmxTarget(c *fiber.Ctx) string {
 	return c.Get("HX-Target")
 }
 
-// redirect sends the browser to path after a form post: a 303 for a plain
-// form, an HX-Redirect (a full navigation) for htmx.
-func redirect(c *fiber.Ctx, path string) error {
+// redirect sends the browser to location after a form post: a 303 for a
+// plain form, an HX-Redirect (a full navigation) for htmx.
+func redirect(c *fiber.Ctx, location string) error {
 	if isHTMX(c) {
-		c.Set("HX-Redirect", path)
+		c.Set("HX-Redirect", location)
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	return c.Redirect(path, fiber.StatusSeeOther)
+	return c.Redirect(location, fiber.StatusSeeOther)
 }
 
 // localPath returns next when it is a path on this site under prefix, else
-// fallback. It keeps redirects after sign-in from leaving the site.
+// fallback. It keeps redirects after sign-in from leaving the site, or the
+// area they were asked for. The prefix is checked on the path with its dot
+// segments resolved (encoded ones too: url.Parse decodes them), because a
+// browser resolves them before it follows the redirect: /account/../console
+// is /console.
 func localPath(next, prefix, fallback string) string {
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.ContainsAny(next, "\\\r\n") ||
-		strings.HasPrefix(next, "//") || (u.Path != prefix && !strings.HasPrefix(u.Path, prefix+"/")) {
+		strings.HasPrefix(next, "//") {
+		return fallback
+	}
+	if p := path.Clean(u.Path); p != prefix && !strings.HasPrefix(p, prefix+"/") {
 		return fallback
 	}
 	return next
