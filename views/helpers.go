@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
-
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -31,6 +31,23 @@ func isCurrent(ctx context.Context, href string) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// durationText says a lifetime in words: "24 hours", "90 minutes".
+func durationText(d time.Duration) string {
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return strconv.FormatInt(n, 10) + " " + unit + "s"
+	}
+	switch {
+	case d%time.Hour == 0:
+		return plural(int64(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return plural(int64(d/time.Minute), "minute")
+	}
+	return d.String()
+}
 
 // clientURL is a client's console page. Client IDs are URL-safe by their rule.
 func clientURL(id string) templ.SafeURL {

@@ -897,6 +897,10 @@ func TestAccount_IssueToken(t *testing.T) {
 	b := s.signInClient(t, "acme_1", secret)
 
 	api := b.get("/account/api").wantStatus(http.StatusOK)
+	// By default (no TOKEN_TTL) a token lasts until something ends it.
+	if got := api.Doc.Find("#token-heading").Parent().Text(); !strings.Contains(got, "A token works until your secret changes") {
+		t.Errorf("API page does not say how long a token lasts:\n%s", got)
+	}
 	if api.testid("token-revealed").Length() != 0 || api.Doc.Find("[data-secret]").Length() != 0 {
 		t.Fatal("the API page shows a token before one was asked for")
 	}
@@ -967,6 +971,30 @@ func TestAccount_IssueToken(t *testing.T) {
 		t.Errorf("%d token issues in the log, want 2", n)
 	}
 	s.wantLogHoldsNone(t, secret, token, second, loginToken)
+}
+
+// With TOKEN_TTL set, the API page says how long a new token lasts, and the
+// token it issues expires then.
+func TestAccount_IssueTokenWithLifetime(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	s.svc.TokenTTL = 24 * time.Hour
+	secret := seedAdaAccount(t, s)
+	b := s.signInClient(t, "acme_1", secret)
+
+	api := b.get("/account/api").wantStatus(http.StatusOK)
+	if got := api.Doc.Find("#token-heading").Parent().Text(); !strings.Contains(got, "A new token expires after 24 hours") {
+		t.Errorf("API page does not say how long a token lasts:\n%s", got)
+	}
+	issued := time.Now()
+	token := b.post("/account/api/token", nil).wantStatus(http.StatusOK).secret()
+	exp, ok := tokenClaims(t, token)["exp"].(float64)
+	if !ok {
+		t.Fatalf("token has no exp claim: %v", tokenClaims(t, token))
+	}
+	if d := time.Unix(int64(exp), 0).Sub(issued); d < 24*time.Hour-time.Minute || d > 24*time.Hour+time.Minute {
+		t.Errorf("token expires %v after it was issued, want 24h", d)
+	}
 }
 
 // htmx gets the revealed token alone, for the page's token panel.
