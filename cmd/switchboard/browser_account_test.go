@@ -116,15 +116,7 @@ func TestBrowserAccount(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test runs the binary and Chromium; skipped with -short")
 	}
-	browserPath := findBrowser(t)
-	binary(t) // build before the clock starts
-	ctx := testContext(t)
-	began := time.Now()
-	env := map[string]string{
-		"HOST": "127.0.0.1", "PORT": "0", "DATABASE_URL": filepath.Join(t.TempDir(), "sb.db"), "SECRET_HASH_COST": "4",
-		"ADMIN_USERNAME": "admin", "ADMIN_PASSWORD": adminPass,
-	}
-	srv := startServer(ctx, t, env)
+	ctx, srv, browserPath, began := startBrowserTest(t)
 	base := srv.base
 	adminToken := srv.do("POST", "/auth/admin/login", "", map[string]string{"username": "admin", "password": adminPass}).
 		expect(t, "admin login over the API", 200).str(t, "token")

@@ -447,6 +447,23 @@ func jsString(s string) string {
 	return string(b)
 }
 
+// startBrowserTest finds the browser, builds and starts the server (on a
+// fresh SQLite file, with the admin "admin"), and returns the test's
+// context, the server, the browser's path and when the flow began (after
+// the build, so the flow's own time can be logged).
+func startBrowserTest(t *testing.T) (ctx context.Context, srv *server, browserPath string, began time.Time) {
+	t.Helper()
+	browserPath = findBrowser(t)
+	binary(t) // build before the clock starts
+	ctx = testContext(t)
+	began = time.Now()
+	srv = startServer(ctx, t, map[string]string{
+		"HOST": "127.0.0.1", "PORT": "0", "DATABASE_URL": filepath.Join(t.TempDir(), "sb.db"), "SECRET_HASH_COST": "4",
+		"ADMIN_USERNAME": "admin", "ADMIN_PASSWORD": adminPass,
+	})
+	return ctx, srv, browserPath, began
+}
+
 // TestBrowserConsole walks the admin console in Chromium: sign in, create a
 // client (after a refused attempt), log it in through the JSON API with the
 // secret the page showed, find it by live search, suspend and reactivate it
@@ -457,15 +474,7 @@ func TestBrowserConsole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test runs the binary and Chromium; skipped with -short")
 	}
-	browserPath := findBrowser(t)
-	binary(t) // build before the clock starts
-	ctx := testContext(t)
-	began := time.Now()
-	env := map[string]string{
-		"HOST": "127.0.0.1", "PORT": "0", "DATABASE_URL": filepath.Join(t.TempDir(), "sb.db"), "SECRET_HASH_COST": "4",
-		"ADMIN_USERNAME": "admin", "ADMIN_PASSWORD": adminPass,
-	}
-	srv := startServer(ctx, t, env)
+	ctx, srv, browserPath, began := startBrowserTest(t)
 	base := srv.base
 
 	// Other clients, so that the search has something to leave out. The
