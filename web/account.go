@@ -137,12 +137,7 @@ func (acc *account) handleProfile(c *fiber.Ctx) error {
 // only those, through the store's validation, as PUT /secure/client does.
 func (acc *account) handleUpdateProfile(c *fiber.Ctx) error {
 	values := formValues(c, views.ProfileFieldsets)
-	ptr := func(name string) *string { v := values[name]; return &v }
-	upd := switchboard.ClientUpdate{Meta: switchboard.ClientMetaUpdate{
-		FullName: ptr("clientMeta.fullName"), Email: ptr("clientMeta.email"), Phone: ptr("clientMeta.phone"),
-		BusinessName: ptr("clientMeta.businessName"), City: ptr("clientMeta.city"),
-		JobTitle: ptr("clientMeta.jobTitle"), Notes: ptr("clientMeta.notes"),
-	}}
+	upd := switchboard.ClientUpdate{Meta: contactUpdate(values)}
 	_, err := acc.Clients.UpdateClient(c.UserContext(), currentClient(c).ID, upd)
 	if err == nil {
 		if err := acc.setFlash(c, "Profile saved."); err != nil {

@@ -107,6 +107,24 @@ func formValues(c *fiber.Ctx, sets []views.Fieldset) map[string]string {
 	return values
 }
 
+// formValue points at what the form holds for the field: an update sets
+// every field a form has.
+func formValue(values map[string]string, name string) *string {
+	v := values[name]
+	return &v
+}
+
+// contactUpdate sets every contact field to what the form holds, for the
+// console's edit form and a client's own profile form alike.
+func contactUpdate(values map[string]string) switchboard.ClientMetaUpdate {
+	return switchboard.ClientMetaUpdate{
+		FullName: formValue(values, "clientMeta.fullName"), Email: formValue(values, "clientMeta.email"),
+		Phone: formValue(values, "clientMeta.phone"), BusinessName: formValue(values, "clientMeta.businessName"),
+		City: formValue(values, "clientMeta.city"), JobTitle: formValue(values, "clientMeta.jobTitle"),
+		Notes: formValue(values, "clientMeta.notes"),
+	}
+}
+
 // handleCreateClient handles POST /console/clients. It checks the form with
 // the domain's rules (every problem at once, next to its field), creates
 // the client through the same service as POST /admin/clients, and shows the
@@ -214,14 +232,9 @@ func (con *console) handleUpdateClient(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("clientId")
 	values := formValues(c, views.EditClientFieldsets)
-	ptr := func(name string) *string { v := values[name]; return &v }
 	upd := switchboard.ClientUpdate{
-		AgentID: ptr("agentId"), TwilioPhoneNumber: ptr("twilioPhoneNumber"),
-		Meta: switchboard.ClientMetaUpdate{
-			FullName: ptr("clientMeta.fullName"), Email: ptr("clientMeta.email"), Phone: ptr("clientMeta.phone"),
-			BusinessName: ptr("clientMeta.businessName"), City: ptr("clientMeta.city"),
-			JobTitle: ptr("clientMeta.jobTitle"), Notes: ptr("clientMeta.notes"),
-		},
+		AgentID: formValue(values, "agentId"), TwilioPhoneNumber: formValue(values, "twilioPhoneNumber"),
+		Meta: contactUpdate(values),
 	}
 	updated, err := con.Clients.UpdateClient(ctx, id, upd)
 	if err == nil {
