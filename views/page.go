@@ -50,3 +50,29 @@ func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 // isoTime is the machine-readable form of a time, for <time datetime>.
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// area describes a part of the site behind a sign-in, for signedInLayout.
+type area struct {
+	Home     string // the home page; sign-out is Home + "/logout"
+	Who      string // who is signed in
+	WhoClass string // how Who is set (a clientId in monospace)
+	Width    string // the page's maximum width
+	NavLabel string
+	Nav      []navItem
+}
+
+type navItem struct{ Href, Label, TestID string }
+
+var (
+	consoleNav = []navItem{
+		{"/console", "Dashboard", "nav-dashboard"},
+		{"/console/clients", "Clients", "nav-clients"},
+		{"/console/clients/new", "New client", "nav-new-client"},
+	}
+	accountNav = []navItem{
+		{"/account", "Overview", "nav-overview"},
+		{"/account/profile", "Profile", "nav-profile"},
+		{"/account/api", "API access", "nav-api"},
+		{"/account/secret", "Secret", "nav-secret"},
+	}
+)
