@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 	"switchboard/views"
 )
@@ -89,11 +90,11 @@ func (acc *account) handleLogin(c *fiber.Ctx) error {
 	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:
-		acc.Log.Warn("account sign-in refused", "ip", c.IP())
+		httpserver.Audit(acc.Log, c, httpserver.EventSignIn, err)
 		form.Error, form.Hint = auth.MsgInvalidClientLogin, msgLoginHint
 		return render(c, fiber.StatusUnauthorized, views.AccountLogin(form))
 	case switchboard.ETHROTTLED:
-		acc.Log.Warn("account sign-in throttled", "ip", c.IP())
+		httpserver.Audit(acc.Log, c, httpserver.EventSignIn, err)
 		form.Error = tooManyFailures(c, err, "sign-ins")
 		return render(c, fiber.StatusTooManyRequests, views.AccountLogin(form))
 	default:
@@ -106,7 +107,7 @@ func (acc *account) handleLogin(c *fiber.Ctx) error {
 	if err := acc.start(c, token); err != nil {
 		return err
 	}
-	acc.Log.Info("account sign-in", "client_id", client.ID, "ip", c.IP())
+	httpserver.Audit(acc.Log, c, httpserver.EventSignIn, nil, "client_id", client.ID)
 	return c.Redirect(form.Next, fiber.StatusSeeOther)
 }
 
@@ -119,7 +120,7 @@ func (acc *account) handleLogout(c *fiber.Ctx) error {
 	if err := acc.end(c, "You are signed out."); err != nil {
 		return err
 	}
-	acc.Log.Info("account sign-out", "client_id", currentClient(c).ID, "ip", c.IP())
+	httpserver.Audit(acc.Log, c, httpserver.EventSignOut, nil, "client_id", currentClient(c).ID)
 	return redirect(c, acc.loginPath())
 }
 
@@ -171,7 +172,7 @@ func (acc *account) handleIssueToken(c *fiber.Ctx) error {
 		return err
 	}
 	v.Token = token
-	acc.Log.Info("account API token issued", "client_id", v.Client.ID, "ip", c.IP())
+	httpserver.Audit(acc.Log, c, httpserver.EventTokenIssued, nil, "client_id", v.Client.ID)
 	if htmxTarget(c) == "token-panel" {
 		return render(c, fiber.StatusOK, views.TokenRevealed(v))
 	}
@@ -196,7 +197,7 @@ func (acc *account) handleSignOutEverywhere(c *fiber.Ctx) error {
 	if err := acc.end(c, "You are signed out everywhere: every API token and browser session of this account has ended."); err != nil {
 		return err
 	}
-	acc.Log.Info("account signed out everywhere", "client_id", client.ID, "ip", c.IP())
+	httpserver.Audit(acc.Log, c, httpserver.EventTokensRevoked, nil, "client_id", client.ID)
 	return redirect(c, acc.loginPath())
 }
 
@@ -224,10 +225,11 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:
-		acc.Log.Warn("account secret change refused", "client_id", me.ID, "ip", c.IP())
+		httpserver.Audit(acc.Log, c, httpserver.EventSecretChange, err, "client_id", me.ID)
 		form.Errors = map[string]string{"currentSecret": switchboard.ErrorMessage(err) + "."}
 		return render(c, fiber.StatusUnprocessableEntity, views.SecretFormPage(form))
 	case switchboard.ETHROTTLED:
+		httpserver.Audit(acc.Log, c, httpserver.EventSecretChange, err, "client_id", me.ID)
 		form.Error = tooManyFailures(c, err, "attempts")
 		return render(c, fiber.StatusTooManyRequests, views.SecretFormPage(form))
 	case switchboard.EINVALID:
@@ -245,7 +247,7 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 	if err := acc.setToken(c, token); err != nil {
 		return err
 	}
-	acc.Log.Info("account secret changed", "client_id", me.ID, "ip", c.IP())
+	httpserver.Audit(acc.Log, c, httpserver.EventSecretChange, nil, "client_id", me.ID)
 	return render(c, fiber.StatusOK, views.SecretChangedPage(views.SecretView{
 		Client: updated, Secret: next, BaseURL: c.BaseURL(), Event: views.SecretChanged,
 	}))

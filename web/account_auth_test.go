@@ -506,13 +506,18 @@ func TestAccount_LogHoldsNoSecretOrToken(t *testing.T) {
 	b.signInAccount("acme_1", newSecret)
 	b.post("/account/logout", nil).wantStatus(http.StatusSeeOther)
 
-	log := s.log.String()
-	for _, event := range []string{
-		"account sign-in refused", "account sign-in", "account API token issued", "account secret change refused",
-		"account secret changed", "account signed out everywhere", "account sign-out",
+	for _, want := range []map[string]string{
+		{"event": "sign-in", "outcome": "refused"},
+		{"event": "sign-in", "outcome": "ok", "client_id": "acme_1"},
+		{"event": "token issued", "outcome": "ok", "client_id": "acme_1"},
+		{"event": "secret change", "outcome": "refused", "client_id": "acme_1"},
+		{"event": "secret change", "outcome": "ok", "client_id": "acme_1"},
+		{"event": "tokens revoked", "outcome": "ok", "client_id": "acme_1"},
+		{"event": "sign-out", "outcome": "ok", "client_id": "acme_1"},
 	} {
-		if !strings.Contains(log, event) {
-			t.Errorf("the log has no %q line", event)
+		want["via"] = "account"
+		if s.eventCount(want) == 0 {
+			t.Errorf("the log has no security event with %v", want)
 		}
 	}
 	s.wantLogHoldsNone(t, secret, "wrong-"+secret, "not-"+secret, "a chosen secret of mine", newSecret, tok1, tok2, session, b.accountCookie())

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/httpserver/httpservertest"
 	"switchboard/internal/switchboard"
 )
 
@@ -121,6 +122,12 @@ func (s *site) wantLogHoldsNone(t testing.TB, values ...string) {
 // logCount is how many lines of the log hold msg.
 func (s *site) logCount(msg string) int { return strings.Count(s.log.String(), msg) }
 
+// eventCount is the number of security events in the log that hold every
+// attribute of want.
+func (s *site) eventCount(want map[string]string) int {
+	return httpservertest.Count(httpservertest.SecurityEvents(s.log.String()), want)
+}
+
 // tokenClaims decodes a JWT's claims without checking it.
 func tokenClaims(t testing.TB, token string) map[string]any {
 	t.Helper()
@@ -223,7 +230,7 @@ func TestAccount_Login(t *testing.T) {
 	forged.cookies[accountCookieName] = c.Value[:len(c.Value)-2] + "AA"
 	forged.get("/account").wantAccountSignIn("/account")
 
-	if !strings.Contains(s.log.String(), "account sign-in") || !strings.Contains(s.log.String(), "client_id=acme_1") {
+	if s.eventCount(map[string]string{"event": "sign-in", "outcome": "ok", "via": "account", "client_id": "acme_1"}) != 1 {
 		t.Errorf("no sign-in line naming the client in the log:\n%s", s.log.String())
 	}
 	s.wantLogHoldsNone(t, secret, c.Value)
@@ -411,7 +418,7 @@ func TestAccount_LoginRefused(t *testing.T) {
 	if first != second {
 		t.Errorf("a suspended client's refusal %q differs from a wrong secret's %q", first, second)
 	}
-	if !strings.Contains(s.log.String(), "account sign-in refused") {
+	if s.eventCount(map[string]string{"event": "sign-in", "outcome": "refused", "via": "account"}) == 0 {
 		t.Error("no refused sign-in in the log")
 	}
 	s.wantLogHoldsNone(t, adaSecret, graceSecret, joanSecret, strings.ToUpper(adaSecret))
@@ -494,7 +501,7 @@ func TestAccount_Logout(t *testing.T) {
 		t.Errorf("htmx sign-out: %d HX-Redirect %q, want 204 to /account/login", h.Status, h.Header.Get("HX-Redirect"))
 	}
 	other.get("/account").wantAccountSignIn("/account")
-	if !strings.Contains(s.log.String(), "account sign-out") {
+	if s.eventCount(map[string]string{"event": "sign-out", "outcome": "ok", "via": "account", "client_id": "acme_1"}) == 0 {
 		t.Error("no sign-out line in the log")
 	}
 	s.wantLogHoldsNone(t, secret, apiToken, stolen)
@@ -967,7 +974,7 @@ func TestAccount_IssueToken(t *testing.T) {
 		}
 	}
 	b.get("/account").wantStatus(http.StatusOK)
-	if n := s.logCount("account API token issued"); n != 2 {
+	if n := s.eventCount(map[string]string{"event": "token issued", "via": "account", "actor": "client:acme_1"}); n != 2 {
 		t.Errorf("%d token issues in the log, want 2", n)
 	}
 	s.wantLogHoldsNone(t, secret, token, second, loginToken)

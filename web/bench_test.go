@@ -18,6 +18,7 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 	"switchboard/internal/switchboard"
@@ -140,7 +141,7 @@ func benchSite(b *testing.B, s *store.Store) *site {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	app := api.NewApp(log, api.Options{})
+	app := httpserver.New(httpserver.Config{Log: log})
 	(&api.Server{Auth: svc, Clients: s, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
 	(&web.Server{
 		Auth: svc, Clients: s, Events: s, Log: log,

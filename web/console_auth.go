@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 	"switchboard/views"
 )
@@ -64,11 +65,11 @@ func (con *console) handleLogin(c *fiber.Ctx) error {
 	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:
-		con.Log.Warn("console sign-in refused", "ip", c.IP())
+		httpserver.Audit(con.Log, c, httpserver.EventSignIn, err)
 		form.Error = "Invalid username or password."
 		return render(c, fiber.StatusUnauthorized, views.ConsoleLogin(form))
 	case switchboard.ETHROTTLED:
-		con.Log.Warn("console sign-in throttled", "ip", c.IP())
+		httpserver.Audit(con.Log, c, httpserver.EventSignIn, err)
 		form.Error = tooManyFailures(c, err, "sign-ins")
 		return render(c, fiber.StatusTooManyRequests, views.ConsoleLogin(form))
 	default:
@@ -77,7 +78,7 @@ func (con *console) handleLogin(c *fiber.Ctx) error {
 	if err := con.start(c, token); err != nil {
 		return err
 	}
-	con.Log.Info("console sign-in", "admin", admin.Username, "ip", c.IP())
+	httpserver.Audit(con.Log, c, httpserver.EventSignIn, nil, "admin", admin.Username)
 	return c.Redirect(form.Next, fiber.StatusSeeOther)
 }
 
@@ -90,6 +91,6 @@ func (con *console) handleLogout(c *fiber.Ctx) error {
 	if err := con.end(c, "You are signed out."); err != nil {
 		return err
 	}
-	con.Log.Info("console sign-out", "admin", currentAdmin(c).Username, "ip", c.IP())
+	httpserver.Audit(con.Log, c, httpserver.EventSignOut, nil, "admin", currentAdmin(c).Username)
 	return redirect(c, con.loginPath())
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 	"switchboard/views"
 )
@@ -163,7 +164,7 @@ func (con *console) handleCreateClient(c *fiber.Ctx) error {
 	if len(form.Errors) > 0 || form.Error != "" {
 		return render(c, fiber.StatusUnprocessableEntity, views.NewClientPage(form))
 	}
-	con.Log.Info("console client created", "admin", currentAdmin(c).Username, "client_id", client.ID)
+	httpserver.Audit(con.Log, c, httpserver.EventClientCreated, nil, "client_id", client.ID)
 	return render(c, fiber.StatusCreated, views.SecretPage(views.SecretView{
 		Client: client, Secret: secret, BaseURL: c.BaseURL(), Event: views.SecretCreated,
 	}))
@@ -268,7 +269,7 @@ func (con *console) handleSetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	con.Log.Info("console client status set", "admin", currentAdmin(c).Username, "client_id", client.ID, "status", string(status))
+	httpserver.Audit(con.Log, c, httpserver.EventStatusChange, nil, "client_id", client.ID, "status", string(status))
 	switch htmxTarget(c) {
 	case views.ClientRowID(client.ID):
 		return render(c, fiber.StatusOK, views.ClientRow(client))
@@ -320,7 +321,7 @@ func (con *console) handleResetSecret(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	con.Log.Info("console client secret reset", "admin", currentAdmin(c).Username, "client_id", client.ID)
+	httpserver.Audit(con.Log, c, httpserver.EventSecretReset, nil, "client_id", client.ID)
 	v := views.SecretView{Client: client, Secret: secret, BaseURL: c.BaseURL(), Event: views.SecretReset}
 	if isHTMX(c) {
 		return render(c, fiber.StatusOK, views.SecretRevealed(v))
@@ -338,7 +339,7 @@ func (con *console) handleDeleteClient(c *fiber.Ctx) error {
 	if err := con.Clients.DeleteClient(ctx, client.ID); err != nil {
 		return err
 	}
-	con.Log.Info("console client deleted", "admin", currentAdmin(c).Username, "client_id", client.ID)
+	httpserver.Audit(con.Log, c, httpserver.EventClientDeleted, nil, "client_id", client.ID)
 	if err := con.setFlash(c, fmt.Sprintf("%s (%s) was deleted.", client.Meta.FullName, client.ID)); err != nil {
 		return err
 	}

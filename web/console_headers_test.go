@@ -9,7 +9,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"switchboard/internal/api"
 	"switchboard/internal/mock"
 	"switchboard/internal/switchboard"
 	"switchboard/static"
@@ -222,11 +221,11 @@ func TestConsole_SecureCookiesOverHTTPS(t *testing.T) {
 	})
 	t.Run("TrustedProxy", func(t *testing.T) {
 		t.Parallel()
-		wantAll(t, newSiteWith(t, nil, api.Options{TrustedProxies: []string{"0.0.0.0"}}), true)
+		wantAll(t, newSiteWith(t, nil, []string{"0.0.0.0"}), true)
 	})
 	t.Run("UntrustedPeerHeaderIgnored", func(t *testing.T) {
 		t.Parallel()
-		wantAll(t, newSiteWith(t, nil, api.Options{TrustedProxies: []string{"10.0.0.1"}}), false)
+		wantAll(t, newSiteWith(t, nil, []string{"10.0.0.1"}), false)
 	})
 	// No Referer check: over HTTPS as over HTTP, the session's token is
 	// what lets an unsafe request through. A cross-site post without it (or

@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 	"switchboard/internal/switchboard"
@@ -34,7 +34,7 @@ const (
 // as cmd/switchboard wires it, with bcrypt at its minimum cost.
 type site struct {
 	t     testing.TB
-	app   *fiber.App
+	app   *httpserver.App
 	svc   *auth.Service
 	store *store.Store
 	log   *syncBuffer
@@ -61,11 +61,11 @@ func (b *syncBuffer) String() string {
 // store as the pages' and API's ClientService (a mock that fails, say).
 func newSite(t testing.TB, clients switchboard.ClientService) *site {
 	t.Helper()
-	return newSiteWith(t, clients, api.Options{})
+	return newSiteWith(t, clients, nil)
 }
 
-// newSiteWith is newSite with the app's deployment options (trusted proxies).
-func newSiteWith(t testing.TB, clients switchboard.ClientService, opts api.Options) *site {
+// newSiteWith is newSite behind the given trusted proxies.
+func newSiteWith(t testing.TB, clients switchboard.ClientService, trustedProxies []string) *site {
 	t.Helper()
 	s := storetest.Open(t, store.SQLite)
 	if clients == nil {
@@ -92,7 +92,7 @@ func newSiteWith(t testing.TB, clients switchboard.ClientService, opts api.Optio
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	app := api.NewApp(log, opts)
+	app := httpserver.New(httpserver.Config{Log: log, TrustedProxies: trustedProxies})
 	(&api.Server{Auth: svc, Clients: clients, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
 	(&web.Server{
 		Auth: svc, Clients: clients, Events: s, Log: log,

@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 	"switchboard/views"
 )
@@ -77,19 +78,16 @@ var (
 	accountHome = views.Link{Href: "/account", Label: "Back to your account"}
 )
 
-// htmlErrors turns a handler's error into an error page, with a link back
+// htmlErrors writes a handler's error as an error page, with a link back
 // to home: a domain error's message for the user's mistakes, a generic page
 // (and a log line) for internal ones. htmx is configured (views.Base) to swap
 // error responses, so an htmx request gets the panel alone, in place of the
 // page's main area.
-func (s *Server) htmlErrors(home views.Link) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		err := c.Next()
-		if err == nil {
-			return nil
-		}
+func (s *Server) htmlErrors(home views.Link) httpserver.ErrorWriter {
+	return func(c *fiber.Ctx, err error) error {
 		pe := s.pageErrorOf(c, err)
 		c.Response().ResetBody()
+		setPageHeaders(c)
 		if isHTMX(c) {
 			c.Set("HX-Retarget", "#main")
 			c.Set("HX-Reswap", "innerHTML")
@@ -120,7 +118,7 @@ func (s *Server) pageErrorOf(c *fiber.Ctx, err error) *pageError {
 		return &pageError{Status: fiber.StatusBadRequest, Title: "Request refused", Message: switchboard.ErrorMessage(err)}
 	}
 	s.Log.Error("page failed", "method", c.Method(), "path", c.Path(), "err", err,
-		"request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+		"request_id", httpserver.RequestID(c))
 	return &pageError{
 		Status: fiber.StatusInternalServerError, Title: "Something went wrong",
 		Message: "The server could not complete this request. Try again; if it keeps failing, the log has the details.",

@@ -11,23 +11,17 @@
 package web
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 	"switchboard/static"
 	"switchboard/views"
 )
-
-// requestTimeout bounds the work one page may make the database do.
-const requestTimeout = 15 * time.Second
 
 // pageSize is the number of clients on one page of the list.
 const pageSize = 25
@@ -54,16 +48,19 @@ const htmlPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // Register adds the pages to app.
-func (s *Server) Register(app *fiber.App) {
+func (s *Server) Register(app *httpserver.App) {
 	sessions := newSessionCodec(s.SessionKeys, s.SessionTTL)
 	con := newConsole(s, sessions)
 
 	app.Get("/static/*", serveStatic)
-	app.Get("/", pageHeaders, s.withContext, func(c *fiber.Ctx) error { return render(c, fiber.StatusOK, views.Landing()) })
+	app.Get("/", pageHeaders, func(c *fiber.Ctx) error { return render(c, fiber.StatusOK, views.Landing()) })
 
-	// recover sits inside htmlErrors so that a panic becomes the HTML 500
-	// page (the app-wide one answers in JSON).
-	g := app.Group("/console", pageHeaders, s.withContext, s.htmlErrors(consoleHome), s.recoverPanics(), con.authenticate)
+	// Errors (and panics) under /console and /account are answered with
+	// HTML pages that link back to the area's home.
+	app.HandleErrors("/console", s.htmlErrors(consoleHome))
+	app.HandleErrors("/account", s.htmlErrors(accountHome))
+
+	g := app.Group("/console", pageHeaders, con.authenticate)
 	g.Get("/login", con.handleLoginPage)
 	g.Post("/login", con.handleLogin)
 	g.Post("/logout", con.requireSignIn, con.handleLogout)
@@ -82,7 +79,7 @@ func (s *Server) Register(app *fiber.App) {
 	g.Use(notFound) // an HTML 404 for the rest of /console
 
 	acc := newAccount(s, sessions)
-	a := app.Group("/account", pageHeaders, s.withContext, s.htmlErrors(accountHome), s.recoverPanics(), acc.authenticate)
+	a := app.Group("/account", pageHeaders, acc.authenticate)
 	a.Get("/login", acc.handleLoginPage)
 	a.Post("/login", acc.handleLogin)
 	a.Post("/logout", acc.requireSignIn, acc.handleLogout)
@@ -104,18 +101,14 @@ func notFound(*fiber.Ctx) error { return fiber.ErrNotFound }
 // own CSP, no caching (pages show client data and, once, secrets), and a
 // same-origin Referer so a form can send the browser back where it was.
 func pageHeaders(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentSecurityPolicy, htmlPolicy)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+	setPageHeaders(c)
 	return c.Next()
 }
 
-// withContext bounds the request's database work and gives templ a context.
-func (s *Server) withContext(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), requestTimeout)
-	defer cancel()
-	c.SetUserContext(ctx)
-	return c.Next()
+func setPageHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderContentSecurityPolicy, htmlPolicy)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
 }
 
 // serveStatic serves an embedded file by its fingerprinted URL. The content
@@ -128,15 +121,4 @@ func serveStatic(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	c.Set(fiber.HeaderContentType, contentType)
 	return c.Send(body)
-}
-
-// recoverPanics turns a handler's panic into an error (and a log line with
-// the stack), which htmlErrors shows as the 500 page.
-func (s *Server) recoverPanics() fiber.Handler {
-	return recover.New(recover.Config{
-		EnableStackTrace: true,
-		StackTraceHandler: func(c *fiber.Ctx, p any) {
-			s.Log.Error("page panicked", "path", c.Path(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		},
-	})
 }

@@ -16,10 +16,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/store"
 	"switchboard/web"
 )
@@ -99,7 +98,7 @@ type Main struct {
 	Stdout io.Writer
 
 	Store *store.Store
-	App   *fiber.App
+	App   *httpserver.App
 }
 
 // Throttling defaults (DESIGN.md §3): failed sign-ins per 15 minutes.
@@ -155,7 +154,7 @@ func (m *Main) Open(ctx context.Context) error {
 		fmt.Fprintf(m.Stdout, "\nCreated admin %q with a generated password, shown only this once:\n\n    %s\n\n"+
 			"Set ADMIN_USERNAME and ADMIN_PASSWORD to choose your own.\n\n", username, generated)
 	}
-	m.App = api.NewApp(m.Log, api.Options{TrustedProxies: m.Config.TrustedProxies})
+	m.App = httpserver.New(httpserver.Config{Log: m.Log, TrustedProxies: m.Config.TrustedProxies})
 	(&api.Server{Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Ready: m.Store.Ready, Log: m.Log}).Register(m.App)
 	sessionKeys := [][]byte{[]byte(secret)}
 	if len(m.Config.SessionKeys) > 0 {

@@ -9,6 +9,7 @@ import (
 
 	"switchboard/internal/mock"
 	"switchboard/internal/store"
+	"switchboard/internal/httpserver/httpservertest"
 	"switchboard/internal/store/storetest"
 	"switchboard/internal/switchboard"
 )
@@ -171,18 +172,24 @@ func TestSecurityEvents(t *testing.T) {
 	ts.do("POST", "/auth/admin/login", "", `{"username":"admin","password":"wrong-password-typed"}`).wantStatus(401)
 
 	logs := ts.log.String()
-	for _, want := range []string{
-		`level=INFO msg="admin sign-in" admin=admin outcome=ok`,
-		`level=INFO msg="client sign-in" client_id=audited outcome=ok ip=0.0.0.0`,
-		`level=WARN msg="client sign-in" client_id=audited outcome=refused`,
-		`level=WARN msg="client sign-in" client_id=(malformed) outcome=refused`,
-		`msg="client status set" client_id=audited status=Suspended outcome=ok ip=0.0.0.0 request_id=`,
-		`msg="client secret reset" client_id=audited outcome=ok`,
-		`msg="client deleted" client_id=audited outcome=ok`,
-		`level=WARN msg="admin sign-in" outcome=refused`,
+	events := httpservertest.SecurityEvents(logs)
+	for _, want := range []map[string]string{
+		{"level": "INFO", "event": "sign-in", "outcome": "ok", "actor": "none", "via": "api", "ip": "0.0.0.0", "admin": "admin"},
+		{"level": "INFO", "event": "sign-in", "outcome": "ok", "actor": "none", "via": "api", "ip": "0.0.0.0", "client_id": "audited"},
+		{"level": "WARN", "event": "sign-in", "outcome": "refused", "client_id": "audited"},
+		{"level": "WARN", "event": "sign-in", "outcome": "refused", "client_id": "(malformed)"},
+		{"level": "INFO", "event": "status change", "outcome": "ok", "actor": "admin:admin", "ip": "0.0.0.0", "client_id": "audited", "status": "Suspended"},
+		{"level": "INFO", "event": "secret reset", "outcome": "ok", "actor": "admin:admin", "client_id": "audited"},
+		{"level": "INFO", "event": "client deleted", "outcome": "ok", "actor": "admin:admin", "client_id": "audited"},
+		{"level": "WARN", "event": "sign-in", "outcome": "refused", "via": "api"},
 	} {
-		if !strings.Contains(logs, want) {
-			t.Errorf("log lacks %q", want)
+		if httpservertest.Count(events, want) == 0 {
+			t.Errorf("no security event with %v", want)
+		}
+	}
+	for _, e := range events {
+		if e["request_id"] == "" {
+			t.Errorf("security event without a request_id: %v", e)
 		}
 	}
 	for _, leaked := range []string{"pasted secret here", "not-the-right-one", "wrong-password-typed", secret} {

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 )
 
@@ -22,13 +23,13 @@ func bearer(c *fiber.Ctx) (string, bool) {
 func authFailed(err error) error {
 	switch switchboard.ErrorCode(err) {
 	case switchboard.EUNAUTHORIZED:
-		return &httpError{Status: fiber.StatusUnauthorized,
-			Body: errorBody{Error: "Unauthorized", Message: switchboard.ErrorMessage(err)}}
+		return &httpserver.JSONError{Status: fiber.StatusUnauthorized,
+			Body: httpserver.ErrorBody{Error: "Unauthorized", Message: switchboard.ErrorMessage(err)}}
 	case switchboard.EFORBIDDEN:
-		return &httpError{Status: fiber.StatusForbidden,
-			Body: errorBody{Error: "Forbidden", Message: switchboard.ErrorMessage(err)}}
+		return &httpserver.JSONError{Status: fiber.StatusForbidden,
+			Body: httpserver.ErrorBody{Error: "Forbidden", Message: switchboard.ErrorMessage(err)}}
 	}
-	return failed("Authentication failed", err)
+	return httpserver.Failed("Authentication failed", err)
 }
 
 var errNoToken = &switchboard.Error{Code: switchboard.EUNAUTHORIZED, Message: "No token provided"}
@@ -42,8 +43,7 @@ func (s *Server) requireClient(c *fiber.Ctx) error {
 	if !ok {
 		return authFailed(errNoToken)
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	client, claims, err := s.Auth.Client(ctx, token)
 	if err != nil {
 		return authFailed(err)
@@ -62,8 +62,7 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	if !ok {
 		return authFailed(errNoToken)
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	admin, claims, err := s.Auth.Admin(ctx, token)
 	if err != nil {
 		return authFailed(err)
@@ -90,16 +89,15 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		return err
 	}
 	if req.ClientID == "" || req.ClientSecret == "" {
-		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{
+		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
 			Error: "Missing required fields", RequiredFields: []string{"clientId", "clientSecret"},
 		}}
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	client, token, err := s.Auth.LoginClient(ctx, req.ClientID, req.ClientSecret, c.IP())
-	s.audit(c, "client sign-in", err, "client_id", loggableID(req.ClientID))
+	httpserver.Audit(s.Log, c, httpserver.EventSignIn, err, "client_id", loggableID(req.ClientID))
 	if err != nil {
-		return failed("Login failed", err)
+		return httpserver.Failed("Login failed", err)
 	}
 	return c.JSON(loginResponse{Success: true, Token: token, Client: newLoginClientJSON(client)})
 }
@@ -114,25 +112,25 @@ func (s *Server) handleVerify(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Token == "" {
-		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{Error: "Token is required"}}
+		return errorOnly(fiber.StatusBadRequest, "Token is required")
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	client, claims, err := s.Auth.Client(ctx, req.Token)
 	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:
-		return c.JSON(fiber.Map{"valid": false, "error": switchboard.ErrorMessage(err)})
+		return c.JSON(verifyRefusedResponse{Valid: false, Error: switchboard.ErrorMessage(err)})
 	case switchboard.EFORBIDDEN:
-		return c.JSON(fiber.Map{"valid": false, "error": auth.MsgInvalidToken})
+		return c.JSON(verifyRefusedResponse{Valid: false, Error: auth.MsgInvalidToken})
 	default:
-		return failed("Token verification failed", err)
+		return httpserver.Failed("Token verification failed", err)
 	}
-	var expiresAt any // null: tokens do not expire unless TOKEN_TTL is set
+	out := verifyResponse{Valid: true, ClientID: client.ID}
 	if claims.ExpiresAt != nil {
-		expiresAt = formatTime(claims.ExpiresAt.Time)
+		at := formatTime(claims.ExpiresAt.Time)
+		out.ExpiresAt = &at
 	}
-	return c.JSON(fiber.Map{"valid": true, "clientId": client.ID, "expiresAt": expiresAt})
+	return c.JSON(out)
 }
 
 // handleRefresh handles POST /auth/refresh: a new token for the one presented,
@@ -140,24 +138,23 @@ func (s *Server) handleVerify(c *fiber.Ctx) error {
 func (s *Server) handleRefresh(c *fiber.Ctx) error {
 	token, ok := bearer(c)
 	if !ok {
-		return &httpError{Status: fiber.StatusUnauthorized, Body: errorBody{Error: "No token provided"}}
+		return errorOnly(fiber.StatusUnauthorized, "No token provided")
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	client, claims, err := s.Auth.Client(ctx, token)
 	if err != nil {
-		return failed("Failed to refresh token", err)
+		return httpserver.Failed("Failed to refresh token", err)
 	}
 	fresh, err := s.Auth.RefreshClientToken(ctx, client, claims)
 	if err != nil {
-		return failed("Failed to refresh token", err)
+		return httpserver.Failed("Failed to refresh token", err)
 	}
-	return c.JSON(fiber.Map{"success": true, "token": fresh, "clientId": client.ID})
+	return c.JSON(refreshResponse{Success: true, Token: fresh, ClientID: client.ID})
 }
 
 // handleValidate handles GET /auth/validate.
 func (s *Server) handleValidate(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"valid": true, "clientId": currentClient(c).ID})
+	return c.JSON(validResponse{Valid: true, ClientID: currentClient(c).ID})
 }
 
 // handleChangeSecret handles POST /auth/change-secret: the client replaces
@@ -171,33 +168,32 @@ func (s *Server) handleChangeSecret(c *fiber.Ctx) error {
 		return err
 	}
 	if req.CurrentSecret == "" || req.NewSecret == "" {
-		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{
+		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
 			Error: "Both current and new secrets are required", RequiredFields: []string{"currentSecret", "newSecret"},
 		}}
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	updated, err := s.Auth.ChangeClientSecret(ctx, currentClient(c), req.CurrentSecret, req.NewSecret, c.IP())
-	s.audit(c, "client secret change", err, "client_id", currentClient(c).ID)
+	httpserver.Audit(s.Log, c, httpserver.EventSecretChange, err, "client_id", currentClient(c).ID)
 	if err != nil {
-		return failed("Failed to change client secret", err)
+		return httpserver.Failed("Failed to change client secret", err)
 	}
 	token, err := s.Auth.IssueClientToken(updated)
 	if err != nil {
-		return failed("Failed to change client secret", err)
+		return httpserver.Failed("Failed to change client secret", err)
 	}
-	return c.JSON(fiber.Map{"success": true, "message": "Client secret changed successfully", "token": token})
+	return c.JSON(changeSecretResponse{Success: true, Message: "Client secret changed successfully", Token: token})
 }
 
 // handleLogout handles POST /auth/logout: the presented token stops working;
 // the client's other tokens do not.
 func (s *Server) handleLogout(c *fiber.Ctx) error {
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	if err := s.Auth.RevokeToken(ctx, currentClaims(c)); err != nil {
-		return failed("Failed to log out", err)
+		return httpserver.Failed("Failed to log out", err)
 	}
-	return c.JSON(fiber.Map{"success": true, "message": "Logged out successfully"})
+	httpserver.Audit(s.Log, c, httpserver.EventSignOut, nil, "client_id", currentClient(c).ID)
+	return c.JSON(successResponse{Success: true, Message: "Logged out successfully"})
 }
 
 // handleAdminLogin handles POST /auth/admin/login.
@@ -210,32 +206,34 @@ func (s *Server) handleAdminLogin(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Username == "" || req.Password == "" {
-		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{
+		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
 			Error: "Missing required fields", RequiredFields: []string{"username", "password"},
 		}}
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	admin, token, expires, err := s.Auth.LoginAdmin(ctx, req.Username, req.Password, c.IP())
 	if err != nil {
 		// No username: a failed one may be a password typed in the wrong field.
-		s.audit(c, "admin sign-in", err)
-		return failed("Login failed", err)
+		httpserver.Audit(s.Log, c, httpserver.EventSignIn, err)
+		return httpserver.Failed("Login failed", err)
 	}
-	s.audit(c, "admin sign-in", nil, "admin", admin.Username)
-	return c.JSON(fiber.Map{
-		"success": true, "token": token, "admin": fiber.Map{"username": admin.Username},
-		"expiresAt": formatTime(expires),
-	})
+	httpserver.Audit(s.Log, c, httpserver.EventSignIn, nil, "admin", admin.Username)
+	out := adminLoginResponse{Success: true, Token: token, ExpiresAt: formatTime(expires)}
+	out.Admin.Username = admin.Username
+	return c.JSON(out)
 }
 
 // handleAdminLogout handles POST /auth/admin/logout: the presented admin
 // token stops working.
 func (s *Server) handleAdminLogout(c *fiber.Ctx) error {
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	if err := s.Auth.RevokeToken(ctx, currentClaims(c)); err != nil {
-		return failed("Failed to log out", err)
+		return httpserver.Failed("Failed to log out", err)
 	}
-	return c.JSON(fiber.Map{"success": true, "message": "Admin logged out successfully"})
+	httpserver.Audit(s.Log, c, httpserver.EventSignOut, nil, "admin", currentAdmin(c).Username)
+	return c.JSON(successResponse{Success: true, Message: "Admin logged out successfully"})
+}
+
+func currentAdmin(c *fiber.Ctx) *switchboard.Admin {
+	return c.Locals(adminKey).(*switchboard.Admin)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 )
 
@@ -40,11 +41,10 @@ func (s *Server) handleListClients(c *fiber.Ctx) error {
 		}
 		f.Offset = n
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	clients, total, err := s.Clients.FindClients(ctx, f)
 	if err != nil {
-		return failed(title, err)
+		return httpserver.Failed(title, err)
 	}
 	out := make([]clientJSON, len(clients))
 	for i, cl := range clients {
@@ -55,11 +55,10 @@ func (s *Server) handleListClients(c *fiber.Ctx) error {
 
 // handleGetClient handles GET /admin/clients/:clientId.
 func (s *Server) handleGetClient(c *fiber.Ctx) error {
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	client, err := s.Clients.FindClientByID(ctx, c.Params("clientId"))
 	if err != nil {
-		return failed("Failed to fetch client", err)
+		return httpserver.Failed("Failed to fetch client", err)
 	}
 	return c.JSON(newClientJSON(client))
 }
@@ -86,12 +85,12 @@ func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 		TwilioPhoneNumber: req.TwilioPhoneNumber,
 		Meta:              req.ClientMeta.domain(),
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	secret, err := s.Auth.CreateClient(ctx, client, req.ClientSecret)
 	if err != nil {
-		return failed("Failed to create client", err)
+		return httpserver.Failed("Failed to create client", err)
 	}
+	httpserver.Audit(s.Log, c, httpserver.EventClientCreated, nil, "client_id", client.ID)
 	out := newClientJSON(client)
 	out.ClientSecret = secret
 	return c.Status(fiber.StatusCreated).JSON(messageClientResponse{Message: "Client created successfully", Client: out})
@@ -124,7 +123,7 @@ func (r *clientUpdateRequest) setsSecret() bool {
 
 const updateTitle = "Failed to update client"
 
-var errNothingToUpdate = &httpError{Status: fiber.StatusBadRequest, Body: errorBody{
+var errNothingToUpdate = &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
 	Error: updateTitle, Details: "The body sets no field that can be updated",
 }}
 
@@ -139,7 +138,7 @@ func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
 	}
 	id := c.Params("clientId")
 	if req.ClientID != nil && *req.ClientID != id {
-		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{Error: "Cannot change client ID"}}
+		return errorOnly(fiber.StatusBadRequest, "Cannot change client ID")
 	}
 	if req.setsSecret() {
 		return fieldError(fiber.StatusBadRequest, updateTitle, "clientSecret",
@@ -149,40 +148,37 @@ func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
 	if upd.Empty() {
 		return errNothingToUpdate
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	client, err := s.Clients.UpdateClient(ctx, id, upd)
 	if err != nil {
-		return failed(updateTitle, err)
+		return httpserver.Failed(updateTitle, err)
 	}
 	if upd.Status != nil {
-		s.audit(c, "client status set", nil, "client_id", id, "status", string(client.Status))
+		httpserver.Audit(s.Log, c, httpserver.EventStatusChange, nil, "client_id", id, "status", string(client.Status))
 	}
 	return c.JSON(messageClientResponse{Message: "Client updated successfully", Client: newClientJSON(client)})
 }
 
 // handleDeleteClient handles DELETE /admin/clients/:clientId. Its tokens die with it.
 func (s *Server) handleDeleteClient(c *fiber.Ctx) error {
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	if err := s.Clients.DeleteClient(ctx, c.Params("clientId")); err != nil {
-		return failed("Failed to delete client", err)
+		return httpserver.Failed("Failed to delete client", err)
 	}
-	s.audit(c, "client deleted", nil, "client_id", c.Params("clientId"))
-	return c.JSON(fiber.Map{"message": "Client deleted successfully"})
+	httpserver.Audit(s.Log, c, httpserver.EventClientDeleted, nil, "client_id", c.Params("clientId"))
+	return c.JSON(messageResponse{Message: "Client deleted successfully"})
 }
 
 // handleResetSecret handles POST /admin/clients/:clientId/reset-secret: a new
 // generated secret, shown once; every token of the client stops working.
 func (s *Server) handleResetSecret(c *fiber.Ctx) error {
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	id := c.Params("clientId")
 	_, secret, err := s.Auth.ResetClientSecret(ctx, id)
 	if err != nil {
-		return failed("Failed to reset client secret", err)
+		return httpserver.Failed("Failed to reset client secret", err)
 	}
-	s.audit(c, "client secret reset", nil, "client_id", id)
+	httpserver.Audit(s.Log, c, httpserver.EventSecretReset, nil, "client_id", id)
 	return c.JSON(messageClientResponse{
 		Message: "Client secret reset successfully",
 		Client:  secretJSON{ClientID: id, ClientSecret: secret},
@@ -225,11 +221,10 @@ func (s *Server) handleUpdateSecureClient(c *fiber.Ctx) error {
 	if upd.Empty() {
 		return errNothingToUpdate
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
+	ctx := c.UserContext()
 	client, err := s.Clients.UpdateClient(ctx, me.ID, upd)
 	if err != nil {
-		return failed(updateTitle, err)
+		return httpserver.Failed(updateTitle, err)
 	}
 	return c.JSON(messageClientResponse{Message: "Client updated successfully", Client: newClientJSON(client)})
 }

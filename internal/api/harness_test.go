@@ -17,10 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/store"
 	"switchboard/internal/switchboard"
 )
@@ -34,7 +33,7 @@ const (
 // at its minimum cost so tests stay fast.
 type testServer struct {
 	t     testing.TB
-	app   *fiber.App
+	app   *httpserver.App
 	svc   *auth.Service
 	store switchboard.ClientService
 	log   *syncBuffer
@@ -89,7 +88,7 @@ func newTestServerWith(t testing.TB, s *store.Store, clients switchboard.ClientS
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	app := api.NewApp(log, api.Options{})
+	app := httpserver.New(httpserver.Config{Log: log})
 	(&api.Server{Auth: svc, Clients: clients, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
 	ts := &testServer{t: t, app: app, svc: svc, store: clients, log: logs}
 	res := ts.do("POST", "/auth/admin/login", "", `{"username":"`+adminUsername+`","password":"`+adminPassword+`"}`)

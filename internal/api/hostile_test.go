@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"switchboard/internal/api"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/store/storetest"
 )
 
@@ -17,7 +17,7 @@ import (
 // 60 KiB of `{"a":` took 3.9 MiB.
 const hostileAllocBound = 1 << 20
 
-// hostileSize is the size of the hostile bodies: under api.BodyLimit, so they
+// hostileSize is the size of the hostile bodies: under httpserver.BodyLimit, so they
 // reach the decoder rather than being cut off at 413.
 const hostileSize = 60 << 10
 
@@ -174,7 +174,7 @@ func TestHostileLongStrings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := hs.with(t)
-			if len(tt.body) >= api.BodyLimit {
+			if len(tt.body) >= httpserver.BodyLimit {
 				t.Fatalf("body of %d bytes is over the limit", len(tt.body))
 			}
 			res, alloc := hostileDo(ts, tt.method, tt.path, hs.tokenFor(tt.token), tt.body)
@@ -198,7 +198,7 @@ func TestHostileLongStrings(t *testing.T) {
 	}
 }
 
-// TestHostileTooLarge: a body over api.BodyLimit gets 413 at every JSON
+// TestHostileTooLarge: a body over httpserver.BodyLimit gets 413 at every JSON
 // endpoint. It needs a real listener: app.Test does not apply the limit.
 func TestHostileTooLarge(t *testing.T) {
 	hs := newHostileServer(t)
@@ -211,7 +211,7 @@ func TestHostileTooLarge(t *testing.T) {
 
 	for _, e := range hostileEndpoints {
 		t.Run(e.method+strings.ReplaceAll(e.path, "/", "_"), func(t *testing.T) {
-			res := headersOnly(t, ln.Addr().String(), e.method, e.path, hs.tokenFor(e.token), api.BodyLimit+1)
+			res := headersOnly(t, ln.Addr().String(), e.method, e.path, hs.tokenFor(e.token), httpserver.BodyLimit+1)
 			res.wantStatus(413).wantBody(`{"error":"Request body too large"}`)
 			hs.unchanged(t)
 		})

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"switchboard/internal/api"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/store/storetest"
 )
 
@@ -139,7 +139,7 @@ func TestBodyTooLarge(t *testing.T) {
 
 	// Only the headers go out: the server must refuse by the declared size,
 	// reading none of the body.
-	headersOnly(t, ln.Addr().String(), "POST", "/admin/clients", ts.adminToken, api.BodyLimit+1).
+	headersOnly(t, ln.Addr().String(), "POST", "/admin/clients", ts.adminToken, httpserver.BodyLimit+1).
 		wantStatus(413).wantBody(`{"error":"Request body too large"}`)
 	if n := ts.countClients(); n != 0 {
 		t.Errorf("%d clients stored", n)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"switchboard/internal/api"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 )
@@ -249,7 +250,7 @@ func TestThrottleBehindProxy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestServer(t, storetest.Open(t, "sqlite"))
-			app := api.NewApp(slog.New(slog.DiscardHandler), api.Options{TrustedProxies: tc.proxies})
+			app := httpserver.New(httpserver.Config{Log: slog.New(slog.DiscardHandler), TrustedProxies: tc.proxies})
 			(&api.Server{Auth: ts.svc, Clients: ts.store, Log: slog.New(slog.DiscardHandler)}).Register(app)
 			login := func(i int, from string) int {
 				req := httptest.NewRequest("POST", "/auth/login",

@@ -12,6 +12,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 )
 
@@ -43,7 +44,7 @@ func decode(c *fiber.Ctx, v any) error {
 	case errors.As(err, &semErr) && semErr.JSONPointer != "" && semErr.GoType != nil:
 		field := strings.ReplaceAll(strings.TrimPrefix(string(semErr.JSONPointer), "/"), "/", ".")
 		want := "must be " + jsonKind(semErr.GoType)
-		return &httpError{Status: fiber.StatusBadRequest, Body: errorBody{
+		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
 			Error: "Invalid request body", Details: field + " " + want, Fields: map[string]string{field: want},
 		}}
 	case errors.As(err, &semErr) && semErr.JSONPointer == "":
