@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"switchboard/internal/httpserver/httpservertest"
 	"switchboard/internal/mock"
 	"switchboard/internal/store"
-	"switchboard/internal/httpserver/httpservertest"
 	"switchboard/internal/store/storetest"
 	"switchboard/internal/switchboard"
 )
