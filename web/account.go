@@ -36,7 +36,7 @@ const (
 func newAccount(s *Server, sessions *sessionCodec) *account {
 	acc := &account{Server: s}
 	acc.area = &area{sessions: sessions, cookie: accountCookie, signIn: acc.signIn, ended: func(err error) string {
-		if switchboard.ErrorMessage(err) == auth.MsgClientInactive {
+		if switchboard.ErrorReason(err) == switchboard.ReasonClientInactive {
 			return msgAccountInactive
 		}
 		return msgSessionEnded

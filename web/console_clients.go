@@ -203,7 +203,7 @@ func formError(form *views.ClientForm, err error) bool {
 		}
 	case switchboard.ECONFLICT:
 		field, msg := "clientMeta.email", "Another client already uses this email."
-		if strings.HasPrefix(e.Details, "clientId") {
+		if e.Field == "clientId" {
 			field, msg = "clientId", "This client ID is taken."
 		}
 		if form.Errors == nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,6 +14,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 	"switchboard/views"
 )
@@ -226,7 +226,7 @@ func tooManyFailures(c *fiber.Ctx, err error, what string) string {
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		wait = e.RetryAfter
 	}
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	httpserver.SetRetryAfter(c, wait)
 	return fmt.Sprintf("Too many failed %s. Try again in %s.", what, minutes(wait.Minutes()))
 }
 

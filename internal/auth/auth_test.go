@@ -624,7 +624,11 @@ func (s testService) checkAccepted(t *testing.T, token, id string) *Claims {
 func (s testService) checkRefused(t *testing.T, token, msg string) {
 	t.Helper()
 	c, claims, err := s.Client(context.Background(), token)
-	checkErr(t, err, switchboard.EUNAUTHORIZED, msg)
+	e := checkErr(t, err, switchboard.EUNAUTHORIZED, msg)
+	// The pages tell an ended account from a bad token by the reason alone.
+	if inactive := msg == msgInactive; (e.Reason == switchboard.ReasonClientInactive) != inactive {
+		t.Errorf("Reason = %q for %q", e.Reason, msg)
+	}
 	if c != nil || claims != nil {
 		t.Errorf("Client(token) = %+v, %+v with an error", c, claims)
 	}

@@ -53,6 +53,12 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
+// errClientInactive ends a client's token or session: the client is not
+// Active, or no longer exists.
+var errClientInactive = &switchboard.Error{
+	Code: switchboard.EUNAUTHORIZED, Message: MsgClientInactive, Reason: switchboard.ReasonClientInactive,
+}
+
 func unauthorized(msg string) error {
 	return &switchboard.Error{Code: switchboard.EUNAUTHORIZED, Message: msg}
 }
@@ -193,7 +199,7 @@ func (s *Service) Client(ctx context.Context, token string) (*switchboard.Client
 	}
 	c, revoked, err := s.Clients.FindTokenClient(ctx, claims.ClientID, claims.ID)
 	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
-		return nil, nil, unauthorized(MsgClientInactive)
+		return nil, nil, errClientInactive
 	} else if err != nil {
 		return nil, nil, err
 	}
@@ -201,7 +207,7 @@ func (s *Service) Client(ctx context.Context, token string) (*switchboard.Client
 		return nil, nil, unauthorized(MsgInvalidToken)
 	}
 	if c.Status != switchboard.StatusActive {
-		return nil, nil, unauthorized(MsgClientInactive)
+		return nil, nil, errClientInactive
 	}
 	return c, claims, nil
 }

@@ -70,12 +70,12 @@ func clientConflict(err error, c *switchboard.Client) error {
 	if !ok {
 		return nil
 	}
-	details := fmt.Sprintf("clientMeta.email %q is already used by another client", c.Meta.Email)
+	field, details := "clientMeta.email", fmt.Sprintf("clientMeta.email %q is already used by another client", c.Meta.Email)
 	if strings.Contains(key, "client_id") {
-		details = fmt.Sprintf("clientId %q is already taken", c.ID)
+		field, details = "clientId", fmt.Sprintf("clientId %q is already taken", c.ID)
 	}
 	return &switchboard.Error{
-		Code: switchboard.ECONFLICT, Message: "Client already exists with this ID or email", Details: details,
+		Code: switchboard.ECONFLICT, Message: "Client already exists with this ID or email", Details: details, Field: field,
 	}
 }
 

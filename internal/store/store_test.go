@@ -207,14 +207,15 @@ func TestClientService_CreateClient(t *testing.T) {
 		name        string
 		second      *switchboard.Client
 		wantDetails string
+		wantField   string
 	}{
-		{"ErrConflictClientID", newClient("client_a", "other@example.com"), `clientId "client_a" is already taken`},
+		{"ErrConflictClientID", newClient("client_a", "other@example.com"), `clientId "client_a" is already taken`, "clientId"},
 		{"ErrConflictEmail", newClient("client_b", "john@example.com"),
-			`clientMeta.email "john@example.com" is already used by another client`},
+			`clientMeta.email "john@example.com" is already used by another client`, "clientMeta.email"},
 		{"ErrConflictEmailCase", newClient("client_b", "JOHN@Example.com"),
-			`clientMeta.email "JOHN@Example.com" is already used by another client`},
+			`clientMeta.email "JOHN@Example.com" is already used by another client`, "clientMeta.email"},
 		{"ErrConflictEmailSpaces", newClient("client_b", "  John@example.COM "),
-			`clientMeta.email "John@example.COM" is already used by another client`},
+			`clientMeta.email "John@example.COM" is already used by another client`, "clientMeta.email"},
 	}
 	for _, tt := range conflicts {
 		each(t, tt.name, func(t *testing.T, s *store.Store) {
@@ -222,6 +223,9 @@ func TestClientService_CreateClient(t *testing.T) {
 			second := *tt.second
 			err := s.CreateClient(ctx, &second)
 			checkErr(t, err, switchboard.ECONFLICT, msgConflict, tt.wantDetails)
+			if e := (*switchboard.Error)(nil); errors.As(err, &e) && e.Field != tt.wantField {
+				t.Errorf("Field = %q, want %q", e.Field, tt.wantField)
+			}
 
 			if got, want := count(t, s), 1; got != want {
 				t.Errorf("clients stored = %d, want %d", got, want)

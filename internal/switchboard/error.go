@@ -18,6 +18,13 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 )
 
+// Reasons an Error may carry.
+const (
+	// ReasonClientInactive: the client is not Active (or no longer exists),
+	// so its token or session ended.
+	ReasonClientInactive = "client_inactive"
+)
+
 // Error is an error a user may see. Message is safe to show as is.
 type Error struct {
 	Code    string
@@ -25,6 +32,13 @@ type Error struct {
 
 	// Details adds a second, longer sentence (the API's "details" field).
 	Details string
+	// Field is the JSON name of the one field the error is about, when there
+	// is one: for ECONFLICT, the field whose value is taken ("clientId",
+	// "clientMeta.email"). Transports decide with it, never with the text.
+	Field string
+	// Reason tells apart errors of one code that a transport treats
+	// differently (ReasonClientInactive), so none has to read the message.
+	Reason string
 	// Fields maps the JSON name of each invalid field to what is wrong with it.
 	Fields map[string]string
 	// RequiredFields lists the fields a request must carry, for "missing" errors.
@@ -64,4 +78,13 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// ErrorReason returns the Reason of err's *Error, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
