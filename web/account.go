@@ -86,7 +86,7 @@ func (acc *account) handleLogin(c *fiber.Ctx) error {
 		form.Error = msgLoginRequired
 		return render(c, fiber.StatusUnprocessableEntity, views.AccountLogin(form))
 	}
-	client, err := acc.Auth.AuthenticateClient(c.UserContext(), form.Username, secret, c.IP())
+	client, err := acc.Auth.AuthenticateClient(c.UserContext(), form.Username, secret, httpserver.ClientIP(c))
 	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:
@@ -221,7 +221,7 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 		next = auth.GenerateSecret()
 	}
 	me := currentClient(c)
-	updated, err := acc.Auth.ChangeClientSecret(c.UserContext(), me, current, next, c.IP())
+	updated, err := acc.Auth.ChangeClientSecret(c.UserContext(), me, current, next, httpserver.ClientIP(c))
 	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:

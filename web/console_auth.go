@@ -61,7 +61,7 @@ func (con *console) handleLogin(c *fiber.Ctx) error {
 		Username: c.FormValue("username"),
 		Next:     con.nextPath(c.FormValue("next")),
 	}
-	admin, token, _, err := con.Auth.LoginAdmin(c.UserContext(), form.Username, c.FormValue("password"), c.IP())
+	admin, token, _, err := con.Auth.LoginAdmin(c.UserContext(), form.Username, c.FormValue("password"), httpserver.ClientIP(c))
 	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:

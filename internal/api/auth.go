@@ -94,7 +94,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		}}
 	}
 	ctx := c.UserContext()
-	client, token, err := s.Auth.LoginClient(ctx, req.ClientID, req.ClientSecret, c.IP())
+	client, token, err := s.Auth.LoginClient(ctx, req.ClientID, req.ClientSecret, httpserver.ClientIP(c))
 	httpserver.Audit(s.Log, c, httpserver.EventSignIn, err, "client_id", loggableID(req.ClientID))
 	if err != nil {
 		return httpserver.Failed("Login failed", err)
@@ -173,7 +173,7 @@ func (s *Server) handleChangeSecret(c *fiber.Ctx) error {
 		}}
 	}
 	ctx := c.UserContext()
-	updated, err := s.Auth.ChangeClientSecret(ctx, currentClient(c), req.CurrentSecret, req.NewSecret, c.IP())
+	updated, err := s.Auth.ChangeClientSecret(ctx, currentClient(c), req.CurrentSecret, req.NewSecret, httpserver.ClientIP(c))
 	httpserver.Audit(s.Log, c, httpserver.EventSecretChange, err, "client_id", currentClient(c).ID)
 	if err != nil {
 		return httpserver.Failed("Failed to change client secret", err)
@@ -211,7 +211,7 @@ func (s *Server) handleAdminLogin(c *fiber.Ctx) error {
 		}}
 	}
 	ctx := c.UserContext()
-	admin, token, expires, err := s.Auth.LoginAdmin(ctx, req.Username, req.Password, c.IP())
+	admin, token, expires, err := s.Auth.LoginAdmin(ctx, req.Username, req.Password, httpserver.ClientIP(c))
 	if err != nil {
 		// No username: a failed one may be a password typed in the wrong field.
 		httpserver.Audit(s.Log, c, httpserver.EventSignIn, err)

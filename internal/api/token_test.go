@@ -277,3 +277,45 @@ func TestThrottleBehindProxy(t *testing.T) {
 		})
 	}
 }
+
+// TestThrottleForgedForwardedPrefix: behind a trusted proxy, a caller that
+// has spent its per-address allowance cannot get a fresh one by writing
+// addresses of its own in front of the one the proxy appended, and the
+// audit log records its real address.
+func TestThrottleForgedForwardedPrefix(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	app := httpserver.New(httpserver.Config{Log: log, TrustedProxies: []string{"0.0.0.0"}})
+	(&api.Server{Auth: ts.svc, Clients: ts.store, Log: log}).Register(app)
+	login := func(i int, forwarded string) int {
+		req := httptest.NewRequest("POST", "/auth/login",
+			strings.NewReader(`{"clientId":"guess_`+strconv.Itoa(i)+`","clientSecret":"some-wrong-secret"}`))
+		req.Header.Set("X-Forwarded-For", forwarded)
+		res, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	const caller = "198.51.100.7"
+	spent := false
+	for i := range 500 {
+		if login(i, caller) == 429 {
+			spent = true
+			break
+		}
+	}
+	if !spent {
+		t.Fatal("500 failed logins from one address were never throttled")
+	}
+	for i := range 60 {
+		if got := login(1000+i, "203.0.113."+strconv.Itoa(i)+", "+caller); got != 429 {
+			t.Fatalf("forged prefix 203.0.113.%d: status %d, want 429", i, got)
+		}
+	}
+	if strings.Contains(logs.String(), "203.0.113.") || !strings.Contains(logs.String(), "ip="+caller) {
+		t.Errorf("the audit log does not name the real address:\n%s", logs.String())
+	}
+}

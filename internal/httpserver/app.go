@@ -77,14 +77,15 @@ func New(cfg Config) *App {
 		DisableStartupMessage: true,
 	}
 	if len(cfg.TrustedProxies) > 0 {
+		// Fiber believes X-Forwarded-Proto from these peers only. The
+		// caller's address is clientAddress's to find, not Fiber's
+		// ProxyHeader's (see ClientIP).
 		fc.EnableTrustedProxyCheck = true
 		fc.TrustedProxies = cfg.TrustedProxies
-		fc.ProxyHeader = fiber.HeaderXForwardedFor
-		fc.EnableIPValidation = true // take the first valid address of the header
 	}
 	a.App = fiber.New(fc)
 	a.Use(dropUnsafeRequestID, requestid.New(requestid.Config{Generator: newRequestID, ContextKey: requestIDKey}),
-		a.logRequest, helmet.New(securityHeaders), a.guard)
+		newClientAddress(cfg.TrustedProxies).middleware, a.logRequest, helmet.New(securityHeaders), a.guard)
 	return a
 }
 

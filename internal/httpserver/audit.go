@@ -47,7 +47,7 @@ func Audit(log *slog.Logger, c *fiber.Ctx, event string, err error, attrs ...any
 		actor = "none"
 	}
 	line := append([]any{"event", event, "outcome", outcome, "actor", actor, "via", via(c.Path()),
-		"ip", c.IP(), "request_id", RequestID(c)}, attrs...)
+		"ip", ClientIP(c), "request_id", RequestID(c)}, attrs...)
 	log.Log(c.UserContext(), level, "security", line...)
 }
 
