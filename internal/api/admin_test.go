@@ -201,3 +201,27 @@ func TestSecurityEvents(t *testing.T) {
 		t.Log(logs)
 	}
 }
+
+// TestThrottledStormLogsLittle: a storm of throttled sign-ins from one
+// address writes a line a minute, not a line a request (security events and
+// request lines alike); the next line after the window counts the rest.
+func TestThrottledStormLogsLittle(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	ts.createClient("stormed", "stormed@example.com")
+	throttled := 0
+	for range 300 {
+		if ts.do("POST", "/auth/login", "", `{"clientId":"stormed","clientSecret":"a-wrong-secret-000"}`).Status == 429 {
+			throttled++
+		}
+	}
+	if throttled < 200 {
+		t.Fatalf("%d of 300 wrong sign-ins throttled, want most", throttled)
+	}
+	events := httpservertest.SecurityEvents(ts.log.String())
+	if n := httpservertest.Count(events, map[string]string{"outcome": "throttled"}); n != 1 {
+		t.Errorf("%d throttled security lines for %d throttled sign-ins, want 1", n, throttled)
+	}
+	if n := strings.Count(ts.log.String(), "status=429"); n != 1 {
+		t.Errorf("%d request lines with status 429 for %d throttled sign-ins, want 1", n, throttled)
+	}
+}

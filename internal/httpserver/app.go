@@ -52,6 +52,7 @@ type ErrorWriter func(c *fiber.Ctx, err error) error
 type App struct {
 	*fiber.App
 	log     *slog.Logger
+	sampler *sampler
 	writers []prefixWriter // longest prefix first
 }
 
@@ -65,7 +66,7 @@ type prefixWriter struct {
 // every error a handler returns written while the request's context is
 // still live.
 func New(cfg Config) *App {
-	a := &App{log: cfg.Log}
+	a := &App{log: cfg.Log, sampler: newSampler()}
 	fc := fiber.Config{
 		AppName:               "switchboard",
 		BodyLimit:             BodyLimit,
@@ -183,13 +184,38 @@ func RequestID(c *fiber.Ctx) string {
 // logRequest logs one line per request once its status is known. It logs
 // the path without the query string, and no header or body: credentials
 // travel only in those.
+// A 429 is sampled like a refusal (see Audit): a throttled storm would
+// otherwise write a line per request.
 func (a *App) logRequest(c *fiber.Ctx) error {
 	start := time.Now()
+	c.Locals(samplerKey, a.sampler)
 	if err := c.Next(); err != nil {
 		// Only errors from the middleware before guard get here.
 		_ = a.writeError(c, err)
 	}
-	a.log.Info("request", "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
-		"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", RequestID(c))
+	status := c.Response().StatusCode()
+	line := []any{"method", c.Method(), "path", c.Path(), "status", status,
+		"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", RequestID(c)}
+	if status == fiber.StatusTooManyRequests {
+		ok, skipped := a.sampler.allow("request\x00" + c.Method() + "\x00" + c.Path() + "\x00" + ClientIP(c))
+		if !ok {
+			return nil
+		}
+		if skipped > 0 {
+			line = append(line, "repeated", skipped)
+		}
+	}
+	a.log.Info("request", line...)
 	return nil
+}
+
+const samplerKey localKey = 2
+
+// samplerOf is the app's sampler, or a new one (which samples nothing) for
+// a request that did not come through the app's middleware.
+func samplerOf(c *fiber.Ctx) *sampler {
+	if s, ok := c.Locals(samplerKey).(*sampler); ok {
+		return s
+	}
+	return newSampler()
 }

@@ -30,7 +30,9 @@ const (
 // account), ip, request_id, and attrs, which name the subject ("client_id",
 // "admin") and never hold a secret or token. An err that is not an
 // authentication outcome (a bad new secret, a database failure) is left to
-// the request log and the error handler.
+// the request log and the error handler. Throttled attempts are sampled:
+// at most one line a minute per event and address, with "repeated"
+// counting the lines left out since the last one.
 func Audit(log *slog.Logger, c *fiber.Ctx, event string, err error, attrs ...any) {
 	level, outcome := slog.LevelInfo, "ok"
 	switch switchboard.ErrorCode(err) {
@@ -42,13 +44,26 @@ func Audit(log *slog.Logger, c *fiber.Ctx, event string, err error, attrs ...any
 	default:
 		return
 	}
+	ip := ClientIP(c)
+	line := []any{"event", event, "outcome", outcome}
+	if outcome == "throttled" {
+		// Throttled attempts come in storms (refused ones are bounded by
+		// the throttle's allowance): one line a minute per event and
+		// address, counting the ones left out (see sampler).
+		ok, skipped := samplerOf(c).allow("security\x00" + event + "\x00" + ip)
+		if !ok {
+			return
+		}
+		if skipped > 0 {
+			line = append(line, "repeated", skipped)
+		}
+	}
 	actor := switchboard.ActorFromContext(c.UserContext())
 	if actor == switchboard.SystemActor {
 		actor = "none"
 	}
-	line := append([]any{"event", event, "outcome", outcome, "actor", actor, "via", via(c.Path()),
-		"ip", ClientIP(c), "request_id", RequestID(c)}, attrs...)
-	log.Log(c.UserContext(), level, "security", line...)
+	line = append(line, "actor", actor, "via", via(c.Path()), "ip", ip, "request_id", RequestID(c))
+	log.Log(c.UserContext(), level, "security", append(line, attrs...)...)
 }
 
 // via names the door a request came through.
