@@ -195,7 +195,7 @@ func (a *App) logRequest(c *fiber.Ctx) error {
 	}
 	status := c.Response().StatusCode()
 	line := []any{"method", c.Method(), "path", c.Path(), "status", status,
-		"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", RequestID(c)}
+		"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", RequestID(c)}
 	if status == fiber.StatusTooManyRequests {
 		ok, skipped := a.sampler.allow("request\x00" + c.Method() + "\x00" + c.Path() + "\x00" + ClientIP(c))
 		if !ok {
