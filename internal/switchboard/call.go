@@ -1,0 +1,180 @@
+package switchboard
+
+import (
+	"context"
+	"time"
+)
+
+// CallStatus is where a call is on its way to an outcome. It only moves
+// forward: queued → initiated → in-progress → completed | failed.
+type CallStatus string
+
+// The statuses of a call.
+const (
+	// CallQueued: the call is recorded and ElevenLabs has not (yet)
+	// accepted it. A call is always written queued before it is dialled.
+	CallQueued     CallStatus = "queued"
+	CallInitiated  CallStatus = "initiated"   // ElevenLabs accepted it and is dialling
+	CallInProgress CallStatus = "in-progress" // someone answered
+	CallCompleted  CallStatus = "completed"   // the conversation ended
+	CallFailed     CallStatus = "failed"      // it never connected, or was interrupted
+)
+
+// CallStatuses lists every status, in the order a call moves through them.
+var CallStatuses = []CallStatus{CallQueued, CallInitiated, CallInProgress, CallCompleted, CallFailed}
+
+// Valid reports whether s is one of CallStatuses.
+func (s CallStatus) Valid() bool { return s.rank() >= 0 }
+
+// Final reports whether the call has reached its outcome.
+func (s CallStatus) Final() bool { return s == CallCompleted || s == CallFailed }
+
+// Precedes reports whether a call may move from s to next: only forward,
+// and never from one final status to the other.
+func (s CallStatus) Precedes(next CallStatus) bool {
+	return !s.Final() && next.rank() > s.rank()
+}
+
+func (s CallStatus) rank() int {
+	switch s {
+	case CallQueued:
+		return 0
+	case CallInitiated:
+		return 1
+	case CallInProgress:
+		return 2
+	case CallCompleted, CallFailed:
+		return 3
+	}
+	return -1
+}
+
+// Outcomes ElevenLabs's analysis gives a finished conversation.
+const (
+	OutcomeSuccess = "success"
+	OutcomeFailure = "failure"
+	OutcomeUnknown = "unknown"
+)
+
+// TranscriptTurn is one turn of a call's conversation.
+type TranscriptTurn struct {
+	Role           string // "agent" or "user"
+	Message        string
+	TimeInCallSecs int
+}
+
+// Call is one outbound call placed for a client.
+type Call struct {
+	ID         string // the callId, "call_…"
+	ClientID   string
+	ClientName string // the client's full name when the call was placed, kept after a deletion
+	Status     CallStatus
+	To         string // E.164
+	From       string // the client's Twilio number, always
+	AgentID    string // the client's agent, always
+	// ConversationID and CallSID are ElevenLabs's and Twilio's ids, once
+	// ElevenLabs accepted the call.
+	ConversationID string
+	CallSID        string
+	// RequestedBy is "client" or "admin:<username>".
+	RequestedBy       string
+	FirstMessage      string
+	StartTime         *time.Time
+	EndTime           *time.Time
+	Duration          int // seconds
+	Outcome           string
+	Summary           string
+	TerminationReason string
+	// Error says why a call failed before or instead of a conversation.
+	Error     string
+	Simulated bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Transcript is filled only by the reads of a single call.
+	Transcript []TranscriptTurn
+}
+
+// CallResult is what ElevenLabs reports about a conversation, from a
+// post-call webhook or a read of the conversation. The zero value of a
+// field means "not reported".
+type CallResult struct {
+	ConversationID    string
+	Status            CallStatus
+	StartTime         *time.Time
+	EndTime           *time.Time
+	Duration          int
+	Outcome           string
+	Summary           string
+	TerminationReason string
+	Error             string
+	Transcript        []TranscriptTurn
+}
+
+// CallFilter selects a client's calls for the offset listing of
+// GET /secure/calls.
+type CallFilter struct {
+	Status *CallStatus
+	Offset int
+	Limit  int
+}
+
+// Pagination bounds of call listings.
+const (
+	DefaultCallLimit = 50
+	MaxCallLimit     = 200
+)
+
+// CallStats sums up a client's calls (or every client's, for the admin).
+type CallStats struct {
+	TotalCalls      int
+	CallsByStatus   map[CallStatus]int
+	CallsByOutcome  map[string]int
+	TotalDuration   int // seconds
+	AverageDuration float64
+}
+
+// Dialer is the port to the calling provider (ElevenLabs, or the
+// simulator). Implementations never retry PlaceCall on their own: a retried
+// POST may dial the same person twice.
+type Dialer interface {
+	// PlaceCall asks the provider to call. ENOTFOUND for an unknown agent or
+	// phone number id; any other refusal is an error whose message may be
+	// shown (it never holds the API key).
+	PlaceCall(ctx context.Context, call OutboundCall) (Dialled, error)
+	// Conversation reads a conversation's state. ENOTFOUND if unknown.
+	Conversation(ctx context.Context, conversationID string) (*CallResult, error)
+	// PhoneNumbers lists the numbers imported into the provider.
+	PhoneNumbers(ctx context.Context) ([]PhoneNumber, error)
+	// Agent returns the agent. ENOTFOUND if it does not exist.
+	Agent(ctx context.Context, agentID string) (*Agent, error)
+}
+
+// OutboundCall is what the provider is asked to do.
+type OutboundCall struct {
+	AgentID          string
+	PhoneNumberID    string // the provider's id of the caller's number
+	To               string
+	FirstMessage     string // empty: the agent's own
+	DynamicVariables map[string]any
+}
+
+// Dialled is the provider's answer to an accepted call.
+type Dialled struct {
+	ConversationID string
+	CallSID        string
+}
+
+// PhoneNumber is a number imported into the provider.
+type PhoneNumber struct {
+	Number           string // E.164
+	ID               string // the provider's phone_number_id
+	Provider         string // "twilio", ...
+	SupportsOutbound bool
+	AssignedAgentID  string
+}
+
+// Agent is a conversational agent of the provider.
+type Agent struct {
+	ID   string
+	Name string
+}
