@@ -178,3 +178,104 @@ type Agent struct {
 	ID   string
 	Name string
 }
+
+// Audit-trail actions of calls (Event.Action): every change of a call's
+// status is recorded, with the callId and the new status in Detail.
+const (
+	EventCallQueued  = "call.queued"
+	EventCallUpdated = "call.status_changed"
+)
+
+// MaxCallsPerHourDefault is a client's hourly call limit when the
+// administrator set none.
+const MaxCallsPerHourDefault = 60
+
+// CallPageFilter selects one page of every client's calls, newest first,
+// by keyset (the admin's listing).
+type CallPageFilter struct {
+	ClientID string // "" for every client
+	Status   *CallStatus
+	Limit    int
+	After    *CallCursor // the page after this call; nil for the first
+}
+
+// CallCursor marks a place in the newest-first listing of calls, ordered by
+// CreatedAt, then ID, both descending.
+type CallCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// CallPage is one page of calls; Next is set when more follow.
+type CallPage struct {
+	Calls []*Call
+	Next  *CallCursor
+}
+
+// DoNotCallEntry is a number a client's calls must never reach.
+type DoNotCallEntry struct {
+	Phone     string // E.164
+	CreatedAt time.Time
+}
+
+// CallService stores calls and the do-not-call lists. A client's calls are
+// tied to the client account itself, not to its clientId: once the client
+// is deleted its calls stay (for the record, readable by admins) but no
+// client reads them, not even a new one created with the same clientId.
+type CallService interface {
+	// CreateCall records call, queued, for the client call.ClientID names,
+	// and fills its ClientName, Status and timestamps; call.ID is the
+	// caller's. In the same transaction it refuses, and stores nothing:
+	// ENOTFOUND for no such client; EFORBIDDEN "This number is on the
+	// do-not-call list"; ETHROTTLED (with RetryAfter: when the oldest call of
+	// the last hour leaves it) when the client has placed maxPerHour calls in
+	// the hour before now. Concurrent calls never exceed the limit together.
+	CreateCall(ctx context.Context, call *Call, maxPerHour int, now time.Time) error
+
+	// MarkCallDialled moves a queued call to initiated with the provider's
+	// ids. ENOTFOUND; a call no longer queued is returned unchanged.
+	MarkCallDialled(ctx context.Context, id string, d Dialled, at time.Time) (*Call, error)
+
+	// FailCall moves a call that is not final to failed with reason as its
+	// Error. ENOTFOUND; a final call is returned unchanged.
+	FailCall(ctx context.Context, id, reason string, at time.Time) (*Call, error)
+
+	// ApplyCallResult applies what the provider reported about the call
+	// with r.ConversationID: its status only if that moves it forward, and
+	// the outcome, summary, times and transcript with a final status. It
+	// reports whether anything changed, so a redelivered or out-of-order
+	// report changes nothing. ENOTFOUND for a conversation no call has.
+	ApplyCallResult(ctx context.Context, r CallResult, at time.Time) (call *Call, changed bool, err error)
+
+	// FindCall returns the call with its transcript. With a clientID, only
+	// that (current) client's call is found; "" finds any. ENOTFOUND.
+	FindCall(ctx context.Context, clientID, id string) (*Call, error)
+
+	// FindClientCalls returns the client's calls matching f, newest first,
+	// with the count of all its calls and of those matching f.
+	FindClientCalls(ctx context.Context, clientID string, f CallFilter) (calls []*Call, total, filtered int, err error)
+
+	// FindCallPage returns one page of calls by keyset. Transcripts are not read.
+	FindCallPage(ctx context.Context, f CallPageFilter) (*CallPage, error)
+
+	// CallStats sums up the client's calls in SQL, or every call for "".
+	CallStats(ctx context.Context, clientID string) (*CallStats, error)
+
+	// CountCallsSince counts every client's calls created at or after since.
+	CountCallsSince(ctx context.Context, since time.Time) (int, error)
+
+	// ClaimCallsToReconcile returns up to limit calls that no webhook
+	// settled in time (queued and not changed since queuedBefore, or
+	// initiated or in-progress and not changed since activeBefore) and
+	// leases them until now+lease: no other claim returns them before then,
+	// from this instance or another one on the same database.
+	ClaimCallsToReconcile(ctx context.Context, queuedBefore, activeBefore, now time.Time, lease time.Duration, limit int) ([]*Call, error)
+
+	// AddDoNotCall puts phone on the client's list (again is no error).
+	// ENOTFOUND for no such client.
+	AddDoNotCall(ctx context.Context, clientID, phone string, at time.Time) error
+	// RemoveDoNotCall takes phone off the list. ENOTFOUND if it is not on it.
+	RemoveDoNotCall(ctx context.Context, clientID, phone string) error
+	// FindDoNotCall lists the client's numbers, newest first.
+	FindDoNotCall(ctx context.Context, clientID string) ([]DoNotCallEntry, error)
+}
