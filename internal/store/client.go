@@ -125,30 +125,43 @@ func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (
 // likeEscaper makes a search string match literally inside a LIKE pattern.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// FindClients implements switchboard.ClientService. Limit is clamped to
-// 1..MaxClientLimit (DefaultClientLimit when zero) and Offset to >= 0.
-func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
+// clientsMatching selects the clients with the status (any when nil) whose
+// full name, email or business name contains search, ignoring case. Both
+// listings filter through it, so the JSON API and the console agree.
+func (s *Store) clientsMatching(ctx context.Context, status *switchboard.Status, search string) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&clientRow{})
-	if f.Status != nil {
-		q = q.Where("status = ?", string(*f.Status))
+	if status != nil {
+		q = q.Where("status = ?", string(*status))
 	}
-	if search := strings.TrimSpace(f.Search); search != "" {
+	if search = strings.TrimSpace(search); search != "" {
 		pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
 		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
 	}
+	return q
+}
+
+// clientLimit clamps a page size to 1..MaxClientLimit, DefaultClientLimit
+// when zero or less.
+func clientLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return switchboard.DefaultClientLimit
+	case limit > switchboard.MaxClientLimit:
+		return switchboard.MaxClientLimit
+	}
+	return limit
+}
+
+// FindClients implements switchboard.ClientService. Limit is clamped by
+// clientLimit and Offset to >= 0.
+func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
+	q := s.clientsMatching(ctx, f.Status, f.Search)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count clients: %w", err)
 	}
-	limit := f.Limit
-	switch {
-	case limit <= 0:
-		limit = switchboard.DefaultClientLimit
-	case limit > switchboard.MaxClientLimit:
-		limit = switchboard.MaxClientLimit
-	}
 	var rows []clientRow
-	err := q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(limit).Find(&rows).Error
+	err := q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(clientLimit(f.Limit)).Find(&rows).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("find clients: %w", err)
 	}

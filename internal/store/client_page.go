@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -31,32 +30,12 @@ var (
 	}
 )
 
-// clientLimit clamps a page size as FindClients does: 1..MaxClientLimit,
-// DefaultClientLimit when zero or less.
-func clientLimit(limit int) int {
-	switch {
-	case limit <= 0:
-		return switchboard.DefaultClientLimit
-	case limit > switchboard.MaxClientLimit:
-		return switchboard.MaxClientLimit
-	}
-	return limit
-}
-
 // clientPageQuery selects up to limit clients matching f's status and
 // search, walking the listing from cur (exclusive; from the newest or the
 // oldest end when nil): towards older clients, newest first, or with newer
 // set towards newer clients, oldest first.
 func (s *Store) clientPageQuery(ctx context.Context, f switchboard.ClientPageFilter, cur *switchboard.ClientCursor, newer bool, limit int) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&clientRow{})
-	if f.Status != nil {
-		q = q.Where("status = ?", string(*f.Status))
-	}
-	// The same match as FindClients', so the console and the JSON API agree.
-	if search := strings.TrimSpace(f.Search); search != "" {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
-		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
-	}
+	q := s.clientsMatching(ctx, f.Status, f.Search)
 	cond, order := clientsOlderThan, clientsNewestFirst
 	if newer {
 		cond, order = clientsNewerThan, clientsOldestFirst
