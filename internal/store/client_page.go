@@ -23,12 +23,11 @@ const (
 	clientsNewerThan   = "(created_at, client_id) > (?, ?)"
 )
 
-var (
-	errBadClientCursor  = &switchboard.Error{Code: switchboard.EINVALID, Message: "Invalid page cursor"}
-	errTwoClientCursors = &switchboard.Error{
-		Code: switchboard.EINVALID, Message: "Invalid page cursor", Details: "Ask for the page after a client or before one, not both",
-	}
-)
+// errTwoClientCursors is switchboard.ErrBadCursor saying why.
+var errTwoClientCursors = &switchboard.Error{
+	Code: switchboard.EINVALID, Message: switchboard.ErrBadCursor.Message,
+	Details: "Ask for the page after a client or before one, not both",
+}
 
 // clientPageQuery selects up to limit clients matching f's status and
 // search, walking the listing from cur (exclusive; from the newest or the
@@ -68,7 +67,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 	}
 	for _, cur := range []*switchboard.ClientCursor{f.After, f.Before} {
 		if cur != nil && !storableKey(cur.ID) {
-			return nil, errBadClientCursor
+			return nil, switchboard.ErrBadCursor
 		}
 	}
 	limit := clientLimit(f.Limit)
