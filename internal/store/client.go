@@ -89,7 +89,7 @@ func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Cli
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, errClientNotFound
 	} else if err != nil {
-		return nil, fmt.Errorf("find client: %w", err)
+		return nil, wrap("find client", err)
 	}
 	return row.domain(), nil
 }
@@ -115,7 +115,7 @@ func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (
 	var row tokenClientRow
 	res := s.db.WithContext(ctx).Raw(tokenClientQuery, tokenID, clientID).Scan(&row)
 	if res.Error != nil {
-		return nil, false, fmt.Errorf("find token client: %w", res.Error)
+		return nil, false, wrap("find token client", res.Error)
 	} else if res.RowsAffected == 0 {
 		return nil, false, errClientNotFound
 	}
@@ -158,12 +158,12 @@ func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]
 	q := s.clientsMatching(ctx, f.Status, f.Search)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count clients: %w", err)
+		return nil, 0, wrap("count clients", err)
 	}
 	var rows []clientRow
 	err := q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(clientLimit(f.Limit)).Find(&rows).Error
 	if err != nil {
-		return nil, 0, fmt.Errorf("find clients: %w", err)
+		return nil, 0, wrap("find clients", err)
 	}
 	clients := make([]*switchboard.Client, len(rows))
 	for i := range rows {
@@ -200,10 +200,7 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 		return recordEvent(ctx, tx, switchboard.EventClientCreated, c.ID, string(c.Status), t)
 	})
 	if err != nil {
-		if switchboard.ErrorCode(err) != switchboard.EINTERNAL {
-			return err
-		}
-		return fmt.Errorf("create client: %w", err)
+		return wrap("create client", err)
 	}
 	c.CreatedAt, c.UpdatedAt, c.TokenVersion = t, t, row.TokenVersion
 	return nil
@@ -276,10 +273,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 		return nil
 	})
 	if err != nil {
-		if switchboard.ErrorCode(err) != switchboard.EINTERNAL {
-			return nil, err
-		}
-		return nil, fmt.Errorf("update client: %w", err)
+		return nil, wrap("update client", err)
 	}
 	return updated, nil
 }
@@ -321,12 +315,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 		}
 		return recordEvent(ctx, tx, switchboard.EventClientDeleted, id, "", now())
 	})
-	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
-		return err
-	} else if err != nil {
-		return fmt.Errorf("delete client: %w", err)
-	}
-	return nil
+	return wrap("delete client", err)
 }
 
 // SetClientSecretHash implements switchboard.ClientService. Its event,
@@ -334,19 +323,13 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 // client's own change.
 func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) (*switchboard.Client, error) {
 	c, err := s.raiseTokenVersion(ctx, id, switchboard.EventClientSecretReset, map[string]any{"secret_hash": hash})
-	if err != nil && switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
-		return nil, fmt.Errorf("set client secret: %w", err)
-	}
-	return c, err
+	return c, wrap("set client secret", err)
 }
 
 // RevokeClientTokens implements switchboard.ClientService.
 func (s *Store) RevokeClientTokens(ctx context.Context, id string) (*switchboard.Client, error) {
 	c, err := s.raiseTokenVersion(ctx, id, switchboard.EventClientTokensRevoked, nil)
-	if err != nil && switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
-		return nil, fmt.Errorf("revoke client tokens: %w", err)
-	}
-	return c, err
+	return c, wrap("revoke client tokens", err)
 }
 
 // raiseTokenVersion raises the client's token version, which ends every

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"gorm.io/gorm"
@@ -79,7 +78,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 
 	var rows []clientRow
 	if err := s.clientPageQuery(ctx, f, from, newer, limit+1).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("find client page: %w", err)
+		return nil, wrap("find client page", err)
 	}
 	more := len(rows) > limit
 	rows = rows[:min(len(rows), limit)]
@@ -102,7 +101,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 		}
 		ok, err := s.clientExists(ctx, f, oldest, false)
 		if err != nil {
-			return nil, fmt.Errorf("find client page: %w", err)
+			return nil, wrap("find client page", err)
 		} else if ok {
 			page.Older = oldest
 		}
@@ -114,7 +113,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 	if from != nil && newest != nil { // the first page has nothing newer
 		ok, err := s.clientExists(ctx, f, newest, true)
 		if err != nil {
-			return nil, fmt.Errorf("find client page: %w", err)
+			return nil, wrap("find client page", err)
 		} else if ok {
 			page.Newer = newest
 		}
@@ -131,7 +130,7 @@ func (s *Store) CountClientsByStatus(ctx context.Context) (map[switchboard.Statu
 	}
 	err := s.db.WithContext(ctx).Model(&clientRow{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("count clients by status: %w", err)
+		return nil, wrap("count clients by status", err)
 	}
 	counts := make(map[switchboard.Status]int, len(switchboard.Statuses))
 	for _, st := range switchboard.Statuses {
