@@ -13,7 +13,7 @@ import (
 )
 
 // errorBody is every JSON error the API sends. Error is always set; the rest
-// appear where the user's document (or the original API) shows them.
+// appear where README.md's "API" section shows them.
 type errorBody struct {
 	Error          string            `json:"error"`
 	Message        string            `json:"message,omitempty"`

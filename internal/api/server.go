@@ -1,6 +1,6 @@
 // Package api is the JSON transport: the auth API (/auth), the admin API
 // (/admin) and the client's secure API (/secure), with the request and
-// response shapes of the user's document. Handlers decode, call the auth
+// response shapes of README.md's "API" section. Handlers decode, call the auth
 // service or the client store, and encode; ErrorHandler writes every failure.
 package api
 
