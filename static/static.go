@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -112,14 +111,4 @@ func Lookup(urlPath string) (body []byte, contentType string, ok bool) {
 		return nil, "", false
 	}
 	return a.body, a.contentType, true
-}
-
-// names lists the embedded files by the names Path takes, sorted.
-func names() []string {
-	names := make([]string, 0, len(byName))
-	for name := range byName {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
 }

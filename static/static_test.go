@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,6 +17,9 @@ var wantTypes = map[string]string{
 	"js/app.js":      "text/javascript; charset=utf-8",
 	"favicon.svg":    "image/svg+xml",
 }
+
+// names lists the embedded files by the names Path takes, sorted.
+func names() []string { return slices.Sorted(maps.Keys(byName)) }
 
 func TestNames(t *testing.T) {
 	got := strings.Join(names(), " ")

@@ -357,7 +357,7 @@ func TestAccount_LoginNextDotSegmentsStayUnderAccount(t *testing.T) {
 	}
 }
 
-// A refused sign-in says what the user's document says, with a hint, the
+// A refused sign-in says what README.md's "API" section says, with a hint, the
 // same for a wrong secret, an unknown client, and a client that is not
 // Active even with its right secret: the page tells nobody which it was.
 func TestAccount_LoginRefused(t *testing.T) {

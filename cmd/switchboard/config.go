@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"switchboard/internal/store"
+	"switchboard/internal/switchboard"
 )
 
 // Config is everything the service reads from its environment. It is read
@@ -79,8 +80,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if cfg.AdminPassword != "" && len(cfg.AdminPassword) < minAdminPasswordLength {
 		return cfg, fmt.Errorf("ADMIN_PASSWORD must be at least %d characters", minAdminPasswordLength)
 	}
-	if cfg.AdminPassword != "" && len(cfg.AdminPassword) > 72 {
-		return cfg, fmt.Errorf("ADMIN_PASSWORD must be at most 72 bytes (bcrypt ignores the rest)")
+	if cfg.AdminPassword != "" && len(cfg.AdminPassword) > switchboard.MaxSecretLength {
+		return cfg, fmt.Errorf("ADMIN_PASSWORD must be at most %d bytes (bcrypt ignores the rest)", switchboard.MaxSecretLength)
 	}
 	if cfg.AdminPassword != "" && cfg.AdminUsername == "" {
 		cfg.AdminUsername = "admin"

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"switchboard/internal/store"
 )
 
 // env returns a getenv that reads only m, so no test sees the real environment.
@@ -219,5 +223,68 @@ func TestRun_Migrate(t *testing.T) {
 		if _, err := os.Stat(db); err != nil {
 			t.Fatalf("migrate left no database: %v", err)
 		}
+	}
+}
+
+// TestRun_PortTaken checks that a start on a taken port fails before it
+// creates the first admin: the generated password, shown only once, is not
+// printed to be lost with the failed start, and no admin is stored. The next
+// start, on a free port, creates the admin and prints its password.
+func TestRun_PortTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	db := filepath.Join(t.TempDir(), "sb.db")
+	vars := map[string]string{
+		"HOST": "127.0.0.1", "PORT": strconv.Itoa(taken.Addr().(*net.TCPAddr).Port),
+		"DATABASE_URL": db, "SECRET_HASH_COST": "4",
+	}
+	ctx := testContext(t)
+
+	var stdout, stderr bytes.Buffer
+	err = run(ctx, nil, env(vars), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("run on a taken port = %v; want the bind error", err)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("run on a taken port printed %q; want nothing", &stdout)
+	}
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.CountAdmins(ctx)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("run on a taken port stored %d admins; want none", n)
+	}
+
+	vars["PORT"] = "0"
+	serveCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	out, logs := newStream(), newStream()
+	done, exited := make(chan error, 1), make(chan struct{})
+	go func() {
+		done <- run(serveCtx, nil, env(vars), out, logs)
+		close(exited)
+	}()
+	if _, err := logs.waitFor(ctx, exited, listeningLine); err != nil {
+		t.Fatalf("the start on a free port did not listen: %v\nstderr:\n%s", err, logs)
+	}
+	// The password is printed before the server says it listens.
+	if !generatedPassword.MatchString(out.String()) {
+		t.Errorf("the start on a free port printed no password; stdout:\n%s", out)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("run on a free port: %v\nstderr:\n%s", err, logs)
 	}
 }

@@ -76,12 +76,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		m.Log.Info("migrations applied", "database", m.Store.Dialect())
 		return m.Close()
 	}
-	if err := m.Open(ctx); err != nil {
-		m.Close()
-		return err
-	}
+	// Listen before Open, which may create the first admin and print its
+	// password once: a taken port must fail the start before that, or the
+	// password is printed and lost and the next start prints none.
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
+		return err
+	}
+	if err := m.Open(ctx); err != nil {
+		ln.Close()
 		m.Close()
 		return err
 	}

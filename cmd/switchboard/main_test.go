@@ -371,7 +371,8 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// createBody is the request of the user's document, byte for byte.
+// createBody is the create request of README.md's walkthrough (step 2), byte
+// for byte: the client-account document's example.
 const createBody = `{
     "clientId": "client_unique_id",
     "clientSecret": "client_secure_secret_key",
@@ -425,11 +426,11 @@ var apiTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
 const invalidCredentials = "Invalid credentials or inactive client"
 
-// TestEndToEnd runs the user's document against the built binary: an
-// administrator signs in, creates the document's client, the client signs in
-// and reads its record; suspension, reactivation and a secret reset take
-// effect on tokens at once; and after a graceful restart on the same
-// database, tokens issued before it still work.
+// TestEndToEnd runs README.md's walkthrough (see its "API" section) against
+// the built binary: an administrator signs in, creates the walkthrough's
+// client, the client signs in and reads its record; suspension,
+// reactivation and a secret reset take effect on tokens at once; and after a
+// graceful restart on the same database, tokens issued before it still work.
 func TestEndToEnd(t *testing.T) {
 	binary(t) // build first, so the timings below are the run's own
 	ctx := testContext(t)

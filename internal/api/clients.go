@@ -64,7 +64,7 @@ func (s *Server) handleGetClient(c *fiber.Ctx) error {
 }
 
 // handleCreateClient handles POST /admin/clients. The response echoes the
-// secret, as the user's document says: with the reset response, the only
+// secret, as README.md's "API" section says: with the reset response, the only
 // two places a secret is ever shown.
 func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 	var req struct {

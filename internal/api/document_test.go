@@ -9,8 +9,8 @@ import (
 	"switchboard/internal/store/storetest"
 )
 
-// The examples of the user's document (shared/spec/client-account-creation.md),
-// each request as written there and each response checked against it.
+// The examples of the client-account document behind README.md's "API"
+// section, each request as written there and each response checked against it.
 
 // documentCreateBody is the document's POST /admin/clients request body.
 const documentCreateBody = `{

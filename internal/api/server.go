@@ -1,7 +1,7 @@
 // Package api is the JSON transport: the auth API (/auth), the admin API
 // (/admin) and the client's secure API (/secure), with the request and
-// response shapes of the user's document. Handlers decode, call the auth
-// service or the client store, and encode; they return failures as
+// response shapes of README.md's "API" section. Handlers decode, call the
+// auth service or the client store, and encode; they return failures as
 // *httpserver.JSONError (or domain errors), which the app's error handler
 // writes. Register adds the routes to the app package httpserver builds.
 package api

@@ -92,8 +92,8 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
-// timeFormat is how the API writes times: UTC with milliseconds, as the
-// user's document shows ("2025-03-20T12:00:00.000Z").
+// timeFormat is how the API writes times: UTC with milliseconds, as
+// README.md's "API" section shows ("2025-03-20T12:00:00.000Z").
 const timeFormat = "2006-01-02T15:04:05.000Z"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
@@ -189,8 +189,8 @@ func (m *clientMetaUpdateJSON) domain() switchboard.ClientMetaUpdate {
 	}
 }
 
-// The responses of the user's document, as structs so their members come out
-// in the document's order (a map's would be sorted).
+// The responses of README.md's "API" section, as structs so their members
+// come out in the order shown there (a map's would be sorted).
 
 type messageClientResponse struct {
 	Message string `json:"message"`

@@ -10,7 +10,8 @@ import (
 	"switchboard/internal/switchboard"
 )
 
-// Messages the API shows; they are the user's document's where it has one.
+// Messages the API shows (README.md, section "API"), the client-account
+// document's where it has one.
 const (
 	MsgInvalidClientLogin = "Invalid credentials or inactive client"
 	MsgInvalidAdminLogin  = "Invalid credentials"
@@ -38,7 +39,8 @@ type Service struct {
 	Throttle *Throttle
 
 	// TokenTTL is the lifetime of client tokens; zero means they do not
-	// expire, as the user's document says.
+	// expire, as the client-account document says (README.md, section
+	// "Configuration", TOKEN_TTL).
 	TokenTTL time.Duration
 	// AdminTokenTTL is the lifetime of admin tokens.
 	AdminTokenTTL time.Duration

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -34,7 +33,7 @@ func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*swit
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, errAdminNotFound
 	} else if err != nil {
-		return nil, fmt.Errorf("find admin: %w", err)
+		return nil, wrap("find admin", err)
 	}
 	return &switchboard.Admin{
 		Username: row.Username, PasswordHash: row.PasswordHash, TokenVersion: row.TokenVersion, CreatedAt: row.CreatedAt.UTC(),
@@ -45,7 +44,7 @@ func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*swit
 func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&adminRow{}).Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("count admins: %w", err)
+		return 0, wrap("count admins", err)
 	}
 	return int(n), nil
 }
@@ -58,7 +57,7 @@ func (s *Store) CreateAdmin(ctx context.Context, a *switchboard.Admin) error {
 		if _, ok := uniqueViolation(err); ok {
 			return switchboard.Errorf(switchboard.ECONFLICT, "Admin %q already exists", a.Username)
 		}
-		return fmt.Errorf("create admin: %w", err)
+		return wrap("create admin", err)
 	}
 	a.CreatedAt, a.TokenVersion = t, row.TokenVersion
 	return nil
@@ -72,7 +71,7 @@ func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string)
 	res := s.db.WithContext(ctx).Model(&adminRow{}).Where("username = ?", username).
 		Updates(map[string]any{"password_hash": hash, "token_version": gorm.Expr("token_version + 1"), "updated_at": now()})
 	if res.Error != nil {
-		return fmt.Errorf("set admin password: %w", res.Error)
+		return wrap("set admin password", res.Error)
 	} else if res.RowsAffected == 0 {
 		return errAdminNotFound
 	}

@@ -89,7 +89,7 @@ func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Cli
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, errClientNotFound
 	} else if err != nil {
-		return nil, fmt.Errorf("find client: %w", err)
+		return nil, wrap("find client", err)
 	}
 	return row.domain(), nil
 }
@@ -115,7 +115,7 @@ func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (
 	var row tokenClientRow
 	res := s.db.WithContext(ctx).Raw(tokenClientQuery, tokenID, clientID).Scan(&row)
 	if res.Error != nil {
-		return nil, false, fmt.Errorf("find token client: %w", res.Error)
+		return nil, false, wrap("find token client", res.Error)
 	} else if res.RowsAffected == 0 {
 		return nil, false, errClientNotFound
 	}
@@ -125,32 +125,45 @@ func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (
 // likeEscaper makes a search string match literally inside a LIKE pattern.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// FindClients implements switchboard.ClientService. Limit is clamped to
-// 1..MaxClientLimit (DefaultClientLimit when zero) and Offset to >= 0.
-func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
+// clientsMatching selects the clients with the status (any when nil) whose
+// full name, email or business name contains search, ignoring case. Both
+// listings filter through it, so the JSON API and the console agree.
+func (s *Store) clientsMatching(ctx context.Context, status *switchboard.Status, search string) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&clientRow{})
-	if f.Status != nil {
-		q = q.Where("status = ?", string(*f.Status))
+	if status != nil {
+		q = q.Where("status = ?", string(*status))
 	}
-	if search := strings.TrimSpace(f.Search); search != "" {
+	if search = strings.TrimSpace(search); search != "" {
 		pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
 		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
 	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count clients: %w", err)
-	}
-	limit := f.Limit
+	return q
+}
+
+// clientLimit clamps a page size to 1..MaxClientLimit, DefaultClientLimit
+// when zero or less.
+func clientLimit(limit int) int {
 	switch {
 	case limit <= 0:
-		limit = switchboard.DefaultClientLimit
+		return switchboard.DefaultClientLimit
 	case limit > switchboard.MaxClientLimit:
-		limit = switchboard.MaxClientLimit
+		return switchboard.MaxClientLimit
+	}
+	return limit
+}
+
+// FindClients implements switchboard.ClientService. Limit is clamped by
+// clientLimit and Offset to >= 0.
+func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
+	q := s.clientsMatching(ctx, f.Status, f.Search)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, wrap("count clients", err)
 	}
 	var rows []clientRow
-	err := q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(limit).Find(&rows).Error
+	err := q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(clientLimit(f.Limit)).Find(&rows).Error
 	if err != nil {
-		return nil, 0, fmt.Errorf("find clients: %w", err)
+		return nil, 0, wrap("find clients", err)
 	}
 	clients := make([]*switchboard.Client, len(rows))
 	for i := range rows {
@@ -187,10 +200,7 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 		return recordEvent(ctx, tx, switchboard.EventClientCreated, c.ID, string(c.Status), t)
 	})
 	if err != nil {
-		if switchboard.ErrorCode(err) != switchboard.EINTERNAL {
-			return err
-		}
-		return fmt.Errorf("create client: %w", err)
+		return wrap("create client", err)
 	}
 	c.CreatedAt, c.UpdatedAt, c.TokenVersion = t, t, row.TokenVersion
 	return nil
@@ -263,10 +273,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 		return nil
 	})
 	if err != nil {
-		if switchboard.ErrorCode(err) != switchboard.EINTERNAL {
-			return nil, err
-		}
-		return nil, fmt.Errorf("update client: %w", err)
+		return nil, wrap("update client", err)
 	}
 	return updated, nil
 }
@@ -308,12 +315,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 		}
 		return recordEvent(ctx, tx, switchboard.EventClientDeleted, id, "", now())
 	})
-	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
-		return err
-	} else if err != nil {
-		return fmt.Errorf("delete client: %w", err)
-	}
-	return nil
+	return wrap("delete client", err)
 }
 
 // SetClientSecretHash implements switchboard.ClientService. Its event,
@@ -321,19 +323,13 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 // client's own change.
 func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) (*switchboard.Client, error) {
 	c, err := s.raiseTokenVersion(ctx, id, switchboard.EventClientSecretReset, map[string]any{"secret_hash": hash})
-	if err != nil && switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
-		return nil, fmt.Errorf("set client secret: %w", err)
-	}
-	return c, err
+	return c, wrap("set client secret", err)
 }
 
 // RevokeClientTokens implements switchboard.ClientService.
 func (s *Store) RevokeClientTokens(ctx context.Context, id string) (*switchboard.Client, error) {
 	c, err := s.raiseTokenVersion(ctx, id, switchboard.EventClientTokensRevoked, nil)
-	if err != nil && switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
-		return nil, fmt.Errorf("revoke client tokens: %w", err)
-	}
-	return c, err
+	return c, wrap("revoke client tokens", err)
 }
 
 // raiseTokenVersion raises the client's token version, which ends every

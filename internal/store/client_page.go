@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -24,23 +22,10 @@ const (
 	clientsNewerThan   = "(created_at, client_id) > (?, ?)"
 )
 
-var (
-	errBadClientCursor  = &switchboard.Error{Code: switchboard.EINVALID, Message: "Invalid page cursor"}
-	errTwoClientCursors = &switchboard.Error{
-		Code: switchboard.EINVALID, Message: "Invalid page cursor", Details: "Ask for the page after a client or before one, not both",
-	}
-)
-
-// clientLimit clamps a page size as FindClients does: 1..MaxClientLimit,
-// DefaultClientLimit when zero or less.
-func clientLimit(limit int) int {
-	switch {
-	case limit <= 0:
-		return switchboard.DefaultClientLimit
-	case limit > switchboard.MaxClientLimit:
-		return switchboard.MaxClientLimit
-	}
-	return limit
+// errTwoClientCursors is switchboard.ErrBadCursor saying why.
+var errTwoClientCursors = &switchboard.Error{
+	Code: switchboard.EINVALID, Message: switchboard.ErrBadCursor.Message,
+	Details: "Ask for the page after a client or before one, not both",
 }
 
 // clientPageQuery selects up to limit clients matching f's status and
@@ -48,15 +33,7 @@ func clientLimit(limit int) int {
 // oldest end when nil): towards older clients, newest first, or with newer
 // set towards newer clients, oldest first.
 func (s *Store) clientPageQuery(ctx context.Context, f switchboard.ClientPageFilter, cur *switchboard.ClientCursor, newer bool, limit int) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&clientRow{})
-	if f.Status != nil {
-		q = q.Where("status = ?", string(*f.Status))
-	}
-	// The same match as FindClients', so the console and the JSON API agree.
-	if search := strings.TrimSpace(f.Search); search != "" {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
-		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
-	}
+	q := s.clientsMatching(ctx, f.Status, f.Search)
 	cond, order := clientsOlderThan, clientsNewestFirst
 	if newer {
 		cond, order = clientsNewerThan, clientsOldestFirst
@@ -89,7 +66,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 	}
 	for _, cur := range []*switchboard.ClientCursor{f.After, f.Before} {
 		if cur != nil && !storableKey(cur.ID) {
-			return nil, errBadClientCursor
+			return nil, switchboard.ErrBadCursor
 		}
 	}
 	limit := clientLimit(f.Limit)
@@ -101,7 +78,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 
 	var rows []clientRow
 	if err := s.clientPageQuery(ctx, f, from, newer, limit+1).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("find client page: %w", err)
+		return nil, wrap("find client page", err)
 	}
 	more := len(rows) > limit
 	rows = rows[:min(len(rows), limit)]
@@ -124,7 +101,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 		}
 		ok, err := s.clientExists(ctx, f, oldest, false)
 		if err != nil {
-			return nil, fmt.Errorf("find client page: %w", err)
+			return nil, wrap("find client page", err)
 		} else if ok {
 			page.Older = oldest
 		}
@@ -136,7 +113,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 	if from != nil && newest != nil { // the first page has nothing newer
 		ok, err := s.clientExists(ctx, f, newest, true)
 		if err != nil {
-			return nil, fmt.Errorf("find client page: %w", err)
+			return nil, wrap("find client page", err)
 		} else if ok {
 			page.Newer = newest
 		}
@@ -153,7 +130,7 @@ func (s *Store) CountClientsByStatus(ctx context.Context) (map[switchboard.Statu
 	}
 	err := s.db.WithContext(ctx).Model(&clientRow{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("count clients by status: %w", err)
+		return nil, wrap("count clients by status", err)
 	}
 	counts := make(map[switchboard.Status]int, len(switchboard.Statuses))
 	for _, st := range switchboard.Statuses {

@@ -332,6 +332,19 @@ func storableKey(key string) bool {
 	return utf8.ValidString(key) && strings.IndexByte(key, 0) < 0
 }
 
+// wrap is the store's one translation of an error for its callers. nil stays
+// nil. An error a user may see (a *switchboard.Error: not found, conflict,
+// invalid input) passes as it is: the store builds those where it knows the
+// row and the values, so that "Client not found" or a conflict's Details
+// name them. Any other error is a database failure, wrapped with the
+// operation's name for the log.
+func wrap(op string, err error) error {
+	if err == nil || switchboard.ErrorCode(err) != switchboard.EINTERNAL {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
 // uniqueViolation reports whether err is a unique-constraint violation and,
 // if so, which of our unique keys it hit ("client_id", "email_key", ...).
 func uniqueViolation(err error) (key string, ok bool) {

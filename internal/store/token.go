@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"switchboard/internal/switchboard"
 )
@@ -24,10 +23,10 @@ func (s *Store) RevokeToken(ctx context.Context, t switchboard.RevokedToken) err
 	err := db.Exec(`INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (jti) DO NOTHING`, t.ID, clientID, expiresAt, t0).Error
 	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
+		return wrap("revoke token", err)
 	}
 	if err := db.Exec("DELETE FROM revoked_tokens WHERE expires_at < ?", t0).Error; err != nil {
-		return fmt.Errorf("purge revoked tokens: %w", err)
+		return wrap("purge revoked tokens", err)
 	}
 	return nil
 }
@@ -37,7 +36,7 @@ func (s *Store) IsTokenRevoked(ctx context.Context, id string) (bool, error) {
 	var found sql.NullString
 	err := s.db.WithContext(ctx).Raw("SELECT jti FROM revoked_tokens WHERE jti = ?", id).Scan(&found).Error
 	if err != nil {
-		return false, fmt.Errorf("check revoked token: %w", err)
+		return false, wrap("check revoked token", err)
 	}
 	return found.Valid, nil
 }

@@ -12,7 +12,7 @@ import (
 // and use their tokens.
 type Status string
 
-// The three statuses of the user's document.
+// The three statuses of README.md's "API" section.
 const (
 	StatusActive    Status = "Active"
 	StatusInactive  Status = "Inactive"

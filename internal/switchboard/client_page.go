@@ -28,31 +28,33 @@ func (c ClientCursor) String() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-// errBadCursor is what ParseClientCursor answers for any text it did not write.
-var errBadCursor = &Error{Code: EINVALID, Message: "Invalid page cursor"}
+// ErrBadCursor is the error for a cursor that names no place in the listing:
+// ParseClientCursor answers it for any text it did not write, and
+// FindClientPage for a cursor no stored client can have.
+var ErrBadCursor = &Error{Code: EINVALID, Message: "Invalid page cursor"}
 
 // ParseClientCursor reads the text form of String. Anything else, including
 // an equivalent but differently written form, is an EINVALID *Error.
 func ParseClientCursor(s string) (*ClientCursor, error) {
 	// The longest cursor: 20 characters of nanoseconds, a dot, 64 of clientId.
 	if s == "" || len(s) > base64.RawURLEncoding.EncodedLen(20+1+64) {
-		return nil, errBadCursor
+		return nil, ErrBadCursor
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
-		return nil, errBadCursor
+		return nil, ErrBadCursor
 	}
 	nanos, id, ok := strings.Cut(string(raw), ".")
 	if !ok || !clientIDPattern.MatchString(id) {
-		return nil, errBadCursor
+		return nil, ErrBadCursor
 	}
 	n, err := strconv.ParseInt(nanos, 10, 64)
 	if err != nil {
-		return nil, errBadCursor
+		return nil, ErrBadCursor
 	}
 	c := &ClientCursor{CreatedAt: time.Unix(0, n).UTC(), ID: id}
 	if c.String() != s { // leading zeros, a plus sign, ...
-		return nil, errBadCursor
+		return nil, ErrBadCursor
 	}
 	return c, nil
 }
