@@ -54,6 +54,8 @@ func StatusOf(code string) int {
 		return fiber.StatusTooManyRequests
 	case switchboard.EUNAUTHORIZED:
 		return fiber.StatusUnauthorized
+	case switchboard.EUPSTREAM:
+		return fiber.StatusBadGateway
 	}
 	return fiber.StatusInternalServerError
 }

@@ -51,6 +51,7 @@ type Client struct {
 	AgentID           string // ElevenLabs conversational agent
 	TwilioPhoneNumber string // caller id, E.164
 	Meta              ClientMeta
+	Calling           CallingSettings // set by the administrator
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 

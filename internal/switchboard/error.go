@@ -16,6 +16,9 @@ const (
 	ENOTFOUND     = "not_found"
 	ETHROTTLED    = "throttled"
 	EUNAUTHORIZED = "unauthorized"
+	// EUPSTREAM: a provider this service relies on (ElevenLabs) refused or
+	// could not be reached; the message may be shown.
+	EUPSTREAM = "upstream"
 )
 
 // Reasons an Error may carry.

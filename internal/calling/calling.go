@@ -1,0 +1,341 @@
+// Package calling places outbound calls and follows them to their outcome:
+// a call is recorded (queued) before the provider is asked, updated with its
+// answer after, moved forward by the provider's webhooks, and settled by a
+// reconciler when no webhook came. It speaks to ElevenLabs (or the
+// simulator) only through switchboard.Dialer and to storage only through
+// switchboard.CallService.
+package calling
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"switchboard/internal/switchboard"
+)
+
+// ErrNotConfigured is Place's answer when no provider is configured.
+var ErrNotConfigured = errors.New("calling is not configured")
+
+// Messages of refusals, as the API sends them.
+const (
+	MsgPhoneRequired    = "Destination phone number is required"
+	MsgPhoneFormat      = "Phone number must be in E.164 format (e.g., +12125551234)"
+	MsgOutsideHours     = "Outside calling hours"
+	MsgNumberNotSetUp   = "The client's Twilio number is not set up in ElevenLabs"
+	MsgInitiationFailed = "Failed to initiate call"
+)
+
+// Limits of a call request.
+const (
+	MaxDynamicVariables   = 20
+	MaxFirstMessageLength = 1000 // characters
+	MaxVariableLength     = 1000 // characters of a string value
+)
+
+// dialTimeout bounds one request to the provider to place a call. It is
+// well under the reconciler's queuedAge, so a call still being dialled is
+// never taken for an interrupted one.
+const dialTimeout = 20 * time.Second
+
+// Reconciler timing.
+const (
+	queuedAge = time.Minute      // a queued call older than this was interrupted
+	activeAge = 10 * time.Minute // an active call with no news for this long is read back
+	lease     = 10 * time.Minute // how long a claimed call is left to its claimer
+)
+
+// Service places calls and applies what the provider reports.
+type Service struct {
+	Calls switchboard.CallService
+	// Dialer is the provider; nil when calling is off.
+	Dialer switchboard.Dialer
+	// Simulated marks every call as made by the simulator.
+	Simulated bool
+	Log       *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	numbers numberCache
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Request is what a caller asks for.
+type Request struct {
+	Phone            string
+	FirstMessage     string
+	DynamicVariables map[string]any // string, float64 or bool values
+	// RequestedBy is "client" or "admin:<username>".
+	RequestedBy string
+}
+
+var (
+	e164Pattern     = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+	variablePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+)
+
+// ValidPhone reports whether s is an E.164 number.
+func ValidPhone(s string) bool { return e164Pattern.MatchString(s) }
+
+// invalid is an EINVALID error naming a field of the request.
+func invalid(field, msg string) error {
+	return &switchboard.Error{Code: switchboard.EINVALID, Message: msg, Field: field}
+}
+
+// validate checks the request's own fields.
+func (r *Request) validate() error {
+	r.Phone = strings.TrimSpace(r.Phone)
+	switch {
+	case r.Phone == "":
+		return invalid("phone", MsgPhoneRequired)
+	case !ValidPhone(r.Phone):
+		return invalid("phone", MsgPhoneFormat)
+	}
+	r.FirstMessage = strings.TrimSpace(r.FirstMessage)
+	if !utf8.ValidString(r.FirstMessage) || utf8.RuneCountInString(r.FirstMessage) > MaxFirstMessageLength {
+		return invalid("firstMessage", fmt.Sprintf("firstMessage must be text of at most %d characters", MaxFirstMessageLength))
+	}
+	if len(r.DynamicVariables) > MaxDynamicVariables {
+		return invalid("dynamicVariables", fmt.Sprintf("dynamicVariables may hold at most %d variables", MaxDynamicVariables))
+	}
+	for name, v := range r.DynamicVariables {
+		if !variablePattern.MatchString(name) || strings.HasPrefix(name, "system__") {
+			return invalid("dynamicVariables", fmt.Sprintf(
+				"dynamicVariables: %q is not a valid name (1 to 64 letters, digits or _, not starting with system__)", name))
+		}
+		switch v := v.(type) {
+		case bool, float64, int:
+		case string:
+			if !utf8.ValidString(v) || utf8.RuneCountInString(v) > MaxVariableLength {
+				return invalid("dynamicVariables", fmt.Sprintf("dynamicVariables.%s must be text of at most %d characters", name, MaxVariableLength))
+			}
+		default:
+			return invalid("dynamicVariables", fmt.Sprintf("dynamicVariables.%s must be a string, a number or true/false", name))
+		}
+	}
+	return nil
+}
+
+// NewCallID returns a new random call id.
+func NewCallID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "call_" + hex.EncodeToString(b)
+}
+
+// Place places a call for client: it checks the request, the calling hours
+// and the client's number, records the call (queued; the store refuses a
+// number on the do-not-call list and a spent hourly limit), asks the
+// provider, and records its answer. The agent is always the client's and
+// the caller id always the client's number. A refusal by the provider is
+// returned as an error and recorded on the call, which is failed.
+func (s *Service) Place(ctx context.Context, client *switchboard.Client, req Request) (*switchboard.Call, error) {
+	if s.Dialer == nil {
+		return nil, ErrNotConfigured
+	}
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if h := client.Calling.Hours; !h.Allows(now) {
+		return nil, &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: MsgOutsideHours,
+			Details: "Calls may be placed " + h.String()}
+	}
+	number, err := s.outboundNumber(ctx, client.TwilioPhoneNumber)
+	if err != nil {
+		return nil, err
+	}
+	call := &switchboard.Call{
+		ID: NewCallID(), ClientID: client.ID, To: req.Phone, From: client.TwilioPhoneNumber,
+		AgentID: client.AgentID, RequestedBy: req.RequestedBy, FirstMessage: req.FirstMessage,
+		Simulated: s.Simulated,
+	}
+	if err := s.Calls.CreateCall(ctx, call, client.Calling.HourLimit(), now); err != nil {
+		return nil, err
+	}
+	// The call is recorded: from here on its answer must be recorded too,
+	// even if the caller goes away, so the provider is asked under a
+	// context of its own.
+	dialCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dialTimeout)
+	defer cancel()
+	dialled, err := s.Dialer.PlaceCall(dialCtx, switchboard.OutboundCall{
+		AgentID: client.AgentID, PhoneNumberID: number.ID, To: req.Phone, FirstMessage: req.FirstMessage,
+		DynamicVariables: dynamicVariables(client, call.ID, req.DynamicVariables),
+	})
+	if err != nil {
+		reason := switchboard.ErrorMessage(err)
+		if switchboard.ErrorCode(err) == switchboard.EINTERNAL {
+			reason = "ElevenLabs could not be reached: the call may not have been placed"
+			s.Log.Error("place call", "call_id", call.ID, "client_id", client.ID, "err", err)
+		}
+		if _, ferr := s.Calls.FailCall(dialCtx, call.ID, reason, s.now()); ferr != nil {
+			s.Log.Error("record failed call", "call_id", call.ID, "err", ferr)
+		}
+		return nil, &switchboard.Error{Code: switchboard.EUPSTREAM, Message: MsgInitiationFailed, Details: reason}
+	}
+	done, err := s.Calls.MarkCallDialled(dialCtx, call.ID, dialled, s.now())
+	if err != nil {
+		// The provider is calling; the reconciler will find the call queued
+		// and fail it as interrupted, which is what the caller is told too.
+		return nil, fmt.Errorf("record dialled call %s: %w", call.ID, err)
+	}
+	return done, nil
+}
+
+// dynamicVariables are the caller's variables with the client's profile and
+// the call's id, which the caller cannot override.
+func dynamicVariables(c *switchboard.Client, callID string, extra map[string]any) map[string]any {
+	vars := make(map[string]any, len(extra)+6)
+	for k, v := range extra {
+		vars[k] = v
+	}
+	vars["full_name"] = c.Meta.FullName
+	vars["business_name"] = c.Meta.BusinessName
+	vars["city"] = c.Meta.City
+	vars["job_title"] = c.Meta.JobTitle
+	vars["email"] = c.Meta.Email
+	vars["switchboard_call_id"] = callID
+	return vars
+}
+
+// numbersTTL is how long the provider's list of numbers is reused. A number
+// not in the cached list makes one fresh read.
+const numbersTTL = 5 * time.Minute
+
+type numberCache struct {
+	mu      sync.Mutex
+	numbers []switchboard.PhoneNumber
+	read    time.Time
+}
+
+// outboundNumber returns the provider's record of number, or ECONFLICT when
+// it is not imported there or cannot call out.
+func (s *Service) outboundNumber(ctx context.Context, number string) (*switchboard.PhoneNumber, error) {
+	n, err := s.findNumber(ctx, number, false)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case n == nil:
+		return nil, &switchboard.Error{Code: switchboard.ECONFLICT, Message: MsgNumberNotSetUp,
+			Details: number + " is not among the phone numbers imported into ElevenLabs"}
+	case !n.SupportsOutbound:
+		return nil, &switchboard.Error{Code: switchboard.ECONFLICT, Message: MsgNumberNotSetUp,
+			Details: number + " is imported into ElevenLabs but does not support outbound calls"}
+	}
+	return n, nil
+}
+
+// findNumber looks number up among the provider's numbers: nil when absent.
+// The list read last is reused for a while unless fresh is asked for.
+func (s *Service) findNumber(ctx context.Context, number string, fresh bool) (*switchboard.PhoneNumber, error) {
+	s.numbers.mu.Lock()
+	defer s.numbers.mu.Unlock()
+	lookup := func() *switchboard.PhoneNumber {
+		for i := range s.numbers.numbers {
+			if s.numbers.numbers[i].Number == number {
+				n := s.numbers.numbers[i]
+				return &n
+			}
+		}
+		return nil
+	}
+	if n := lookup(); n != nil && !fresh && s.now().Sub(s.numbers.read) < numbersTTL {
+		return n, nil
+	}
+	numbers, err := s.Dialer.PhoneNumbers(ctx)
+	if err != nil {
+		return nil, &switchboard.Error{Code: switchboard.EUPSTREAM, Message: MsgInitiationFailed,
+			Details: "ElevenLabs's phone numbers could not be read: " + switchboard.ErrorMessage(err)}
+	}
+	s.numbers.numbers, s.numbers.read = numbers, s.now()
+	return lookup(), nil
+}
+
+// Apply applies what the provider reported about a conversation. A report
+// about a conversation no call has is logged and ignored: ElevenLabs turns
+// off a webhook that keeps failing.
+func (s *Service) Apply(ctx context.Context, r switchboard.CallResult) (*switchboard.Call, error) {
+	call, changed, err := s.Calls.ApplyCallResult(ctx, r, s.now())
+	switch {
+	case switchboard.ErrorCode(err) == switchboard.ENOTFOUND:
+		s.Log.Warn("call report for an unknown conversation", "conversation_id", r.ConversationID, "status", string(r.Status))
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case changed:
+		s.Log.Info("call updated", "call_id", call.ID, "status", string(call.Status), "outcome", call.Outcome)
+	}
+	return call, nil
+}
+
+// Reconcile settles the calls no webhook settled, once: a call left queued
+// by a process that stopped between recording and dialling is failed as
+// interrupted, and an active call with no news is read back from the
+// provider. Claims are leased in the database, so instances sharing it
+// never reconcile the same call at once.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	now := s.now()
+	calls, err := s.Calls.ClaimCallsToReconcile(ctx, now.Add(-queuedAge), now.Add(-activeAge), now, lease, 100)
+	if err != nil {
+		return 0, err
+	}
+	for _, call := range calls {
+		if err := s.reconcile(ctx, call); err != nil {
+			s.Log.Error("reconcile call", "call_id", call.ID, "err", err)
+		}
+	}
+	return len(calls), nil
+}
+
+func (s *Service) reconcile(ctx context.Context, call *switchboard.Call) error {
+	if call.Status == switchboard.CallQueued {
+		_, err := s.Calls.FailCall(ctx, call.ID, "interrupted: the service stopped before ElevenLabs answered", s.now())
+		return err
+	}
+	if s.Dialer == nil || call.ConversationID == "" {
+		return nil
+	}
+	r, err := s.Dialer.Conversation(ctx, call.ConversationID)
+	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+		_, err = s.Calls.FailCall(ctx, call.ID, "ElevenLabs has no record of the conversation", s.now())
+		return err
+	} else if err != nil {
+		return err // tried again once the lease ends
+	}
+	r.ConversationID = call.ConversationID
+	_, err = s.Apply(ctx, *r)
+	return err
+}
+
+// Run reconciles every interval until ctx ends.
+func (s *Service) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("reconcile calls", "err", err)
+		} else if n > 0 {
+			s.Log.Info("calls reconciled", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
