@@ -24,11 +24,16 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/valyala/fasthttp"
 )
 
 // BodyLimit is the largest request body accepted; larger ones get a 413.
 // The largest valid request, a client with full notes, is under 8 KiB.
 const BodyLimit = 64 << 10
+
+// LargeBodyLimit is the largest body of the routes that AllowLargeBody
+// names: a post-call webhook carries a whole transcript.
+const LargeBodyLimit = 2 << 20
 
 // RequestTimeout bounds the work one request may make the database (or
 // anything else its context reaches) do.
@@ -51,8 +56,9 @@ type ErrorWriter func(c *fiber.Ctx, err error) error
 // transports registered for their prefixes.
 type App struct {
 	*fiber.App
-	log     *slog.Logger
-	sampler *sampler
+	log       *slog.Logger
+	sampler   *sampler
+	largeBody map[string]bool // paths, lower case, without a trailing slash
 	writers []prefixWriter // longest prefix first
 }
 
@@ -66,7 +72,7 @@ type prefixWriter struct {
 // every error a handler returns written while the request's context is
 // still live.
 func New(cfg Config) *App {
-	a := &App{log: cfg.Log, sampler: newSampler()}
+	a := &App{log: cfg.Log, sampler: newSampler(), largeBody: map[string]bool{}}
 	fc := fiber.Config{
 		AppName:               "switchboard",
 		BodyLimit:             BodyLimit,
@@ -85,9 +91,33 @@ func New(cfg Config) *App {
 		fc.TrustedProxies = cfg.TrustedProxies
 	}
 	a.App = fiber.New(fc)
+	// The body limit is chosen per request once its head is read, before
+	// any of its body is: Fiber's BodyLimit is one for the whole server.
+	a.Server().HeaderReceived = a.bodyLimit
 	a.Use(dropUnsafeRequestID, requestid.New(requestid.Config{Generator: newRequestID, ContextKey: requestIDKey}),
 		newClientAddress(cfg.TrustedProxies).middleware, a.logRequest, helmet.New(securityHeaders), a.guard)
 	return a
+}
+
+// AllowLargeBody lets requests to path carry bodies up to LargeBodyLimit;
+// every other route keeps BodyLimit.
+func (a *App) AllowLargeBody(path string) {
+	a.largeBody[routeKey(path)] = true
+}
+
+// bodyLimit gives the request whose head is header its body limit.
+func (a *App) bodyLimit(header *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	path, _, _ := strings.Cut(string(header.RequestURI()), "?")
+	if a.largeBody[routeKey(path)] {
+		return fasthttp.RequestConfig{MaxRequestBodySize: LargeBodyLimit}
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// routeKey is how Fiber matches a path by default: letter case and a
+// trailing slash do not matter.
+func routeKey(path string) string {
+	return strings.TrimSuffix(strings.ToLower(path), "/")
 }
 
 // HandleErrors sends the errors of requests under prefix ("/console" covers

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +187,45 @@ func TestAudit(t *testing.T) {
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("security lines\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestBodyLimits: the routes AllowLargeBody names take bodies up to
+// LargeBodyLimit; every other route refuses more than BodyLimit with 413.
+func TestBodyLimits(t *testing.T) {
+	app, _ := newApp(t)
+	app.AllowLargeBody("/webhooks/large")
+	echo := func(c *fiber.Ctx) error { return c.SendString(strconv.Itoa(len(c.Body()))) }
+	app.Post("/webhooks/large", echo)
+	app.Post("/small", echo)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.Shutdown() })
+	base := "http://" + ln.Addr().String()
+	for _, tt := range []struct {
+		path       string
+		size       int
+		wantStatus int
+	}{
+		{"/small", httpserver.BodyLimit, 200},
+		{"/small", httpserver.BodyLimit + 1, 413},
+		{"/webhooks/large", httpserver.LargeBodyLimit, 200},
+		{"/Webhooks/Large/", httpserver.LargeBodyLimit, 200},
+		{"/webhooks/large?x=1", httpserver.LargeBodyLimit, 200},
+		{"/webhooks/large", httpserver.LargeBodyLimit + 1, 413},
+		{"/webhooks/larger", httpserver.BodyLimit + 1, 413},
+	} {
+		res, err := http.Post(base+tt.path, "application/octet-stream", bytes.NewReader(make([]byte, tt.size)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if body := string(b); res.StatusCode != tt.wantStatus || (tt.wantStatus == 200 && body != strconv.Itoa(tt.size)) {
+			t.Errorf("POST %s with %d bytes = %d %.40q, want %d", tt.path, tt.size, res.StatusCode, body, tt.wantStatus)
+		}
 	}
 }
