@@ -59,7 +59,7 @@ type App struct {
 	log       *slog.Logger
 	sampler   *sampler
 	largeBody map[string]bool // paths, lower case, without a trailing slash
-	writers []prefixWriter // longest prefix first
+	writers   []prefixWriter  // longest prefix first
 }
 
 type prefixWriter struct {
