@@ -2,6 +2,10 @@ package switchboard
 
 import (
 	"context"
+	"encoding/base64"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -278,4 +282,41 @@ type CallService interface {
 	RemoveDoNotCall(ctx context.Context, clientID, phone string) error
 	// FindDoNotCall lists the client's numbers, newest first.
 	FindDoNotCall(ctx context.Context, clientID string) ([]DoNotCallEntry, error)
+}
+
+var callIDPattern = regexp.MustCompile(`^call_[0-9a-f]{24}$`)
+
+// ValidCallID reports whether id has the form of a callId.
+func ValidCallID(id string) bool { return callIDPattern.MatchString(id) }
+
+// CallCursorOf returns the cursor at c's place in the listing.
+func CallCursorOf(c *Call) *CallCursor { return &CallCursor{CreatedAt: c.CreatedAt, ID: c.ID} }
+
+// String returns the cursor's opaque, URL-safe text form (base64url of the
+// creation time in Unix nanoseconds, a dot and the callId).
+func (c CallCursor) String() string {
+	raw := strconv.FormatInt(c.CreatedAt.UnixNano(), 10) + "." + c.ID
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// ParseCallCursor reads the text form of String; anything else is
+// ErrBadCursor.
+func ParseCallCursor(s string) (*CallCursor, error) {
+	if s == "" || len(s) > base64.RawURLEncoding.EncodedLen(20+1+29) {
+		return nil, ErrBadCursor
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, ErrBadCursor
+	}
+	nanos, id, ok := strings.Cut(string(raw), ".")
+	n, err := strconv.ParseInt(nanos, 10, 64)
+	if !ok || err != nil || !ValidCallID(id) {
+		return nil, ErrBadCursor
+	}
+	c := &CallCursor{CreatedAt: time.Unix(0, n).UTC(), ID: id}
+	if c.String() != s {
+		return nil, ErrBadCursor
+	}
+	return c, nil
 }
