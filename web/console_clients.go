@@ -144,7 +144,7 @@ func (con *console) handleCreateClient(c *fiber.Ctx) error {
 	}
 	secret := values["clientSecret"]
 	client.Normalize()
-	problems := client.FieldErrors()
+	problems := mergeFields(nil, client.FieldErrors())
 	if secret != "" {
 		if err := switchboard.ValidateSecret("clientSecret", secret); err != nil {
 			problems = mergeFields(problems, err)
