@@ -24,7 +24,9 @@ type ClientField struct {
 	Name  string // JSON name: "clientMeta.email"
 	Label string // for a person: "Email"
 	Hint  string // what a form says below the input; may be empty
-	Kind  FieldKind
+	// Example is a valid value, for documents and tests.
+	Example string
+	Kind    FieldKind
 	// Required fields may not be empty in a new client nor emptied by an update.
 	Required bool
 	// Missing is Validate's message for a new client without this required
@@ -44,24 +46,31 @@ type ClientField struct {
 // may change about itself.
 var ContactFields = []ClientField{
 	{Name: "clientMeta.fullName", Label: "Full name", Kind: TextField, Required: true, MaxLength: 200,
+		Example:  "Ada Lovelace",
 		Of:       func(c *Client) *string { return &c.Meta.FullName },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.FullName }},
 	{Name: "clientMeta.email", Label: "Email", Kind: EmailField, Required: true,
+		Example:  "ada@example.com",
 		Of:       func(c *Client) *string { return &c.Meta.Email },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.Email }},
-	{Name: "clientMeta.phone", Label: "Phone", Hint: "International format, like +14155550123", Kind: PhoneField, Required: true,
+	{Name: "clientMeta.phone", Label: "Phone", Kind: PhoneField, Required: true,
+		Hint: "International format, like +14155550123", Example: "+14155550123",
 		Of:       func(c *Client) *string { return &c.Meta.Phone },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.Phone }},
 	{Name: "clientMeta.businessName", Label: "Business name", Kind: TextField, MaxLength: 200,
+		Example:  "Analytical Engines",
 		Of:       func(c *Client) *string { return &c.Meta.BusinessName },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.BusinessName }},
 	{Name: "clientMeta.city", Label: "City", Kind: TextField, MaxLength: 100,
+		Example:  "London",
 		Of:       func(c *Client) *string { return &c.Meta.City },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.City }},
 	{Name: "clientMeta.jobTitle", Label: "Job title", Kind: TextField, MaxLength: 100,
+		Example:  "Founder",
 		Of:       func(c *Client) *string { return &c.Meta.JobTitle },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.JobTitle }},
 	{Name: "clientMeta.notes", Label: "Notes", Kind: MultilineField, MaxLength: 2000,
+		Example:  "Prefers calls after 10am.\nAsk for the billing desk.",
 		Of:       func(c *Client) *string { return &c.Meta.Notes },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.Notes }},
 }
@@ -70,11 +79,12 @@ var ContactFields = []ClientField{
 // API's order.
 var CallingFields = []ClientField{
 	{Name: "agentId", Label: "ElevenLabs agent ID", Kind: AgentIDField, Required: true,
-		Missing:  "Missing required eleven labs outbound agent ID",
+		Missing: "Missing required eleven labs outbound agent ID", Example: "agent_123",
 		Of:       func(c *Client) *string { return &c.AgentID },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.AgentID }},
-	{Name: "twilioPhoneNumber", Label: "Twilio phone number", Hint: "The number calls go out from, like +14155550100",
-		Kind: PhoneField, Required: true, Missing: "Missing required Twilio phone number",
+	{Name: "twilioPhoneNumber", Label: "Twilio phone number", Kind: PhoneField, Required: true,
+		Missing: "Missing required Twilio phone number",
+		Hint:    "The number calls go out from, like +14155550100", Example: "+14155550100",
 		Of:       func(c *Client) *string { return &c.TwilioPhoneNumber },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.TwilioPhoneNumber }},
 }
