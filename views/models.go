@@ -21,6 +21,8 @@ type Field struct {
 	// Autocomplete is the input's autocomplete token; "off" where the
 	// browser has nothing useful to offer.
 	Autocomplete string
+	// MaxLength caps a textarea, in characters (the domain's cap).
+	MaxLength int
 }
 
 // Fieldset is a titled group of fields.
@@ -30,19 +32,8 @@ type Fieldset struct {
 }
 
 var (
-	contactFields = Fieldset{"Contact", []Field{
-		{Name: "clientMeta.fullName", Label: "Full name", Type: "text", Required: true, Autocomplete: "off"},
-		{Name: "clientMeta.email", Label: "Email", Type: "email", Required: true, Autocomplete: "off"},
-		{Name: "clientMeta.phone", Label: "Phone", Type: "tel", Required: true, Hint: "International format, like +14155550123", Autocomplete: "off"},
-		{Name: "clientMeta.businessName", Label: "Business name", Type: "text", Autocomplete: "off"},
-		{Name: "clientMeta.city", Label: "City", Type: "text", Autocomplete: "off"},
-		{Name: "clientMeta.jobTitle", Label: "Job title", Type: "text", Autocomplete: "off"},
-		{Name: "clientMeta.notes", Label: "Notes", Type: "textarea", Autocomplete: "off"},
-	}}
-	callingFields = Fieldset{"Calling", []Field{
-		{Name: "agentId", Label: "ElevenLabs agent ID", Type: "text", Required: true, Autocomplete: "off"},
-		{Name: "twilioPhoneNumber", Label: "Twilio phone number", Type: "tel", Required: true, Hint: "The number calls go out from, like +14155550100", Autocomplete: "off"},
-	}}
+	contactFields    = Fieldset{"Contact", formFields(switchboard.ContactFields)}
+	callingFields    = Fieldset{"Calling", formFields(switchboard.CallingFields)}
 	statusField      = Field{Name: "status", Label: "Status", Type: "select", Hint: "Only Active clients can sign in or use their tokens."}
 	newAccountFields = Fieldset{"Account", []Field{
 		{Name: "clientId", Label: "Client ID", Type: "text", Hint: "3 to 64 letters, digits, '_', '.' or '-'. Leave empty to generate one.", Autocomplete: "off"},
@@ -60,6 +51,30 @@ var ProfileFieldsets = []Fieldset{{"Profile", ownDetails(contactFields.Fields, m
 	"clientMeta.businessName": "organization", "clientMeta.city": "address-level2",
 	"clientMeta.jobTitle": "organization-title",
 })}}
+
+// formFields are the inputs of the domain's client fields, with the
+// console's autocomplete: "off", as an administrator types somebody else's.
+func formFields(fields []switchboard.ClientField) []Field {
+	out := make([]Field, len(fields))
+	for i, f := range fields {
+		out[i] = Field{Name: f.Name, Label: f.Label, Type: fieldType(f.Kind), Required: f.Required, Hint: f.Hint,
+			Autocomplete: "off", MaxLength: f.MaxLength}
+	}
+	return out
+}
+
+// fieldType is the input type of a kind of field.
+func fieldType(k switchboard.FieldKind) string {
+	switch k {
+	case switchboard.MultilineField:
+		return "textarea"
+	case switchboard.EmailField:
+		return "email"
+	case switchboard.PhoneField:
+		return "tel"
+	}
+	return "text"
+}
 
 func ownDetails(fields []Field, autocomplete map[string]string) []Field {
 	own := make([]Field, len(fields))
@@ -95,6 +110,10 @@ var EditClientFieldsets = []Fieldset{contactFields, callingFields}
 type ClientForm struct {
 	Values map[string]string
 	Errors map[string]string
+	// Phrases holds, for the errors that the domain says after the field's
+	// JSON name, the words after it (switchboard.FieldPhrases), which
+	// FieldError says after the field's label instead.
+	Phrases map[string]string
 	// Error is a problem that belongs to no single field.
 	Error string
 	// ClientID is the client being edited; empty on the create form.
@@ -104,29 +123,24 @@ type ClientForm struct {
 // Value returns what the form holds for the field.
 func (f ClientForm) Value(name string) string { return f.Values[name] }
 
-// FieldError returns the field's problem in words for a person: the API's
-// message with the JSON field name replaced by the field's label.
+// FieldError returns the field's problem in words for a person: the
+// domain's phrase after the field's label ("City is too long (at most 100
+// characters)") where it has one, else the error as it is ("Invalid email
+// format").
 func (f ClientForm) FieldError(fd Field) string {
-	msg := f.Errors[fd.Name]
-	if rest, ok := strings.CutPrefix(msg, fd.Name); ok {
-		return fd.Label + rest
+	if phrase, ok := f.Phrases[fd.Name]; ok {
+		return fd.Label + " " + phrase
 	}
-	return msg
+	return f.Errors[fd.Name]
 }
 
 // ClientFormValues fills the edit form's values from a stored client.
 func ClientFormValues(c *switchboard.Client) map[string]string {
-	return map[string]string{
-		"clientMeta.fullName":     c.Meta.FullName,
-		"clientMeta.email":        c.Meta.Email,
-		"clientMeta.phone":        c.Meta.Phone,
-		"clientMeta.businessName": c.Meta.BusinessName,
-		"clientMeta.city":         c.Meta.City,
-		"clientMeta.jobTitle":     c.Meta.JobTitle,
-		"clientMeta.notes":        c.Meta.Notes,
-		"agentId":                 c.AgentID,
-		"twilioPhoneNumber":       c.TwilioPhoneNumber,
+	values := map[string]string{}
+	for _, f := range switchboard.ClientFields {
+		values[f.Name] = *f.Of(c)
 	}
+	return values
 }
 
 // ClientList is one page of the clients table with the filter that chose it.

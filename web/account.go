@@ -138,8 +138,7 @@ func (acc *account) handleProfile(c *fiber.Ctx) error {
 // only those, through the store's validation, as PUT /secure/client does.
 func (acc *account) handleUpdateProfile(c *fiber.Ctx) error {
 	values := formValues(c, views.ProfileFieldsets)
-	upd := switchboard.ClientUpdate{Meta: contactUpdate(values)}
-	_, err := acc.Clients.UpdateClient(c.UserContext(), currentClient(c).ID, upd)
+	_, err := acc.Clients.UpdateClient(c.UserContext(), currentClient(c).ID, formUpdate(values))
 	if err == nil {
 		if err := acc.setFlash(c, "Profile saved."); err != nil {
 			return err
@@ -233,7 +232,7 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 		form.Error = tooManyFailures(c, err, "attempts")
 		return render(c, fiber.StatusTooManyRequests, views.SecretFormPage(form))
 	case switchboard.EINVALID:
-		if form.Errors = mergeFields(nil, err); len(form.Errors) == 0 {
+		if mergeFields(&form, err); len(form.Errors) == 0 {
 			form.Error = switchboard.ErrorMessage(err)
 		}
 		return render(c, fiber.StatusUnprocessableEntity, views.SecretFormPage(form))

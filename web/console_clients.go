@@ -108,22 +108,19 @@ func formValues(c *fiber.Ctx, sets []views.Fieldset) map[string]string {
 	return values
 }
 
-// formValue points at what the form holds for the field: an update sets
-// every field a form has.
-func formValue(values map[string]string, name string) *string {
-	v := values[name]
-	return &v
-}
-
-// contactUpdate sets every contact field to what the form holds, for the
-// console's edit form and a client's own profile form alike.
-func contactUpdate(values map[string]string) switchboard.ClientMetaUpdate {
-	return switchboard.ClientMetaUpdate{
-		FullName: formValue(values, "clientMeta.fullName"), Email: formValue(values, "clientMeta.email"),
-		Phone: formValue(values, "clientMeta.phone"), BusinessName: formValue(values, "clientMeta.businessName"),
-		City: formValue(values, "clientMeta.city"), JobTitle: formValue(values, "clientMeta.jobTitle"),
-		Notes: formValue(values, "clientMeta.notes"),
+// formUpdate sets each of the domain's client fields that the form has to
+// what it holds: the one mapping from a form to the domain, for the
+// console's create and edit forms and a client's own profile form alike.
+// values holds only the fields of the form that posted (formValues), so a
+// field the form does not show cannot be set by posting it.
+func formUpdate(values map[string]string) switchboard.ClientUpdate {
+	var upd switchboard.ClientUpdate
+	for _, f := range switchboard.ClientFields {
+		if v, ok := values[f.Name]; ok {
+			*f.OfUpdate(&upd) = &v
+		}
 	}
+	return upd
 }
 
 // handleCreateClient handles POST /console/clients. It checks the form with
@@ -133,26 +130,18 @@ func contactUpdate(values map[string]string) switchboard.ClientMetaUpdate {
 func (con *console) handleCreateClient(c *fiber.Ctx) error {
 	values := formValues(c, views.NewClientFieldsets)
 	client := &switchboard.Client{
-		ID:                strings.TrimSpace(values["clientId"]),
-		Status:            switchboard.Status(values["status"]),
-		AgentID:           values["agentId"],
-		TwilioPhoneNumber: values["twilioPhoneNumber"],
-		Meta: switchboard.ClientMeta{
-			FullName: values["clientMeta.fullName"], Email: values["clientMeta.email"], Phone: values["clientMeta.phone"],
-			BusinessName: values["clientMeta.businessName"], City: values["clientMeta.city"],
-			JobTitle: values["clientMeta.jobTitle"], Notes: values["clientMeta.notes"],
-		},
+		ID:     strings.TrimSpace(values["clientId"]),
+		Status: switchboard.Status(values["status"]),
 	}
+	client.Apply(formUpdate(values))
 	secret := values["clientSecret"]
 	client.Normalize()
-	problems := client.FieldErrors()
+	form := views.ClientForm{Values: values}
+	mergeFields(&form, client.FieldErrors())
 	if secret != "" {
-		if err := switchboard.ValidateSecret("clientSecret", secret); err != nil {
-			problems = mergeFields(problems, err)
-		}
+		mergeFields(&form, switchboard.ValidateSecret("clientSecret", secret))
 	}
-	form := views.ClientForm{Values: values, Errors: problems}
-	if len(problems) == 0 {
+	if len(form.Errors) == 0 {
 		var err error
 		secret, err = con.Auth.CreateClient(c.UserContext(), client, secret)
 		if err != nil {
@@ -170,21 +159,29 @@ func (con *console) handleCreateClient(c *fiber.Ctx) error {
 	}))
 }
 
-// mergeFields adds the per-field problems of a domain error to fields.
-func mergeFields(fields map[string]string, err error) map[string]string {
+// mergeFields adds the per-field problems of a domain error to the form,
+// with their phrases, leaving the problems the form has already.
+func mergeFields(form *views.ClientForm, err error) {
 	var e *switchboard.Error
 	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return fields
+		return
 	}
-	if fields == nil {
-		fields = map[string]string{}
+	if form.Errors == nil {
+		form.Errors = map[string]string{}
 	}
+	phrases := switchboard.FieldPhrases(err)
 	for k, v := range e.Fields {
-		if _, ok := fields[k]; !ok {
-			fields[k] = v
+		if _, ok := form.Errors[k]; ok {
+			continue
+		}
+		form.Errors[k] = v
+		if phrase, ok := phrases[k]; ok {
+			if form.Phrases == nil {
+				form.Phrases = map[string]string{}
+			}
+			form.Phrases[k] = phrase
 		}
 	}
-	return fields
 }
 
 // formError puts a service's refusal into the form: invalid fields next to
@@ -197,7 +194,7 @@ func formError(form *views.ClientForm, err error) bool {
 	}
 	switch e.Code {
 	case switchboard.EINVALID:
-		form.Errors = mergeFields(form.Errors, err)
+		mergeFields(form, err)
 		if len(form.Errors) == 0 {
 			form.Error = e.Message
 		}
@@ -233,11 +230,7 @@ func (con *console) handleUpdateClient(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("clientId")
 	values := formValues(c, views.EditClientFieldsets)
-	upd := switchboard.ClientUpdate{
-		AgentID: formValue(values, "agentId"), TwilioPhoneNumber: formValue(values, "twilioPhoneNumber"),
-		Meta: contactUpdate(values),
-	}
-	updated, err := con.Clients.UpdateClient(ctx, id, upd)
+	updated, err := con.Clients.UpdateClient(ctx, id, formUpdate(values))
 	if err == nil {
 		if err := con.setFlash(c, "Changes saved."); err != nil {
 			return err

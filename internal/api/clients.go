@@ -67,24 +67,11 @@ func (s *Server) handleGetClient(c *fiber.Ctx) error {
 // secret, as README.md's "API" section says: with the reset response, the only
 // two places a secret is ever shown.
 func (s *Server) handleCreateClient(c *fiber.Ctx) error {
-	var req struct {
-		ClientID          string         `json:"clientId"`
-		ClientSecret      string         `json:"clientSecret"`
-		ClientMeta        clientMetaJSON `json:"clientMeta"`
-		AgentID           string         `json:"agentId"`
-		TwilioPhoneNumber string         `json:"twilioPhoneNumber"`
-		Status            string         `json:"status"`
-	}
+	var req clientCreateRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	client := &switchboard.Client{
-		ID:                req.ClientID,
-		Status:            switchboard.Status(req.Status),
-		AgentID:           req.AgentID,
-		TwilioPhoneNumber: req.TwilioPhoneNumber,
-		Meta:              req.ClientMeta.domain(),
-	}
+	client := req.client()
 	ctx := c.UserContext()
 	secret, err := s.Auth.CreateClient(ctx, client, req.ClientSecret)
 	if err != nil {
@@ -99,21 +86,9 @@ func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 // clientUpdateRequest is the body of both update endpoints. Fields that no
 // update may set are decoded only to refuse them with a clear message.
 type clientUpdateRequest struct {
-	ClientID          *string               `json:"clientId"`
-	ClientSecret      jsontext.Value        `json:"clientSecret"`
-	ClientMeta        *clientMetaUpdateJSON `json:"clientMeta"`
-	AgentID           *string               `json:"agentId"`
-	TwilioPhoneNumber *string               `json:"twilioPhoneNumber"`
-	Status            *string               `json:"status"`
-}
-
-func (r *clientUpdateRequest) domain() switchboard.ClientUpdate {
-	upd := switchboard.ClientUpdate{Meta: r.ClientMeta.domain(), AgentID: r.AgentID, TwilioPhoneNumber: r.TwilioPhoneNumber}
-	if r.Status != nil {
-		st := switchboard.Status(*r.Status)
-		upd.Status = &st
-	}
-	return upd
+	ClientID     *string        `json:"clientId"`
+	ClientSecret jsontext.Value `json:"clientSecret"`
+	clientFieldsJSON
 }
 
 // setsSecret reports whether the body carries a clientSecret (null counts as absent).

@@ -98,50 +98,92 @@ const timeFormat = "2006-01-02T15:04:05.000Z"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-// clientMetaJSON is clientMeta on the wire.
-type clientMetaJSON struct {
-	FullName     string `json:"fullName"`
-	Email        string `json:"email"`
-	Phone        string `json:"phone"`
-	BusinessName string `json:"businessName"`
-	City         string `json:"city"`
-	JobTitle     string `json:"jobTitle"`
-	Notes        string `json:"notes"`
+// clientFieldsJSON are the members that carry a client's fields, in the
+// order responses show them; requests and responses share it, so a field is
+// one member here and one line in each mapping (domain, newClientJSON).
+// Members are pointers so that a request may leave one out (absent or null:
+// as it is, or empty in a new client); a response sets every one.
+type clientFieldsJSON struct {
+	Status            *string         `json:"status"`
+	AgentID           *string         `json:"agentId"`
+	TwilioPhoneNumber *string         `json:"twilioPhoneNumber"`
+	ClientMeta        *clientMetaJSON `json:"clientMeta"`
 }
 
-func (m clientMetaJSON) domain() switchboard.ClientMeta {
-	return switchboard.ClientMeta{
+// clientMetaJSON is clientMeta on the wire.
+type clientMetaJSON struct {
+	FullName     *string `json:"fullName"`
+	Email        *string `json:"email"`
+	Phone        *string `json:"phone"`
+	BusinessName *string `json:"businessName"`
+	City         *string `json:"city"`
+	JobTitle     *string `json:"jobTitle"`
+	Notes        *string `json:"notes"`
+}
+
+// domain is the change the members sent ask for: the one mapping from the
+// wire to the domain, for creates (see clientCreateRequest) and updates.
+func (f *clientFieldsJSON) domain() switchboard.ClientUpdate {
+	upd := switchboard.ClientUpdate{
+		Meta: f.ClientMeta.domain(), AgentID: f.AgentID, TwilioPhoneNumber: f.TwilioPhoneNumber,
+	}
+	if f.Status != nil {
+		st := switchboard.Status(*f.Status)
+		upd.Status = &st
+	}
+	return upd
+}
+
+func (m *clientMetaJSON) domain() switchboard.ClientMetaUpdate {
+	if m == nil {
+		return switchboard.ClientMetaUpdate{}
+	}
+	return switchboard.ClientMetaUpdate{
 		FullName: m.FullName, Email: m.Email, Phone: m.Phone,
 		BusinessName: m.BusinessName, City: m.City, JobTitle: m.JobTitle, Notes: m.Notes,
 	}
 }
 
+// clientCreateRequest is the body of POST /admin/clients.
+type clientCreateRequest struct {
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+	clientFieldsJSON
+}
+
+// client is the new client the request describes: the fields it sets, on
+// an empty client.
+func (r *clientCreateRequest) client() *switchboard.Client {
+	c := &switchboard.Client{ID: r.ClientID}
+	c.Apply(r.domain())
+	return c
+}
+
 // clientJSON is a client on the wire. ClientSecret is set only in the create
 // response; nothing else ever carries a secret or its hash.
 type clientJSON struct {
-	ClientID          string         `json:"clientId"`
-	ClientSecret      string         `json:"clientSecret,omitempty"`
-	Status            string         `json:"status"`
-	AgentID           string         `json:"agentId"`
-	TwilioPhoneNumber string         `json:"twilioPhoneNumber"`
-	ClientMeta        clientMetaJSON `json:"clientMeta"`
-	CreatedAt         string         `json:"createdAt"`
-	UpdatedAt         string         `json:"updatedAt"`
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret,omitempty"`
+	clientFieldsJSON
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
 }
 
+// newClientJSON is the one mapping from the domain to the wire.
 func newClientJSON(c *switchboard.Client) clientJSON {
-	m := c.Meta
+	cl := *c // the members point into this copy, not into the caller's client
+	status, m := string(cl.Status), &cl.Meta
 	return clientJSON{
-		ClientID:          c.ID,
-		Status:            string(c.Status),
-		AgentID:           c.AgentID,
-		TwilioPhoneNumber: c.TwilioPhoneNumber,
-		ClientMeta: clientMetaJSON{
-			FullName: m.FullName, Email: m.Email, Phone: m.Phone,
-			BusinessName: m.BusinessName, City: m.City, JobTitle: m.JobTitle, Notes: m.Notes,
+		ClientID: cl.ID,
+		clientFieldsJSON: clientFieldsJSON{
+			Status: &status, AgentID: &cl.AgentID, TwilioPhoneNumber: &cl.TwilioPhoneNumber,
+			ClientMeta: &clientMetaJSON{
+				FullName: &m.FullName, Email: &m.Email, Phone: &m.Phone,
+				BusinessName: &m.BusinessName, City: &m.City, JobTitle: &m.JobTitle, Notes: &m.Notes,
+			},
 		},
-		CreatedAt: formatTime(c.CreatedAt),
-		UpdatedAt: formatTime(c.UpdatedAt),
+		CreatedAt: formatTime(cl.CreatedAt),
+		UpdatedAt: formatTime(cl.UpdatedAt),
 	}
 }
 
@@ -165,28 +207,6 @@ func newLoginClientJSON(c *switchboard.Client) loginClientJSON {
 	out.ClientMeta.FullName, out.ClientMeta.BusinessName, out.ClientMeta.Email =
 		c.Meta.FullName, c.Meta.BusinessName, c.Meta.Email
 	return out
-}
-
-// clientMetaUpdateJSON is clientMeta in an update: absent (or null) fields
-// stay as they are.
-type clientMetaUpdateJSON struct {
-	FullName     *string `json:"fullName"`
-	Email        *string `json:"email"`
-	Phone        *string `json:"phone"`
-	BusinessName *string `json:"businessName"`
-	City         *string `json:"city"`
-	JobTitle     *string `json:"jobTitle"`
-	Notes        *string `json:"notes"`
-}
-
-func (m *clientMetaUpdateJSON) domain() switchboard.ClientMetaUpdate {
-	if m == nil {
-		return switchboard.ClientMetaUpdate{}
-	}
-	return switchboard.ClientMetaUpdate{
-		FullName: m.FullName, Email: m.Email, Phone: m.Phone,
-		BusinessName: m.BusinessName, City: m.City, JobTitle: m.JobTitle, Notes: m.Notes,
-	}
 }
 
 // The responses of README.md's "API" section, as structs so their members

@@ -256,10 +256,7 @@ func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client,
 		return nil, err
 	}
 	if next == current {
-		return nil, &switchboard.Error{
-			Code: switchboard.EINVALID, Message: "newSecret must differ from the current secret",
-			Fields: map[string]string{"newSecret": "newSecret must differ from the current secret"},
-		}
+		return nil, switchboard.InvalidField("newSecret", "must differ from the current secret")
 	}
 	hash, err := s.Hasher.Hash(next)
 	if err != nil {

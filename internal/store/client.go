@@ -56,6 +56,19 @@ func (r *clientRow) domain() *switchboard.Client {
 	}
 }
 
+// clientColumns are the columns that c's fields fill, with the keys derived
+// from them: what an update rewrites, and what a new row holds besides its
+// id, credentials and times.
+func clientColumns(c *switchboard.Client) map[string]any {
+	m := c.Meta
+	return map[string]any{
+		"status": string(c.Status), "agent_id": c.AgentID, "twilio_phone_number": c.TwilioPhoneNumber,
+		"full_name": m.FullName, "email": m.Email, "email_key": switchboard.EmailKey(m.Email),
+		"phone": m.Phone, "business_name": m.BusinessName, "city": m.City,
+		"job_title": m.JobTitle, "notes": m.Notes, "search_key": searchKey(m),
+	}
+}
+
 // searchKey is what FindClients' Search matches against.
 func searchKey(m switchboard.ClientMeta) string {
 	return strings.ToLower(m.FullName + "\n" + m.Email + "\n" + m.BusinessName)
@@ -182,16 +195,12 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 	if c.SecretHash == "" {
 		return errors.New("create client: no secret hash")
 	}
-	t := now()
-	row := clientRow{
-		ClientID: c.ID, Status: string(c.Status), AgentID: c.AgentID, TwilioPhoneNumber: c.TwilioPhoneNumber,
-		FullName: c.Meta.FullName, Email: c.Meta.Email, EmailKey: switchboard.EmailKey(c.Meta.Email),
-		Phone: c.Meta.Phone, BusinessName: c.Meta.BusinessName, City: c.Meta.City,
-		JobTitle: c.Meta.JobTitle, Notes: c.Meta.Notes, SearchKey: searchKey(c.Meta),
-		SecretHash: c.SecretHash, TokenVersion: firstTokenVersion(), CreatedAt: t, UpdatedAt: t,
-	}
+	t, version := now(), firstTokenVersion()
+	row := clientColumns(c)
+	row["client_id"], row["secret_hash"], row["token_version"], row["created_at"], row["updated_at"] =
+		c.ID, c.SecretHash, version, t, t
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
+		if err := tx.Model(&clientRow{}).Create(row).Error; err != nil {
 			if cerr := clientConflict(err, c); cerr != nil {
 				return cerr
 			}
@@ -202,7 +211,7 @@ func (s *Store) CreateClient(ctx context.Context, c *switchboard.Client) error {
 	if err != nil {
 		return wrap("create client", err)
 	}
-	c.CreatedAt, c.UpdatedAt, c.TokenVersion = t, t, row.TokenVersion
+	c.CreatedAt, c.UpdatedAt, c.TokenVersion = t, t, version
 	return nil
 }
 
@@ -244,7 +253,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 			return err
 		}
 		before, c := row.domain(), row.domain()
-		applyUpdate(c, upd)
+		c.Apply(upd)
 		action, detail, changed := updateEvent(before, c)
 		if !changed {
 			// Every value is the one stored: nothing to write, no event, and
@@ -253,13 +262,8 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 			return nil
 		}
 		c.UpdatedAt = now()
-		changes := map[string]any{
-			"status": string(c.Status), "agent_id": c.AgentID, "twilio_phone_number": c.TwilioPhoneNumber,
-			"full_name": c.Meta.FullName, "email": c.Meta.Email, "email_key": switchboard.EmailKey(c.Meta.Email),
-			"phone": c.Meta.Phone, "business_name": c.Meta.BusinessName, "city": c.Meta.City,
-			"job_title": c.Meta.JobTitle, "notes": c.Meta.Notes, "search_key": searchKey(c.Meta),
-			"updated_at": c.UpdatedAt,
-		}
+		changes := clientColumns(c)
+		changes["updated_at"] = c.UpdatedAt
 		if err := tx.Model(&clientRow{}).Where("id = ?", row.ID).Updates(changes).Error; err != nil {
 			if cerr := clientConflict(err, c); cerr != nil {
 				return cerr
@@ -276,27 +280,6 @@ func (s *Store) UpdateClient(ctx context.Context, id string, upd switchboard.Cli
 		return nil, wrap("update client", err)
 	}
 	return updated, nil
-}
-
-// applyUpdate copies every field upd sets onto c.
-func applyUpdate(c *switchboard.Client, upd switchboard.ClientUpdate) {
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	set(&c.AgentID, upd.AgentID)
-	set(&c.TwilioPhoneNumber, upd.TwilioPhoneNumber)
-	set(&c.Meta.FullName, upd.Meta.FullName)
-	set(&c.Meta.Email, upd.Meta.Email)
-	set(&c.Meta.Phone, upd.Meta.Phone)
-	set(&c.Meta.BusinessName, upd.Meta.BusinessName)
-	set(&c.Meta.City, upd.Meta.City)
-	set(&c.Meta.JobTitle, upd.Meta.JobTitle)
-	set(&c.Meta.Notes, upd.Meta.Notes)
-	if upd.Status != nil {
-		c.Status = *upd.Status
-	}
 }
 
 // DeleteClient implements switchboard.ClientService. The revoked_tokens rows

@@ -47,7 +47,7 @@ func recordEvent(ctx context.Context, tx *gorm.DB, action, clientID, detail stri
 // updateEvent returns the action and detail of the event that an update
 // from before to after records, and false when it changed no value.
 func updateEvent(before, after *switchboard.Client) (action, detail string, changed bool) {
-	fields := changedFields(before, after)
+	fields := switchboard.ChangedFields(before, after)
 	switch {
 	case before.Status != after.Status:
 		detail = string(before.Status) + " → " + string(after.Status)
@@ -59,31 +59,6 @@ func updateEvent(before, after *switchboard.Client) (action, detail string, chan
 		return switchboard.EventClientUpdated, strings.Join(fields, ", "), true
 	}
 	return "", "", false
-}
-
-// changedFields lists the JSON names of the fields, other than the status,
-// whose value differs between before and after, in the API's order.
-func changedFields(before, after *switchboard.Client) []string {
-	var out []string
-	for _, f := range []struct {
-		name      string
-		old, next string
-	}{
-		{"clientMeta.fullName", before.Meta.FullName, after.Meta.FullName},
-		{"clientMeta.email", before.Meta.Email, after.Meta.Email},
-		{"clientMeta.phone", before.Meta.Phone, after.Meta.Phone},
-		{"clientMeta.businessName", before.Meta.BusinessName, after.Meta.BusinessName},
-		{"clientMeta.city", before.Meta.City, after.Meta.City},
-		{"clientMeta.jobTitle", before.Meta.JobTitle, after.Meta.JobTitle},
-		{"clientMeta.notes", before.Meta.Notes, after.Meta.Notes},
-		{"agentId", before.AgentID, after.AgentID},
-		{"twilioPhoneNumber", before.TwilioPhoneNumber, after.TwilioPhoneNumber},
-	} {
-		if f.old != f.next {
-			out = append(out, f.name)
-		}
-	}
-	return out
 }
 
 // FindEvents implements switchboard.EventService: the latest events, newest

@@ -1,6 +1,7 @@
 package switchboard_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -108,8 +109,8 @@ func TestCallingSettingsValidate(t *testing.T) {
 			s := good()
 			tt.edit(&s)
 			err := s.Validate()
-			e, ok := err.(*switchboard.Error)
-			if !ok || e.Code != switchboard.EINVALID || e.Fields[tt.field] == "" {
+			var e *switchboard.Error
+			if !errors.As(err, &e) || e.Code != switchboard.EINVALID || e.Fields[tt.field] == "" {
 				t.Errorf("Validate() = %v, want EINVALID naming %s", err, tt.field)
 			}
 		})

@@ -48,22 +48,22 @@ var clockPattern = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
 func (s CallingSettings) Validate() error {
 	fe := &fieldErrors{}
 	if s.MaxCallsPerHour < 0 || s.MaxCallsPerHour > MaxCallsPerHourLimit {
-		fe.add("calling.maxCallsPerHour", fmt.Sprintf("calling.maxCallsPerHour must be from 1 to %d", MaxCallsPerHourLimit))
+		fe.addPhrase("calling.maxCallsPerHour", fmt.Sprintf("must be from 1 to %d", MaxCallsPerHourLimit))
 	}
 	if h := s.Hours; h != nil {
 		if _, err := time.LoadLocation(h.Timezone); h.Timezone == "" || err != nil || h.Timezone == "Local" {
-			fe.add("calling.hours.timezone", "calling.hours.timezone must be an IANA time zone such as America/New_York")
+			fe.addPhrase("calling.hours.timezone", "must be an IANA time zone such as America/New_York")
 		}
 		if !clockPattern.MatchString(h.Start) {
-			fe.add("calling.hours.start", "calling.hours.start must be a time of day such as 09:00")
+			fe.addPhrase("calling.hours.start", "must be a time of day such as 09:00")
 		}
 		if !clockPattern.MatchString(h.End) {
-			fe.add("calling.hours.end", "calling.hours.end must be a time of day such as 20:00")
+			fe.addPhrase("calling.hours.end", "must be a time of day such as 20:00")
 		} else if clockPattern.MatchString(h.Start) && h.End <= h.Start {
-			fe.add("calling.hours.end", "calling.hours.end must be after calling.hours.start")
+			fe.addPhrase("calling.hours.end", "must be after calling.hours.start")
 		}
 		if len(h.Days) == 0 || !weekdaysInOrder(h.Days) {
-			fe.add("calling.hours.days", "calling.hours.days must list days from Mon to Sun, each once, in week order")
+			fe.addPhrase("calling.hours.days", "must list days from Mon to Sun, each once, in week order")
 		}
 	}
 	return fe.err()

@@ -85,10 +85,12 @@ type ClientUpdate struct {
 
 // Empty reports whether upd changes nothing.
 func (upd ClientUpdate) Empty() bool {
-	m := upd.Meta
-	return upd.AgentID == nil && upd.TwilioPhoneNumber == nil && upd.Status == nil &&
-		m.FullName == nil && m.Email == nil && m.Phone == nil && m.BusinessName == nil &&
-		m.City == nil && m.JobTitle == nil && m.Notes == nil
+	for _, f := range ClientFields {
+		if *f.OfUpdate(&upd) != nil {
+			return false
+		}
+	}
+	return upd.Status == nil
 }
 
 // ClientFilter selects clients for a listing, newest first.

@@ -44,6 +44,10 @@ type Error struct {
 	Reason string
 	// Fields maps the JSON name of each invalid field to what is wrong with it.
 	Fields map[string]string
+	// Phrases holds, for the Fields whose problem is said after the field's
+	// name, the words after it, so a form can put them after its own label
+	// (see FieldPhrases).
+	Phrases map[string]string
 	// RequiredFields lists the fields a request must carry, for "missing" errors.
 	RequiredFields []string
 	// RetryAfter tells a throttled caller when to try again.

@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -32,19 +33,6 @@ const (
 	MsgInvalidAgentID   = "Invalid agent ID: use up to 128 letters, digits, '_', '.', ':' or '-'"
 )
 
-// The lengths, in characters, that the free-text fields may not exceed.
-var maxLengths = map[string]int{
-	"clientMeta.fullName":     200,
-	"clientMeta.businessName": 200,
-	"clientMeta.city":         100,
-	"clientMeta.jobTitle":     100,
-	"clientMeta.notes":        2000,
-}
-
-// MetaRequiredFields are the contact fields a new client must have, in the
-// order the API reports them.
-var MetaRequiredFields = []string{"clientMeta.fullName", "clientMeta.email", "clientMeta.phone"}
-
 // EmailKey is the form of an email that uniqueness is checked on: two emails
 // that differ only in letter case belong to the same person.
 func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
@@ -54,8 +42,13 @@ func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 type fieldErrors struct {
 	order  []string
 	fields map[string]string
+	// phrases holds, for the problems said after the field's name, the words
+	// after it (see FieldPhrases).
+	phrases map[string]string
 }
 
+// add records a problem that is a sentence of its own ("Invalid email
+// format"), unless the field has one already.
 func (fe *fieldErrors) add(field, msg string) {
 	if fe.fields == nil {
 		fe.fields = map[string]string{}
@@ -66,49 +59,94 @@ func (fe *fieldErrors) add(field, msg string) {
 	}
 }
 
+// addPhrase records a problem said after the field's name: the message is
+// "clientMeta.city is too long (at most 100 characters)", the phrase the
+// words after the name.
+func (fe *fieldErrors) addPhrase(field, phrase string) {
+	if _, ok := fe.fields[field]; ok {
+		return
+	}
+	fe.add(field, field+" "+phrase)
+	if fe.phrases == nil {
+		fe.phrases = map[string]string{}
+	}
+	fe.phrases[field] = phrase
+}
+
 // err returns nil when nothing was added, else an EINVALID *Error whose
-// message is the first problem found.
+// message is the first problem found, with the phrases beside it.
 func (fe *fieldErrors) err() error {
 	if len(fe.order) == 0 {
 		return nil
 	}
-	return &Error{Code: EINVALID, Message: fe.fields[fe.order[0]], Fields: fe.fields}
+	return &Error{Code: EINVALID, Message: fe.fields[fe.order[0]], Fields: fe.fields, Phrases: fe.phrases}
+}
+
+// FieldPhrases returns, for each field of err's problems that is said after
+// the field's name ("clientMeta.city is too long (at most 100 characters)"),
+// the words after the name ("is too long (at most 100 characters)"), so that
+// a form can say them after its own label. Problems that are sentences of
+// their own ("Invalid email format") have no phrase; nor has an error that
+// no validation made.
+func FieldPhrases(err error) map[string]string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Phrases
+	}
+	return nil
+}
+
+// InvalidField returns the EINVALID error of one field whose problem is
+// said after its name: InvalidField("newSecret", "must differ from the
+// current secret").
+func InvalidField(field, phrase string) error {
+	var fe fieldErrors
+	fe.addPhrase(field, phrase)
+	return fe.err()
 }
 
 // checkText refuses control characters (a NUL cannot even be stored by
-// PostgreSQL) and text longer than the field's cap. Notes may span lines.
-func (fe *fieldErrors) checkText(field, value string) {
+// PostgreSQL), except line breaks and tabs in multiline text, and text longer
+// than max characters (when max > 0).
+func (fe *fieldErrors) checkText(field, value string, multiline bool, max int) {
 	if !utf8.ValidString(value) { // the JSON decoder refuses it; other callers might not
-		fe.add(field, field+" is not valid UTF-8")
+		fe.addPhrase(field, "is not valid UTF-8")
 		return
 	}
-	multiline := field == "clientMeta.notes"
 	for _, r := range value {
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
-			fe.add(field, fmt.Sprintf("%s contains a control character", field))
+			fe.addPhrase(field, "contains a control character")
 			return
 		}
 	}
-	if max, ok := maxLengths[field]; ok && utf8.RuneCountInString(value) > max {
-		fe.add(field, fmt.Sprintf("%s is too long (at most %d characters)", field, max))
+	if max > 0 && utf8.RuneCountInString(value) > max {
+		fe.addPhrase(field, fmt.Sprintf("is too long (at most %d characters)", max))
 	}
 }
 
-func (fe *fieldErrors) checkEmail(field, value string) {
-	if !validEmail(value) {
-		fe.add(field, MsgInvalidEmail)
+// check adds the problem with value, by f's rule, if any.
+func (fe *fieldErrors) check(f ClientField, value string) {
+	switch f.Kind {
+	case EmailField:
+		if !validEmail(value) {
+			fe.add(f.Name, MsgInvalidEmail)
+		}
+	case PhoneField:
+		if !e164Pattern.MatchString(value) {
+			fe.add(f.Name, MsgInvalidPhone)
+		}
+	case AgentIDField:
+		if !agentIDPattern.MatchString(value) {
+			fe.add(f.Name, MsgInvalidAgentID)
+		}
+	default:
+		fe.checkText(f.Name, value, f.Kind == MultilineField, f.MaxLength)
 	}
 }
 
-func (fe *fieldErrors) checkPhone(field, value string) {
-	if !e164Pattern.MatchString(value) {
-		fe.add(field, MsgInvalidPhone)
-	}
-}
-
-func (fe *fieldErrors) checkRequired(field, value string) {
-	if value == "" {
-		fe.add(field, field+" is required")
+func (fe *fieldErrors) checkRequired(f ClientField, value string) {
+	if f.Required && value == "" {
+		fe.addPhrase(f.Name, "is required")
 	}
 }
 
@@ -143,11 +181,11 @@ func (fe *fieldErrors) checkClientID(id string) {
 
 // Normalize trims every text field and fills the default status.
 func (c *Client) Normalize() {
-	trim := strings.TrimSpace
-	c.ID, c.AgentID, c.TwilioPhoneNumber = trim(c.ID), trim(c.AgentID), trim(c.TwilioPhoneNumber)
-	m := &c.Meta
-	m.FullName, m.Email, m.Phone = trim(m.FullName), trim(m.Email), trim(m.Phone)
-	m.BusinessName, m.City, m.JobTitle, m.Notes = trim(m.BusinessName), trim(m.City), trim(m.JobTitle), trim(m.Notes)
+	c.ID = strings.TrimSpace(c.ID)
+	for _, f := range ClientFields {
+		p := f.Of(c)
+		*p = strings.TrimSpace(*p)
+	}
 	if c.Status == "" {
 		c.Status = StatusActive
 	}
@@ -157,14 +195,15 @@ func (c *Client) Normalize() {
 // contact fields, then the agent, then the Twilio number, then every format.
 // Call Normalize first.
 func (c *Client) Validate() error {
-	if c.Meta.FullName == "" || c.Meta.Email == "" || c.Meta.Phone == "" {
-		return &Error{Code: EINVALID, Message: "Missing required client information", RequiredFields: MetaRequiredFields}
+	for _, f := range ContactFields {
+		if f.Required && *f.Of(c) == "" {
+			return &Error{Code: EINVALID, Message: "Missing required client information", RequiredFields: MetaRequiredFields}
+		}
 	}
-	if c.AgentID == "" {
-		return Errorf(EINVALID, "Missing required eleven labs outbound agent ID")
-	}
-	if c.TwilioPhoneNumber == "" {
-		return Errorf(EINVALID, "Missing required Twilio phone number")
+	for _, f := range CallingFields {
+		if f.Required && *f.Of(c) == "" {
+			return &Error{Code: EINVALID, Message: f.Missing}
+		}
 	}
 
 	var fe fieldErrors
@@ -175,50 +214,37 @@ func (c *Client) Validate() error {
 
 // checkFormats adds the format problems of every field but the ID to fe.
 func (c *Client) checkFormats(fe *fieldErrors) {
-	fe.checkText("clientMeta.fullName", c.Meta.FullName)
-	fe.checkEmail("clientMeta.email", c.Meta.Email)
-	fe.checkPhone("clientMeta.phone", c.Meta.Phone)
-	fe.checkText("clientMeta.businessName", c.Meta.BusinessName)
-	fe.checkText("clientMeta.city", c.Meta.City)
-	fe.checkText("clientMeta.jobTitle", c.Meta.JobTitle)
-	fe.checkText("clientMeta.notes", c.Meta.Notes)
-	if !agentIDPattern.MatchString(c.AgentID) {
-		fe.add("agentId", MsgInvalidAgentID)
+	for _, f := range ClientFields {
+		fe.check(f, *f.Of(c))
 	}
-	fe.checkPhone("twilioPhoneNumber", c.TwilioPhoneNumber)
 	if !c.Status.Valid() {
 		fe.add("status", MsgInvalidStatus)
 	}
 }
 
-// FieldErrors returns every problem with c, keyed by JSON field name, for a
-// form that shows each one next to its input. It applies the rules of
-// Validate (which reports them one at a time, in the API's order), except
-// that an empty ID is allowed: one is generated. Call Normalize first.
-func (c *Client) FieldErrors() map[string]string {
+// FieldErrors returns every problem with c as one EINVALID error (nil when
+// there is none), for a form that shows each one next to its input. It
+// applies the rules of Validate (which reports them one at a time, in the
+// API's order), except that an empty ID is allowed: one is generated. Call
+// Normalize first.
+func (c *Client) FieldErrors() error {
 	var fe fieldErrors
-	for _, f := range []struct{ name, value string }{
-		{"clientMeta.fullName", c.Meta.FullName}, {"clientMeta.email", c.Meta.Email},
-		{"clientMeta.phone", c.Meta.Phone}, {"agentId", c.AgentID}, {"twilioPhoneNumber", c.TwilioPhoneNumber},
-	} {
-		fe.checkRequired(f.name, f.value)
+	for _, f := range ClientFields {
+		fe.checkRequired(f, *f.Of(c))
 	}
 	if c.ID != "" {
 		fe.checkClientID(c.ID)
 	}
 	c.checkFormats(&fe)
-	return fe.fields
+	return fe.err()
 }
 
 // Normalize trims every text field that upd sets. It points upd at trimmed
 // copies rather than writing through the pointers, so the caller's strings
 // (which other updates may share) stay as they were.
 func (upd *ClientUpdate) Normalize() {
-	for _, p := range []**string{
-		&upd.AgentID, &upd.TwilioPhoneNumber, &upd.Meta.FullName, &upd.Meta.Email, &upd.Meta.Phone,
-		&upd.Meta.BusinessName, &upd.Meta.City, &upd.Meta.JobTitle, &upd.Meta.Notes,
-	} {
-		if *p != nil {
+	for _, f := range ClientFields {
+		if p := f.OfUpdate(upd); *p != nil {
 			trimmed := strings.TrimSpace(**p)
 			*p = &trimmed
 		}
@@ -229,39 +255,11 @@ func (upd *ClientUpdate) Normalize() {
 // required field may not be set to empty. Call Normalize first.
 func (upd *ClientUpdate) Validate() error {
 	var fe fieldErrors
-	m := upd.Meta
-	if m.FullName != nil {
-		fe.checkRequired("clientMeta.fullName", *m.FullName)
-		fe.checkText("clientMeta.fullName", *m.FullName)
-	}
-	if m.Email != nil {
-		fe.checkRequired("clientMeta.email", *m.Email)
-		fe.checkEmail("clientMeta.email", *m.Email)
-	}
-	if m.Phone != nil {
-		fe.checkRequired("clientMeta.phone", *m.Phone)
-		fe.checkPhone("clientMeta.phone", *m.Phone)
-	}
-	for _, f := range []struct {
-		name  string
-		value *string
-	}{
-		{"clientMeta.businessName", m.BusinessName}, {"clientMeta.city", m.City},
-		{"clientMeta.jobTitle", m.JobTitle}, {"clientMeta.notes", m.Notes},
-	} {
-		if f.value != nil {
-			fe.checkText(f.name, *f.value)
+	for _, f := range ClientFields {
+		if v := *f.OfUpdate(upd); v != nil {
+			fe.checkRequired(f, *v)
+			fe.check(f, *v)
 		}
-	}
-	if upd.AgentID != nil {
-		fe.checkRequired("agentId", *upd.AgentID)
-		if *upd.AgentID != "" && !agentIDPattern.MatchString(*upd.AgentID) {
-			fe.add("agentId", MsgInvalidAgentID)
-		}
-	}
-	if upd.TwilioPhoneNumber != nil {
-		fe.checkRequired("twilioPhoneNumber", *upd.TwilioPhoneNumber)
-		fe.checkPhone("twilioPhoneNumber", *upd.TwilioPhoneNumber)
 	}
 	if upd.Status != nil && !upd.Status.Valid() {
 		fe.add("status", MsgInvalidStatus)
@@ -274,11 +272,11 @@ func ValidateSecret(field, secret string) error {
 	var fe fieldErrors
 	switch n := len(secret); {
 	case utf8.RuneCountInString(secret) < MinSecretLength:
-		fe.add(field, fmt.Sprintf("%s must be at least %d characters", field, MinSecretLength))
+		fe.addPhrase(field, fmt.Sprintf("must be at least %d characters", MinSecretLength))
 	case n > MaxSecretLength:
-		fe.add(field, fmt.Sprintf("%s must be at most %d bytes", field, MaxSecretLength))
+		fe.addPhrase(field, fmt.Sprintf("must be at most %d bytes", MaxSecretLength))
 	default:
-		fe.checkText(field, secret)
+		fe.checkText(field, secret, false, 0)
 	}
 	return fe.err()
 }

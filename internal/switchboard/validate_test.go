@@ -62,6 +62,15 @@ func checkFields(t *testing.T, err error, wantMsg string, want map[string]string
 	}
 }
 
+// fieldsOf returns the Fields of err's *switchboard.Error, nil for nil.
+func fieldsOf(t *testing.T, err error) map[string]string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	return asError(t, err).Fields
+}
+
 const (
 	msgControl = " contains a control character"
 )
@@ -825,7 +834,7 @@ func TestClient_FieldErrors(t *testing.T) {
 			c := validClient()
 			tt.edit(&c)
 			c.Normalize()
-			got := c.FieldErrors()
+			got := fieldsOf(t, c.FieldErrors())
 			if len(got) != len(tt.want) || (len(tt.want) > 0 && !reflect.DeepEqual(got, tt.want)) {
 				t.Errorf("FieldErrors() = %q,\nwant %q", got, tt.want)
 			}
@@ -853,7 +862,7 @@ func TestClient_FieldErrorsMatchesValidate(t *testing.T) {
 	check := func(t *testing.T, c switchboard.Client) {
 		t.Helper()
 		c.Normalize()
-		got := c.FieldErrors()
+		got := fieldsOf(t, c.FieldErrors())
 		var want map[string]string
 		if err := c.Validate(); err != nil {
 			e := asError(t, err)
