@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,31 @@ type Config struct {
 	// SessionKeys sign and encrypt browser session cookies, the first for new
 	// cookies. Empty: derived from the server secret.
 	SessionKeys []string
+
+	// ElevenLabsAPIKey turns calling on; ElevenLabsAPIURL is where the API is.
+	ElevenLabsAPIKey string
+	ElevenLabsAPIURL string
+	// ElevenLabsWebhookSecret checks the post-call webhook; empty: it answers 503.
+	ElevenLabsWebhookSecret string
+	// SimulateCalls places calls with the in-process simulator instead.
+	SimulateCalls bool
+	// PublicBaseURL is where ElevenLabs reaches this server, for the webhook
+	// URL printed at start-up; never taken from a request's Host header.
+	PublicBaseURL string
+}
+
+// DefaultElevenLabsAPIURL is ELEVENLABS_API_URL's default.
+const DefaultElevenLabsAPIURL = "https://api.elevenlabs.io"
+
+// CallingMode says how calls are placed: "elevenlabs", "simulated" or "off".
+func (c Config) CallingMode() string {
+	switch {
+	case c.SimulateCalls:
+		return "simulated"
+	case c.ElevenLabsAPIKey != "":
+		return "elevenlabs"
+	}
+	return "off"
 }
 
 // Config bounds.
@@ -45,13 +72,17 @@ const (
 // validates. Its errors are one line naming the variable at fault.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Host:          "127.0.0.1",
-		Port:          8080,
-		DatabaseURL:   getenv("DATABASE_URL"),
-		ServerSecret:  getenv("SERVER_SECRET"),
-		AdminUsername: getenv("ADMIN_USERNAME"),
-		AdminPassword: getenv("ADMIN_PASSWORD"),
-		AdminTokenTTL: 12 * time.Hour,
+		ElevenLabsAPIKey:        getenv("ELEVENLABS_API_KEY"),
+		ElevenLabsAPIURL:        strings.TrimSuffix(getenv("ELEVENLABS_API_URL"), "/"),
+		ElevenLabsWebhookSecret: getenv("ELEVENLABS_WEBHOOK_SECRET"),
+		PublicBaseURL:           strings.TrimSuffix(getenv("PUBLIC_BASE_URL"), "/"),
+		Host:                    "127.0.0.1",
+		Port:                    8080,
+		DatabaseURL:             getenv("DATABASE_URL"),
+		ServerSecret:            getenv("SERVER_SECRET"),
+		AdminUsername:           getenv("ADMIN_USERNAME"),
+		AdminPassword:           getenv("ADMIN_PASSWORD"),
+		AdminTokenTTL:           12 * time.Hour,
 	}
 	if v := getenv("HOST"); v != "" {
 		cfg.Host = v
@@ -114,7 +145,43 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 	}
+	if err := cfg.loadCalling(getenv); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// loadCalling checks the calling settings.
+func (cfg *Config) loadCalling(getenv func(string) string) error {
+	switch v := getenv("SIMULATE_CALLS"); v {
+	case "", "0", "false":
+	case "1", "true":
+		cfg.SimulateCalls = true
+	default:
+		return fmt.Errorf("SIMULATE_CALLS must be 1 or 0, not %q", v)
+	}
+	if cfg.SimulateCalls && cfg.ElevenLabsAPIKey != "" {
+		return errors.New("SIMULATE_CALLS and ELEVENLABS_API_KEY are both set: simulate, or call through ElevenLabs, not both")
+	}
+	if cfg.ElevenLabsAPIURL == "" {
+		cfg.ElevenLabsAPIURL = DefaultElevenLabsAPIURL
+	}
+	if !httpURL(cfg.ElevenLabsAPIURL) {
+		return fmt.Errorf("ELEVENLABS_API_URL must be an http or https URL, not %q", cfg.ElevenLabsAPIURL)
+	}
+	if cfg.PublicBaseURL != "" && !httpURL(cfg.PublicBaseURL) {
+		return fmt.Errorf("PUBLIC_BASE_URL must be an http or https URL, not %q", cfg.PublicBaseURL)
+	}
+	if s := cfg.ElevenLabsWebhookSecret; s != "" && len(s) < 16 {
+		return errors.New("ELEVENLABS_WEBHOOK_SECRET must be at least 16 characters (ElevenLabs generates a longer one)")
+	}
+	return nil
+}
+
+// httpURL reports whether s is an absolute http or https URL with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
 }
 
 // duration reads a Go duration ("90m", "24h"); "" gives def, and "0" means none.

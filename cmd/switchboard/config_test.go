@@ -22,7 +22,7 @@ func env(m map[string]string) func(string) string {
 
 func TestLoadConfig(t *testing.T) {
 	// defaults is the Config of an empty environment.
-	defaults := Config{Host: "127.0.0.1", Port: 8080, AdminTokenTTL: 12 * time.Hour}
+	defaults := Config{Host: "127.0.0.1", Port: 8080, AdminTokenTTL: 12 * time.Hour, ElevenLabsAPIURL: DefaultElevenLabsAPIURL}
 	with := func(f func(*Config)) Config {
 		c := defaults
 		f(&c)
@@ -40,6 +40,19 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{name: "defaults", env: nil, want: defaults},
 		{name: "PORT", env: map[string]string{"PORT": "9090"}, want: with(func(c *Config) { c.Port = 9090 })},
+		{name: "ElevenLabs", env: map[string]string{"ELEVENLABS_API_KEY": "xi-key", "ELEVENLABS_API_URL": "http://127.0.0.1:9999/",
+			"ELEVENLABS_WEBHOOK_SECRET": "wsec_0123456789abcdef", "PUBLIC_BASE_URL": "https://calls.example.com/"},
+			want: with(func(c *Config) {
+				c.ElevenLabsAPIKey, c.ElevenLabsAPIURL = "xi-key", "http://127.0.0.1:9999"
+				c.ElevenLabsWebhookSecret, c.PublicBaseURL = "wsec_0123456789abcdef", "https://calls.example.com"
+			})},
+		{name: "SIMULATE_CALLS", env: map[string]string{"SIMULATE_CALLS": "1"}, want: with(func(c *Config) { c.SimulateCalls = true })},
+		{name: "SIMULATE_CALLS 0", env: map[string]string{"SIMULATE_CALLS": "0"}, want: defaults},
+		{name: "SIMULATE_CALLS bad", env: map[string]string{"SIMULATE_CALLS": "yes"}, errVar: "SIMULATE_CALLS"},
+		{name: "SIMULATE_CALLS with a key", env: map[string]string{"SIMULATE_CALLS": "1", "ELEVENLABS_API_KEY": "k"}, errVar: "SIMULATE_CALLS"},
+		{name: "ELEVENLABS_API_URL bad", env: map[string]string{"ELEVENLABS_API_URL": "ftp://x"}, errVar: "ELEVENLABS_API_URL"},
+		{name: "PUBLIC_BASE_URL bad", env: map[string]string{"PUBLIC_BASE_URL": "calls.example.com"}, errVar: "PUBLIC_BASE_URL"},
+		{name: "ELEVENLABS_WEBHOOK_SECRET short", env: map[string]string{"ELEVENLABS_WEBHOOK_SECRET": "short"}, errVar: "ELEVENLABS_WEBHOOK_SECRET"},
 		{name: "PORT 0 picks a free port", env: map[string]string{"PORT": "0"}, want: with(func(c *Config) { c.Port = 0 })},
 		{name: "PORT upper bound", env: map[string]string{"PORT": "65535"}, want: with(func(c *Config) { c.Port = 65535 })},
 		{name: "HOST", env: map[string]string{"HOST": "0.0.0.0"}, want: with(func(c *Config) { c.Host = "0.0.0.0" })},
@@ -75,7 +88,7 @@ func TestLoadConfig(t *testing.T) {
 		}, want: Config{
 			Host: "::1", Port: 1234, DatabaseURL: "file:x.db", ServerSecret: secret,
 			AdminUsername: "ops", AdminPassword: "correct horse battery", SecretHashCost: 10,
-			TokenTTL: 720 * time.Hour, AdminTokenTTL: time.Hour,
+			TokenTTL: 720 * time.Hour, AdminTokenTTL: time.Hour, ElevenLabsAPIURL: DefaultElevenLabsAPIURL,
 		}},
 
 		{name: "TRUSTED_PROXIES", env: map[string]string{"TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16,,::1 "},

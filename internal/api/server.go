@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/calling"
 	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 )
@@ -22,6 +23,15 @@ import (
 type Server struct {
 	Auth    *auth.Service
 	Clients switchboard.ClientService
+	// Calls and Calling serve the calls API; when Calls is nil it is not
+	// registered (tests of the accounts alone).
+	Calls   switchboard.CallService
+	Calling *calling.Service
+	// WebhookSecret checks ElevenLabs's post-call webhooks; empty: the
+	// webhook answers 503.
+	WebhookSecret string
+	// Now is the clock of webhook signatures and call limits; nil: time.Now.
+	Now func() time.Time
 	// Ping reports whether the database answers, for /healthz.
 	Ping func(context.Context) error
 	// Ready reports why the service cannot serve yet (database unreachable,
@@ -58,6 +68,10 @@ func (s *Server) Register(app *httpserver.App) {
 	sec := app.Group("/secure", noStore, s.requireClient)
 	sec.Get("/client", s.handleGetSecureClient)
 	sec.Put("/client", s.handleUpdateSecureClient)
+
+	if s.Calls != nil {
+		s.registerCalls(app, sec, adm)
+	}
 }
 
 // noStore keeps tokens, secrets and client records out of caches.

@@ -155,7 +155,7 @@ func (s *Service) Place(ctx context.Context, client *switchboard.Client, req Req
 		return nil, &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: MsgOutsideHours,
 			Details: "Calls may be placed " + h.String()}
 	}
-	number, err := s.outboundNumber(ctx, client.TwilioPhoneNumber)
+	number, err := s.outboundNumber(ctx, client.TwilioPhoneNumber, client.AgentID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,9 +178,12 @@ func (s *Service) Place(ctx context.Context, client *switchboard.Client, req Req
 	})
 	if err != nil {
 		reason := switchboard.ErrorMessage(err)
-		if switchboard.ErrorCode(err) == switchboard.EINTERNAL {
-			reason = "ElevenLabs could not be reached: the call may not have been placed"
+		switch switchboard.ErrorReason(err) {
+		case switchboard.ReasonProviderUnavailable:
+			reason = "ElevenLabs could not be reached or did not answer in time: the call may not have been placed"
 			s.Log.Error("place call", "call_id", call.ID, "client_id", client.ID, "err", err)
+		case switchboard.ReasonProviderKeyRefused:
+			s.Log.Error("place call: check ELEVENLABS_API_KEY", "call_id", call.ID, "err", err)
 		}
 		if _, ferr := s.Calls.FailCall(dialCtx, call.ID, reason, s.now()); ferr != nil {
 			s.Log.Error("record failed call", "call_id", call.ID, "err", ferr)
@@ -224,8 +227,8 @@ type numberCache struct {
 
 // outboundNumber returns the provider's record of number, or ECONFLICT when
 // it is not imported there or cannot call out.
-func (s *Service) outboundNumber(ctx context.Context, number string) (*switchboard.PhoneNumber, error) {
-	n, err := s.findNumber(ctx, number, false)
+func (s *Service) outboundNumber(ctx context.Context, number, agentID string) (*switchboard.PhoneNumber, error) {
+	n, err := s.findNumber(ctx, number, agentID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -240,9 +243,18 @@ func (s *Service) outboundNumber(ctx context.Context, number string) (*switchboa
 	return n, nil
 }
 
+// numberLookup is a Dialer that answers for one number itself: the
+// simulator, which pretends every number is imported for its client's agent.
+type numberLookup interface {
+	PhoneNumber(ctx context.Context, number, agentID string) (*switchboard.PhoneNumber, error)
+}
+
 // findNumber looks number up among the provider's numbers: nil when absent.
 // The list read last is reused for a while unless fresh is asked for.
-func (s *Service) findNumber(ctx context.Context, number string, fresh bool) (*switchboard.PhoneNumber, error) {
+func (s *Service) findNumber(ctx context.Context, number, agentID string, fresh bool) (*switchboard.PhoneNumber, error) {
+	if d, ok := s.Dialer.(numberLookup); ok {
+		return d.PhoneNumber(ctx, number, agentID)
+	}
 	s.numbers.mu.Lock()
 	defer s.numbers.mu.Unlock()
 	lookup := func() *switchboard.PhoneNumber {

@@ -46,7 +46,7 @@ func (s *Service) Check(ctx context.Context, agentID, number string) (*Check, er
 	default:
 		return &Check{Problem: "ElevenLabs could not be asked: " + switchboard.ErrorMessage(err)}, nil
 	}
-	n, err := s.findNumber(ctx, number, true)
+	n, err := s.findNumber(ctx, number, agentID, true)
 	if err != nil {
 		return &Check{Problem: switchboard.ErrorMessage(err)}, nil
 	}

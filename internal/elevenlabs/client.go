@@ -32,16 +32,11 @@ import (
 // DefaultBaseURL is ElevenLabs's API.
 const DefaultBaseURL = "https://api.elevenlabs.io"
 
-// Reasons of the EINTERNAL errors the Client returns.
+// Reasons of the EINTERNAL errors the Client returns: the domain's.
 const (
-	// ReasonKeyRefused: ElevenLabs answered 401 or 403 to our API key.
-	ReasonKeyRefused = "provider_key_refused"
-	// ReasonRefused: ElevenLabs refused the request (success:false, or a
-	// 4xx other than 401/403/404/422); Message is its own.
-	ReasonRefused = "provider_refused"
-	// ReasonUnavailable: ElevenLabs could not be reached, did not answer in
-	// time, answered 429 or 5xx, or sent an answer we cannot read.
-	ReasonUnavailable = "provider_unavailable"
+	ReasonKeyRefused  = switchboard.ReasonProviderKeyRefused
+	ReasonRefused     = switchboard.ReasonProviderRefused
+	ReasonUnavailable = switchboard.ReasonProviderUnavailable
 )
 
 const (

@@ -218,6 +218,16 @@ func (s *Simulator) PhoneNumbers(ctx context.Context) ([]switchboard.PhoneNumber
 	return numbers, nil
 }
 
+// PhoneNumber answers for any number as imported, able to call out and
+// assigned to agentID: the simulator pretends every client is set up. The
+// calling service asks this instead of listing PhoneNumbers, which would
+// need every client's number.
+func (s *Simulator) PhoneNumber(_ context.Context, number, agentID string) (*switchboard.PhoneNumber, error) {
+	return &switchboard.PhoneNumber{
+		Number: number, ID: SimulatedNumberID(number), Provider: "twilio", SupportsOutbound: true, AssignedAgentID: agentID,
+	}, nil
+}
+
 // Agent knows every agent id.
 func (s *Simulator) Agent(_ context.Context, agentID string) (*switchboard.Agent, error) {
 	if agentID == "" {

@@ -19,6 +19,8 @@ type ErrorBody struct {
 	Details        string            `json:"details,omitempty"`
 	Fields         map[string]string `json:"fields,omitempty"`
 	RequiredFields []string          `json:"requiredFields,omitempty"`
+	// RequestID is set on the answers that quote the request's id (make-call).
+	RequestID string `json:"requestId,omitempty"`
 }
 
 // JSONError is an error with the status and body it is answered with.

@@ -153,6 +153,19 @@ type Dialer interface {
 	Agent(ctx context.Context, agentID string) (*Agent, error)
 }
 
+// Reasons a Dialer's EINTERNAL error may carry, so the calling service
+// tells failures apart without reading their messages.
+const (
+	// ReasonProviderKeyRefused: the provider refused our API key.
+	ReasonProviderKeyRefused = "provider_key_refused"
+	// ReasonProviderRefused: the provider refused the request; the message
+	// is its own words and may be shown.
+	ReasonProviderRefused = "provider_refused"
+	// ReasonProviderUnavailable: the provider could not be reached or did
+	// not answer in time; a call may or may not have been placed.
+	ReasonProviderUnavailable = "provider_unavailable"
+)
+
 // OutboundCall is what the provider is asked to do.
 type OutboundCall struct {
 	AgentID          string
