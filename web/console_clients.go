@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -41,8 +40,8 @@ func (con *console) handleClients(c *fiber.Ctx) error {
 	l := views.ClientList{Search: strings.TrimSpace(c.Query("search")), Status: c.Query("status")}
 	f := switchboard.ClientPageFilter{Limit: pageSize}
 	var problems []string
-	if utf8.RuneCountInString(l.Search) > switchboard.MaxSearchLength {
-		problems = append(problems, fmt.Sprintf("The search is too long (at most %d characters).", switchboard.MaxSearchLength))
+	if p := switchboard.SearchProblem(l.Search); p != "" {
+		problems = append(problems, "The search "+p+".")
 		l.Search = ""
 	}
 	f.Search = l.Search

@@ -134,6 +134,7 @@ func TestConsole_ClientsBadFilter(t *testing.T) {
 		badStatus = "Invalid status: use Active, Inactive or Suspended."
 		badCursor = "That page link is broken; showing the first page."
 		tooLong   = "The search is too long (at most 200 characters)."
+		control   = "The search cannot contain control or invisible formatting characters."
 	)
 	tests := []struct {
 		name       string
@@ -149,6 +150,10 @@ func TestConsole_ClientsBadFilter(t *testing.T) {
 		{"BrokenBefore", "before=%00%01", badCursor, all, ""},
 		{"CursorOfUnknownForm", "after=" + url.QueryEscape("MTIzNDU2Nzg5.LiIi"), badCursor, all, ""},
 		{"TooLongSearch", "search=" + strings.Repeat("a", 201), tooLong, all, ""},
+		// A NUL failed the query on PostgreSQL ("Something went wrong")
+		// and matched every client on SQLite.
+		{"NULInSearch", "search=ada%00", control, all, ""},
+		{"ZeroWidthInSearch", "search=" + url.QueryEscape("ada\u200b"), control, all, ""},
 		{"Both", "status=x&after=y", badStatus + " " + badCursor, all, ""},
 	}
 	for _, tt := range tests {

@@ -24,8 +24,8 @@ func (s *Server) handleListClients(c *fiber.Ctx) error {
 		}
 		f.Status = &st
 	}
-	if len([]rune(f.Search)) > switchboard.MaxSearchLength {
-		return invalid("search", fmt.Sprintf("search must be at most %d characters", switchboard.MaxSearchLength))
+	if p := switchboard.SearchProblem(f.Search); p != "" {
+		return invalid("search", "search "+p)
 	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)

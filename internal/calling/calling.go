@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"switchboard/internal/switchboard"
 )
@@ -106,8 +105,8 @@ func (r *Request) validate() error {
 		return invalid("phone", MsgPhoneFormat)
 	}
 	r.FirstMessage = strings.TrimSpace(r.FirstMessage)
-	if !utf8.ValidString(r.FirstMessage) || utf8.RuneCountInString(r.FirstMessage) > MaxFirstMessageLength {
-		return invalid("firstMessage", fmt.Sprintf("firstMessage must be text of at most %d characters", MaxFirstMessageLength))
+	if err := switchboard.CheckText("firstMessage", r.FirstMessage, true, MaxFirstMessageLength); err != nil {
+		return err
 	}
 	if len(r.DynamicVariables) > MaxDynamicVariables {
 		return invalid("dynamicVariables", fmt.Sprintf("dynamicVariables may hold at most %d variables", MaxDynamicVariables))
@@ -120,8 +119,8 @@ func (r *Request) validate() error {
 		switch v := v.(type) {
 		case bool, float64, int:
 		case string:
-			if !utf8.ValidString(v) || utf8.RuneCountInString(v) > MaxVariableLength {
-				return invalid("dynamicVariables", fmt.Sprintf("dynamicVariables.%s must be text of at most %d characters", name, MaxVariableLength))
+			if err := switchboard.CheckText("dynamicVariables."+name, v, true, MaxVariableLength); err != nil {
+				return err
 			}
 		default:
 			return invalid("dynamicVariables", fmt.Sprintf("dynamicVariables.%s must be a string, a number or true/false", name))

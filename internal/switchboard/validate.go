@@ -8,6 +8,10 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	// The domain's one import beyond the standard library: the Go team's
+	// IDNA, which net/http itself vendors, for email domains.
+	"golang.org/x/net/idna"
 )
 
 var (
@@ -105,6 +109,17 @@ func InvalidField(field, phrase string) error {
 	return fe.err()
 }
 
+// CheckText is the rule of every free-text field, for text that is not a
+// client's (a call's first message, say): EINVALID naming field when value
+// is not valid UTF-8, holds a control character (line breaks and tabs are
+// allowed when multiline), an invisible formatting character, or more than
+// max characters.
+func CheckText(field, value string, multiline bool, max int) error {
+	var fe fieldErrors
+	fe.checkText(field, value, multiline, max)
+	return fe.err()
+}
+
 // checkText refuses control characters (a NUL cannot even be stored by
 // PostgreSQL), except line breaks and tabs in multiline text, and text longer
 // than max characters (when max > 0).
@@ -116,6 +131,10 @@ func (fe *fieldErrors) checkText(field, value string, multiline bool, max int) {
 	for _, r := range value {
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
 			fe.addPhrase(field, "contains a control character")
+			return
+		}
+		if invisible(r) {
+			fe.addPhrase(field, fmt.Sprintf("contains an invisible formatting character (U+%04X)", r))
 			return
 		}
 	}
@@ -150,11 +169,45 @@ func (fe *fieldErrors) checkRequired(f ClientField, value string) {
 	}
 }
 
+// invisible reports whether r is a Unicode format character (category Cf:
+// zero-width spaces and joiners, the soft hyphen, bidirectional controls
+// such as U+202E): text holding one does not render as what it is, so
+// "Admin\u202egnp.exe" shows as "Adminexe.png" and "vic\u200b@example.com"
+// looks like another client's email.
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
+
+// NormalizeEmail trims the email and writes an internationalised domain in
+// its ASCII form (IDNA: "bücher.example" → "xn--bcher-kva.example"), so a
+// look-alike letter in the domain shows as what it is. A domain that is not
+// a valid IDNA name is left as typed, for validEmail to refuse.
+func NormalizeEmail(email string) string {
+	email = strings.TrimSpace(email)
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 || isASCII(email[at+1:]) {
+		return email // an ASCII domain stays as typed, letter case too
+	}
+	domain, err := idna.Lookup.ToASCII(email[at+1:])
+	if err != nil {
+		return email
+	}
+	return email[:at+1] + domain
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] > unicode.MaxASCII {
+			return false
+		}
+	}
+	return true
+}
+
 // validEmail accepts a bare RFC 5322 address (no display name) of at most 254
-// characters whose domain has a dot. net/mail accepts UTF-8 in the local part
-// (RFC 6532), C1 controls such as U+0085 included, so those are refused here.
+// characters, all ASCII (the domain in its IDNA form, see NormalizeEmail),
+// whose domain has a dot. net/mail accepts UTF-8 in the local part (RFC
+// 6532), where a Cyrillic "і" passes for a Latin "i"; it is refused here.
 func validEmail(s string) bool {
-	if len(s) > 254 || !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+	if len(s) > 254 || strings.IndexFunc(s, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsControl(r) }) >= 0 {
 		return false
 	}
 	addr, err := mail.ParseAddress(s)
@@ -185,6 +238,9 @@ func (c *Client) Normalize() {
 	for _, f := range ClientFields {
 		p := f.Of(c)
 		*p = strings.TrimSpace(*p)
+		if f.Kind == EmailField {
+			*p = NormalizeEmail(*p)
+		}
 	}
 	if c.Status == "" {
 		c.Status = StatusActive
@@ -246,6 +302,9 @@ func (upd *ClientUpdate) Normalize() {
 	for _, f := range ClientFields {
 		if p := f.OfUpdate(upd); *p != nil {
 			trimmed := strings.TrimSpace(**p)
+			if f.Kind == EmailField {
+				trimmed = NormalizeEmail(trimmed)
+			}
 			*p = &trimmed
 		}
 	}
@@ -279,4 +338,21 @@ func ValidateSecret(field, secret string) error {
 		fe.checkText(field, secret, false, 0)
 	}
 	return fe.err()
+}
+
+// SearchProblem says what is wrong with a listing's search text, as words
+// to put after "search" ("is too long (at most 200 characters)"), or "" when
+// nothing is. A NUL matched every client on SQLite and failed the query on
+// PostgreSQL; other control and format characters can match nothing anyone
+// typed on purpose.
+func SearchProblem(search string) string {
+	switch {
+	case !utf8.ValidString(search):
+		return "is not valid UTF-8"
+	case utf8.RuneCountInString(search) > MaxSearchLength:
+		return fmt.Sprintf("is too long (at most %d characters)", MaxSearchLength)
+	case strings.IndexFunc(search, func(r rune) bool { return unicode.IsControl(r) || invisible(r) }) >= 0:
+		return "cannot contain control or invisible formatting characters"
+	}
+	return ""
 }
