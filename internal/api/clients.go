@@ -188,6 +188,9 @@ func (s *Server) handleUpdateSecureClient(c *fiber.Ctx) error {
 			return fieldError(fiber.StatusForbidden, updateTitle, f.name, f.name+" can only be changed by an administrator")
 		}
 	}
+	if sent := req.Calling.domain(); sent != nil && !sent.Equal(me.Calling) {
+		return fieldError(fiber.StatusForbidden, updateTitle, "calling", "calling can only be changed by an administrator")
+	}
 	if req.setsSecret() {
 		return fieldError(fiber.StatusBadRequest, updateTitle, "clientSecret",
 			"clientSecret cannot be set by an update; use POST /auth/change-secret")

@@ -81,7 +81,8 @@ func TestClientFields_WireRoundTrip(t *testing.T) {
 	t.Run("Members", func(t *testing.T) {
 		ts := ts.with(t)
 		got := memberPaths(ts.admin("GET", "/admin/clients/fields_1", "").wantStatus(200).json(), "")
-		want := []string{"clientId", "status", "createdAt", "updatedAt"}
+		// calling is structured, not a text field: its members are fixed.
+		want := []string{"clientId", "status", "createdAt", "updatedAt", "calling.maxCallsPerHour", "calling.hours"}
 		for _, f := range switchboard.ClientFields {
 			want = append(want, f.Name)
 		}
@@ -137,6 +138,7 @@ func TestClientJSON_Bytes(t *testing.T) {
 			`"clientMeta":{"fullName":"Ada Lovelace","email":"ada@example.com","phone":"+14155550123",` +
 			`"businessName":"Analytical Engines","city":"London","jobTitle":"Founder",` +
 			`"notes":"Prefers calls after 10am.\nAsk for the billing desk."},` +
+			`"calling":{"maxCallsPerHour":60,"hours":null},` +
 			fmt.Sprintf(`"createdAt":%q,"updatedAt":%q}`, createdAt, updatedAt)
 	}
 	if got, want := string(created.Body), `{"message":"Client created successfully","client":`+client(secret)+`}`; got != want {

@@ -122,8 +122,17 @@ type fuzzClient struct {
 	AgentID           string   `json:"agentId"`
 	TwilioPhoneNumber string   `json:"twilioPhoneNumber"`
 	ClientMeta        fuzzMeta `json:"clientMeta"`
-	CreatedAt         string   `json:"createdAt"`
-	UpdatedAt         string   `json:"updatedAt"`
+	Calling           struct {
+		MaxCallsPerHour int `json:"maxCallsPerHour"`
+		Hours           *struct {
+			Timezone string   `json:"timezone"`
+			Start    string   `json:"start"`
+			End      string   `json:"end"`
+			Days     []string `json:"days"`
+		} `json:"hours"`
+	} `json:"calling"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
 }
 
 // fuzzReadClient decodes a client strictly: exact member names, no unknown
@@ -281,6 +290,12 @@ func FuzzCreateClient(f *testing.F) {
 		}
 		if sent.Status == "" {
 			want.Status = string(switchboard.StatusActive)
+		}
+		// Calling settings are not among the fuzzed fields: the default,
+		// unless the input happened to set some.
+		want.Calling.MaxCallsPerHour = switchboard.MaxCallsPerHourDefault
+		if strings.Contains(string(body), "calling") {
+			want.Calling = created.Calling
 		}
 		if created != want {
 			t.Fatalf("created client differs from the request %q:\ngot  %+v\nwant %+v", body, created, want)

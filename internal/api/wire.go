@@ -108,6 +108,48 @@ type clientFieldsJSON struct {
 	AgentID           *string         `json:"agentId"`
 	TwilioPhoneNumber *string         `json:"twilioPhoneNumber"`
 	ClientMeta        *clientMetaJSON `json:"clientMeta"`
+	Calling           *callingJSON    `json:"calling"`
+}
+
+// callingJSON is a client's calling settings on the wire. In a request it
+// replaces the settings whole: a missing maxCallsPerHour is the default, a
+// missing hours is "any time". A response gives the limit in force.
+type callingJSON struct {
+	MaxCallsPerHour *int              `json:"maxCallsPerHour"`
+	Hours           *callingHoursJSON `json:"hours"`
+}
+
+type callingHoursJSON struct {
+	Timezone string   `json:"timezone"`
+	Start    string   `json:"start"`
+	End      string   `json:"end"`
+	Days     []string `json:"days"`
+}
+
+func (c *callingJSON) domain() *switchboard.CallingSettings {
+	if c == nil {
+		return nil
+	}
+	s := &switchboard.CallingSettings{}
+	if c.MaxCallsPerHour != nil {
+		s.MaxCallsPerHour = *c.MaxCallsPerHour
+		if s.MaxCallsPerHour == 0 {
+			s.MaxCallsPerHour = -1 // an explicit 0 is refused, not taken for "the default"
+		}
+	}
+	if h := c.Hours; h != nil {
+		s.Hours = &switchboard.CallingHours{Timezone: h.Timezone, Start: h.Start, End: h.End, Days: h.Days}
+	}
+	return s
+}
+
+func newCallingJSON(s switchboard.CallingSettings) *callingJSON {
+	limit := s.HourLimit()
+	out := &callingJSON{MaxCallsPerHour: &limit}
+	if h := s.Hours; h != nil {
+		out.Hours = &callingHoursJSON{Timezone: h.Timezone, Start: h.Start, End: h.End, Days: h.Days}
+	}
+	return out
 }
 
 // clientMetaJSON is clientMeta on the wire.
@@ -126,6 +168,7 @@ type clientMetaJSON struct {
 func (f *clientFieldsJSON) domain() switchboard.ClientUpdate {
 	upd := switchboard.ClientUpdate{
 		Meta: f.ClientMeta.domain(), AgentID: f.AgentID, TwilioPhoneNumber: f.TwilioPhoneNumber,
+		Calling: f.Calling.domain(),
 	}
 	if f.Status != nil {
 		st := switchboard.Status(*f.Status)
@@ -181,6 +224,7 @@ func newClientJSON(c *switchboard.Client) clientJSON {
 				FullName: &m.FullName, Email: &m.Email, Phone: &m.Phone,
 				BusinessName: &m.BusinessName, City: &m.City, JobTitle: &m.JobTitle, Notes: &m.Notes,
 			},
+			Calling: newCallingJSON(cl.Calling),
 		},
 		CreatedAt: formatTime(cl.CreatedAt),
 		UpdatedAt: formatTime(cl.UpdatedAt),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,6 +34,10 @@ type clientRow struct {
 	SearchKey         string
 	SecretHash        string
 	TokenVersion      int64
+	// The calling settings: the hourly limit (0: the default) and the
+	// calling hours as JSON ("": any time).
+	CallingMaxPerHour int
+	CallingHours      string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
@@ -49,6 +54,7 @@ func (r *clientRow) domain() *switchboard.Client {
 			FullName: r.FullName, Email: r.Email, Phone: r.Phone,
 			BusinessName: r.BusinessName, City: r.City, JobTitle: r.JobTitle, Notes: r.Notes,
 		},
+		Calling:      switchboard.CallingSettings{MaxCallsPerHour: r.CallingMaxPerHour, Hours: decodeHours(r.CallingHours)},
 		CreatedAt:    r.CreatedAt.UTC(),
 		UpdatedAt:    r.UpdatedAt.UTC(),
 		SecretHash:   r.SecretHash,
@@ -66,7 +72,32 @@ func clientColumns(c *switchboard.Client) map[string]any {
 		"full_name": m.FullName, "email": m.Email, "email_key": switchboard.EmailKey(m.Email),
 		"phone": m.Phone, "business_name": m.BusinessName, "city": m.City,
 		"job_title": m.JobTitle, "notes": m.Notes, "search_key": searchKey(m),
+		"calling_max_per_hour": c.Calling.MaxCallsPerHour, "calling_hours": encodeHours(c.Calling.Hours),
 	}
+}
+
+// encodeHours stores calling hours as JSON, "" for none (any time).
+func encodeHours(h *switchboard.CallingHours) string {
+	if h == nil {
+		return ""
+	}
+	b, _ := json.Marshal(h) // a struct of strings: never fails
+	return string(b)
+}
+
+// decodeHours reads what encodeHours stored. The store validated it before
+// writing; text that does not decode (a hand-edited row) is read as hours
+// that allow no call, so a damaged row never widens when calls may go out,
+// rather than failing every read of the client.
+func decodeHours(s string) *switchboard.CallingHours {
+	if s == "" {
+		return nil
+	}
+	var h switchboard.CallingHours
+	if json.Unmarshal([]byte(s), &h) != nil {
+		return &switchboard.CallingHours{}
+	}
+	return &h
 }
 
 // searchKey is what FindClients' Search matches against.

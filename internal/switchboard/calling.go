@@ -3,6 +3,7 @@ package switchboard
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,10 +44,28 @@ func (s CallingSettings) HourLimit() int {
 
 var clockPattern = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
 
+// Equal reports whether s and o allow the same calls: the same limit in
+// force (an unset limit equals the default written out) and the same hours.
+func (s CallingSettings) Equal(o CallingSettings) bool {
+	if s.HourLimit() != o.HourLimit() || (s.Hours == nil) != (o.Hours == nil) {
+		return false
+	}
+	if s.Hours == nil {
+		return true
+	}
+	a, b := s.Hours, o.Hours
+	return a.Timezone == b.Timezone && a.Start == b.Start && a.End == b.End && slices.Equal(a.Days, b.Days)
+}
+
 // Validate checks the settings; the error is EINVALID and names the field
 // with its JSON name under "calling".
 func (s CallingSettings) Validate() error {
-	fe := &fieldErrors{}
+	var fe fieldErrors
+	s.check(&fe)
+	return fe.err()
+}
+
+func (s CallingSettings) check(fe *fieldErrors) {
 	if s.MaxCallsPerHour < 0 || s.MaxCallsPerHour > MaxCallsPerHourLimit {
 		fe.addPhrase("calling.maxCallsPerHour", fmt.Sprintf("must be from 1 to %d", MaxCallsPerHourLimit))
 	}
@@ -66,7 +85,6 @@ func (s CallingSettings) Validate() error {
 			fe.addPhrase("calling.hours.days", "must list days from Mon to Sun, each once, in week order")
 		}
 	}
-	return fe.err()
 }
 
 func weekdaysInOrder(days []string) bool {

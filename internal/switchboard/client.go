@@ -81,6 +81,8 @@ type ClientUpdate struct {
 	AgentID           *string
 	TwilioPhoneNumber *string
 	Status            *Status
+	// Calling replaces the calling settings whole.
+	Calling *CallingSettings
 }
 
 // Empty reports whether upd changes nothing.
@@ -90,7 +92,7 @@ func (upd ClientUpdate) Empty() bool {
 			return false
 		}
 	}
-	return upd.Status == nil
+	return upd.Status == nil && upd.Calling == nil
 }
 
 // ClientFilter selects clients for a listing, newest first.

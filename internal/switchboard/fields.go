@@ -117,6 +117,9 @@ func (c *Client) Apply(upd ClientUpdate) {
 	if upd.Status != nil {
 		c.Status = *upd.Status
 	}
+	if upd.Calling != nil {
+		c.Calling = *upd.Calling
+	}
 }
 
 // ChangedFields lists the JSON names of the fields, other than the status,
@@ -127,6 +130,9 @@ func ChangedFields(before, after *Client) []string {
 		if *f.Of(before) != *f.Of(after) {
 			names = append(names, f.Name)
 		}
+	}
+	if !before.Calling.Equal(after.Calling) {
+		names = append(names, "calling")
 	}
 	return names
 }

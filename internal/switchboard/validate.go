@@ -276,6 +276,7 @@ func (c *Client) checkFormats(fe *fieldErrors) {
 	if !c.Status.Valid() {
 		fe.add("status", MsgInvalidStatus)
 	}
+	c.Calling.check(fe)
 }
 
 // FieldErrors returns every problem with c as one EINVALID error (nil when
@@ -322,6 +323,9 @@ func (upd *ClientUpdate) Validate() error {
 	}
 	if upd.Status != nil && !upd.Status.Valid() {
 		fe.add("status", MsgInvalidStatus)
+	}
+	if upd.Calling != nil {
+		upd.Calling.check(&fe)
 	}
 	return fe.err()
 }
