@@ -33,13 +33,28 @@ func EachDialect(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 // Open returns a migrated, empty store of the dialect, closed when t ends.
 func Open(t testing.TB, dialect string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), URL(t, dialect))
+	return OpenURL(t, URL(t, dialect))
+}
+
+// OpenTwice returns two stores opened separately on one migrated, empty
+// database of the dialect, each with its own connections, as two instances
+// of the service would have them.
+func OpenTwice(t testing.TB, dialect string) (*store.Store, *store.Store) {
+	t.Helper()
+	rawURL := URL(t, dialect)
+	return OpenURL(t, rawURL), OpenURL(t, rawURL)
+}
+
+// OpenURL opens and migrates the store at rawURL, closed when t ends.
+func OpenURL(t testing.TB, rawURL string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), rawURL)
 	if err != nil {
-		t.Fatalf("open %s store: %v", dialect, err)
+		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate %s store: %v", dialect, err)
+		t.Fatalf("migrate %s store: %v", s.Dialect(), err)
 	}
 	return s
 }
