@@ -4,20 +4,25 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/calling"
+	"switchboard/internal/elevenlabs"
 	"switchboard/internal/httpserver"
 	"switchboard/internal/store"
 	"switchboard/web"
@@ -102,6 +107,11 @@ type Main struct {
 
 	Store *store.Store
 	App   *httpserver.App
+	// Calling places and follows calls; its reconciler runs while serving.
+	Calling *calling.Service
+
+	simulator *elevenlabs.Simulator // SIMULATE_CALLS only
+	selfURL   atomic.Value          // string: where this server listens, for the simulator's webhooks
 }
 
 // Throttling defaults (DESIGN.md §3): failed sign-ins per 15 minutes.
@@ -157,8 +167,12 @@ func (m *Main) Open(ctx context.Context) error {
 		fmt.Fprintf(m.Stdout, "\nCreated admin %q with a generated password, shown only this once:\n\n    %s\n\n"+
 			"Set ADMIN_USERNAME and ADMIN_PASSWORD to choose your own.\n\n", username, generated)
 	}
+	webhookSecret := m.openCalling()
 	m.App = httpserver.New(httpserver.Config{Log: m.Log, TrustedProxies: m.Config.TrustedProxies})
-	(&api.Server{Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Ready: m.Store.Ready, Log: m.Log}).Register(m.App)
+	(&api.Server{
+		Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Ready: m.Store.Ready, Log: m.Log,
+		Calls: m.Store, Calling: m.Calling, WebhookSecret: webhookSecret,
+	}).Register(m.App)
 	sessionKeys := [][]byte{[]byte(secret)}
 	if len(m.Config.SessionKeys) > 0 {
 		sessionKeys = nil
@@ -173,6 +187,71 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
+// openCalling sets up calling as the config says: through ElevenLabs, with
+// the simulator, or off. It returns the secret that webhooks are checked
+// with: ELEVENLABS_WEBHOOK_SECRET, or for the simulator a new one of its own.
+func (m *Main) openCalling() (webhookSecret string) {
+	m.Calling = &calling.Service{Calls: m.Store, Log: m.Log}
+	webhookSecret = m.Config.ElevenLabsWebhookSecret
+	switch m.Config.CallingMode() {
+	case "elevenlabs":
+		m.Calling.Dialer = elevenlabs.New(m.Config.ElevenLabsAPIURL, m.Config.ElevenLabsAPIKey, nil)
+	case "simulated":
+		if webhookSecret == "" {
+			webhookSecret = auth.GenerateSecret()
+		}
+		m.simulator = &elevenlabs.Simulator{Secret: webhookSecret, Deliver: m.deliverToSelf}
+		m.Calling.Dialer, m.Calling.Simulated = m.simulator, true
+	}
+	return webhookSecret
+}
+
+// deliverToSelf posts a simulated webhook to this server's own webhook
+// route, so it goes through the signature check like a real one.
+func (m *Main) deliverToSelf(body []byte, signature string) {
+	base, _ := m.selfURL.Load().(string)
+	req, err := http.NewRequest(http.MethodPost, base+api.WebhookPath, bytes.NewReader(body))
+	if err != nil {
+		m.Log.Error("simulated webhook", "err", err)
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(elevenlabs.SignatureHeader, signature)
+	res, err := selfClient.Do(req)
+	if err != nil {
+		m.Log.Error("simulated webhook", "err", err)
+		return
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		m.Log.Error("simulated webhook refused", "status", res.StatusCode)
+	}
+}
+
+var selfClient = &http.Client{Timeout: 10 * time.Second}
+
+// callingLine says in one line how calls are placed and which URL to
+// register in ElevenLabs as the post-call webhook.
+func (m *Main) callingLine(self string) (msg string, attrs []any) {
+	switch m.Config.CallingMode() {
+	case "simulated":
+		return "calling simulated (SIMULATE_CALLS=1): no real call is placed", []any{"webhook", self + api.WebhookPath}
+	case "elevenlabs":
+		webhook := "set PUBLIC_BASE_URL to print it"
+		if m.Config.PublicBaseURL != "" {
+			webhook = m.Config.PublicBaseURL + api.WebhookPath
+		}
+		if m.Config.ElevenLabsWebhookSecret == "" {
+			webhook += " (ELEVENLABS_WEBHOOK_SECRET is not set: the webhook answers 503)"
+		}
+		return "calling through ElevenLabs", []any{"api", m.Config.ElevenLabsAPIURL, "webhook", webhook}
+	}
+	return "calling off: set ELEVENLABS_API_KEY, or SIMULATE_CALLS=1 to try it", nil
+}
+
+// reconcileInterval is how often stale calls are looked for.
+const reconcileInterval = 30 * time.Second
+
 // shutdownTimeout bounds how long in-flight requests may take to finish.
 const shutdownTimeout = 10 * time.Second
 
@@ -180,17 +259,29 @@ const shutdownTimeout = 10 * time.Second
 // finish and closes the database.
 func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
+	self := "http://" + ln.Addr().String()
+	m.selfURL.Store(self)
 	go func() { errc <- m.App.Listener(ln) }()
-	m.Log.Info("listening", "addr", "http://"+ln.Addr().String(), "database", m.Store.Dialect())
+	m.Log.Info("listening", "addr", self, "database", m.Store.Dialect())
+	msg, attrs := m.callingLine(self)
+	m.Log.Info(msg, attrs...)
+	reconcileCtx, stopReconciling := context.WithCancel(ctx)
+	reconciled := make(chan struct{})
+	go func() { defer close(reconciled); m.Calling.Run(reconcileCtx, reconcileInterval) }()
+	var serveErr error
 	select {
-	case err := <-errc:
-		m.Close()
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
+		m.Log.Info("shutting down")
+		if m.simulator != nil {
+			m.simulator.Close()
+		}
+		serveErr = m.App.ShutdownWithTimeout(shutdownTimeout)
 	}
-	m.Log.Info("shutting down")
-	err := m.App.ShutdownWithTimeout(shutdownTimeout)
-	return errors.Join(err, m.Close())
+	// The reconciler stops before the database closes under it.
+	stopReconciling()
+	<-reconciled
+	return errors.Join(serveErr, m.Close())
 }
 
 // backup copies the SQLite database to file without stopping a server that
