@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -73,6 +74,9 @@ func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 	}
 	client := req.client()
 	ctx := c.UserContext()
+	if err := s.verifyCalling(ctx, client); err != nil {
+		return httpserver.Failed("Failed to create client", err)
+	}
 	secret, err := s.Auth.CreateClient(ctx, client, req.ClientSecret)
 	if err != nil {
 		return httpserver.Failed("Failed to create client", err)
@@ -81,6 +85,22 @@ func (s *Server) handleCreateClient(c *fiber.Ctx) error {
 	out := newClientJSON(client)
 	out.ClientSecret = secret
 	return c.Status(fiber.StatusCreated).JSON(messageClientResponse{Message: "Client created successfully", Client: out})
+}
+
+// verifyCalling refuses a client whose agent or number ElevenLabs says it
+// does not know, when calling is configured (calling.Service.VerifySetup).
+// A client that is invalid anyway is left to the store's validation, whose
+// messages come first.
+func (s *Server) verifyCalling(ctx context.Context, c *switchboard.Client) error {
+	if s.Calling == nil {
+		return nil
+	}
+	check := *c
+	check.Normalize()
+	if check.Validate() != nil {
+		return nil
+	}
+	return s.Calling.VerifySetup(ctx, check.AgentID, check.TwilioPhoneNumber)
 }
 
 // clientUpdateRequest is the body of both update endpoints. Fields that no
@@ -124,6 +144,19 @@ func (s *Server) handleUpdateClient(c *fiber.Ctx) error {
 		return errNothingToUpdate
 	}
 	ctx := c.UserContext()
+	if upd.AgentID != nil || upd.TwilioPhoneNumber != nil {
+		current, err := s.Clients.FindClientByID(ctx, id)
+		if err != nil {
+			return httpserver.Failed(updateTitle, err)
+		}
+		next := *current
+		next.Apply(upd)
+		if next.AgentID != current.AgentID || next.TwilioPhoneNumber != current.TwilioPhoneNumber {
+			if err := s.verifyCalling(ctx, &next); err != nil {
+				return httpserver.Failed(updateTitle, err)
+			}
+		}
+	}
 	client, err := s.Clients.UpdateClient(ctx, id, upd)
 	if err != nil {
 		return httpserver.Failed(updateTitle, err)
