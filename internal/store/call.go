@@ -438,11 +438,24 @@ func (s *Store) FindClientCalls(ctx context.Context, clientID string, f switchbo
 	return domainCalls(rows), int(total), int(filtered), nil
 }
 
-// callPageQuery selects the calls of f's page, Limit+1 of them, newest
-// first from f.After (exclusive).
+// The keyset conditions of the newest-first listing, and its reverse for a
+// Before page.
+const (
+	callsOldestFirst = "created_at ASC, call_id ASC"
+	callsOlderThan   = "(created_at, call_id) < (?, ?)"
+	callsNewerThan   = "(created_at, call_id) > (?, ?)"
+)
+
+// callPageQuery selects the calls of f's page, Limit+1 of them: newest
+// first from f.After (exclusive), or with f.Before oldest first from it. Each
+// filter has an index ending in (created_at, call_id), so a page is a range
+// read of that index (TestCallQueryPlan, TestCallFilterQueryPlan).
 func (s *Store) callPageQuery(ctx context.Context, f switchboard.CallPageFilter) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript")
-	if f.ClientID != "" {
+	switch {
+	case f.ClientID != "" && f.CurrentClient:
+		q = q.Where(clientScope, f.ClientID)
+	case f.ClientID != "":
 		// The clientId recorded with each call: a deleted client's calls
 		// are listed under it too, with those of a later client of that id.
 		q = q.Where("client_id = ?", f.ClientID)
@@ -450,30 +463,83 @@ func (s *Store) callPageQuery(ctx context.Context, f switchboard.CallPageFilter)
 	if f.Status != nil {
 		q = q.Where("status = ?", string(*f.Status))
 	}
-	if f.After != nil {
-		q = q.Where("(created_at, call_id) < (?, ?)", storeTime(f.After.CreatedAt), f.After.ID)
+	if f.Outcome != "" {
+		q = q.Where("outcome = ?", f.Outcome)
 	}
-	return q.Order(callsNewestFirst).Limit(callLimit(f.Limit) + 1)
+	if f.To != "" {
+		q = q.Where("to_number = ?", f.To)
+	}
+	cond, order, cur := callsOlderThan, callsNewestFirst, f.After
+	if f.Before != nil {
+		cond, order, cur = callsNewerThan, callsOldestFirst, f.Before
+	}
+	if cur != nil {
+		q = q.Where(cond, storeTime(cur.CreatedAt), cur.ID)
+	}
+	return q.Order(order).Limit(callLimit(f.Limit) + 1)
 }
 
-// FindCallPage implements switchboard.CallService: one index range read of
-// Limit+1 rows, whatever the depth.
+// FindCallPage implements switchboard.CallService like FindClientPage: one
+// index range read of Limit+1 rows in the direction asked for, whatever the
+// depth, and for a page asked with a cursor a probe of one row the other
+// way. A Before page is read oldest first and reversed.
 func (s *Store) FindCallPage(ctx context.Context, f switchboard.CallPageFilter) (*switchboard.CallPage, error) {
-	if f.After != nil && !storableKey(f.After.ID) {
+	if f.After != nil && f.Before != nil {
 		return nil, errBadCallCursor
 	}
-	if !storableKey(f.ClientID) {
+	for _, cur := range []*switchboard.CallCursor{f.After, f.Before} {
+		if cur != nil && !storableKey(cur.ID) {
+			return nil, errBadCallCursor
+		}
+	}
+	if !storableKey(f.ClientID) || !storableKey(f.Outcome) || !storableKey(f.To) {
 		return &switchboard.CallPage{Calls: []*switchboard.Call{}}, nil
+	}
+	limit := callLimit(f.Limit)
+	newer := f.Before != nil
+	from := f.After
+	if newer {
+		from = f.Before
 	}
 	var rows []callRow
 	if err := s.callPageQuery(ctx, f).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("find call page: %w", err)
 	}
-	limit := callLimit(f.Limit)
-	page := &switchboard.CallPage{Calls: domainCalls(rows[:min(len(rows), limit)])}
-	if len(rows) > limit {
-		last := page.Calls[limit-1]
-		page.Next = &switchboard.CallCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	more := len(rows) > limit
+	rows = rows[:min(len(rows), limit)]
+	if newer {
+		slices.Reverse(rows)
+	}
+	page := &switchboard.CallPage{Calls: domainCalls(rows)}
+
+	// The edges of the page; an empty page's edge is the cursor it was asked from.
+	newest, oldest := from, from
+	if n := len(page.Calls); n > 0 {
+		newest, oldest = switchboard.CallCursorOf(page.Calls[0]), switchboard.CallCursorOf(page.Calls[n-1])
+	}
+	// The first page has nothing newer; any other page probes one row the
+	// way it was not read.
+	probe := f
+	probe.After, probe.Before = nil, newest
+	if newer {
+		if more {
+			page.Newer = newest
+		}
+		probe.After, probe.Before = oldest, nil
+	} else if more {
+		page.Next = oldest
+	}
+	if from == nil {
+		return page, nil
+	}
+	var ids []string
+	if err := s.callPageQuery(ctx, probe).Limit(1).Pluck("call_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("find call page: %w", err)
+	}
+	if len(ids) > 0 && newer {
+		page.Next = oldest
+	} else if len(ids) > 0 {
+		page.Newer = newest
 	}
 	return page, nil
 }
