@@ -68,9 +68,11 @@ var (
 		{"/console", "Dashboard", "nav-dashboard"},
 		{"/console/clients", "Clients", "nav-clients"},
 		{"/console/clients/new", "New client", "nav-new-client"},
+		{"/console/calls", "Calls", "nav-calls"},
 	}
 	accountNav = []navItem{
 		{"/account", "Overview", "nav-overview"},
+		{"/account/calls", "Calls", "nav-calls"},
 		{"/account/profile", "Profile", "nav-profile"},
 		{"/account/api", "API access", "nav-api"},
 		{"/account/secret", "Secret", "nav-secret"},

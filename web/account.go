@@ -126,7 +126,11 @@ func (acc *account) handleLogout(c *fiber.Ctx) error {
 
 // handleOverview handles GET /account.
 func (acc *account) handleOverview(c *fiber.Ctx) error {
-	return render(c, fiber.StatusOK, views.AccountOverview(currentClient(c)))
+	stats, err := acc.Calls.CallStats(c.UserContext(), currentClient(c).ID)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.AccountOverview(currentClient(c), views.AccountSummary{Stats: stats}))
 }
 
 // handleProfile handles GET /account/profile.

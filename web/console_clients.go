@@ -29,7 +29,11 @@ func (con *console) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.DashboardPage(views.Dashboard{Counts: counts, Newest: newest.Clients, Events: events}))
+	calls, err := con.dashboardCalls(ctx)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.DashboardPage(views.Dashboard{Counts: counts, Newest: newest.Clients, Events: events, Calls: calls}))
 }
 
 // handleClients handles GET /console/clients?search=&status=&after=|before=.
@@ -219,7 +223,11 @@ func (con *console) handleClient(c *fiber.Ctx) error {
 		return err
 	}
 	form := views.ClientForm{Values: views.ClientFormValues(client), ClientID: client.ID}
-	return render(c, fiber.StatusOK, views.ClientPage(client, form))
+	calls, err := con.clientCalls(c, client)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.ClientPage(client, form, calls))
 }
 
 // handleUpdateClient handles POST /console/clients/:clientId, the edit form:
@@ -245,7 +253,11 @@ func (con *console) handleUpdateClient(c *fiber.Ctx) error {
 		return err
 	}
 	form.ClientID = client.ID
-	return render(c, fiber.StatusUnprocessableEntity, views.ClientPage(client, form))
+	calls, err := con.clientCalls(c, client)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusUnprocessableEntity, views.ClientPage(client, form, calls))
 }
 
 // handleSetStatus handles POST /console/clients/:clientId/status. The new

@@ -448,19 +448,25 @@ func jsString(s string) string {
 }
 
 // startBrowserTest finds the browser, builds and starts the server (on a
-// fresh SQLite file, with the admin "admin"), and returns the test's
-// context, the server, the browser's path and when the flow began (after
-// the build, so the flow's own time can be logged).
-func startBrowserTest(t *testing.T) (ctx context.Context, srv *server, browserPath string, began time.Time) {
+// fresh SQLite file, with the admin "admin", and the extra environment
+// given as KEY=VALUE), and returns the test's context, the server, the
+// browser's path and when the flow began (after the build, so the flow's
+// own time can be logged).
+func startBrowserTest(t *testing.T, extraEnv ...string) (ctx context.Context, srv *server, browserPath string, began time.Time) {
 	t.Helper()
 	browserPath = findBrowser(t)
 	binary(t) // build before the clock starts
 	ctx = testContext(t)
 	began = time.Now()
-	srv = startServer(ctx, t, map[string]string{
+	env := map[string]string{
 		"HOST": "127.0.0.1", "PORT": "0", "DATABASE_URL": filepath.Join(t.TempDir(), "sb.db"), "SECRET_HASH_COST": "4",
 		"ADMIN_USERNAME": "admin", "ADMIN_PASSWORD": adminPass,
-	})
+	}
+	for _, kv := range extraEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	srv = startServer(ctx, t, env)
 	return ctx, srv, browserPath, began
 }
 

@@ -43,6 +43,9 @@ type Config struct {
 	ElevenLabsWebhookSecret string
 	// SimulateCalls places calls with the in-process simulator instead.
 	SimulateCalls bool
+	// SimulateCallsDelay is how long a simulated call takes to get its
+	// outcome; 0: the simulator's own (3 s). Tests shorten it.
+	SimulateCallsDelay time.Duration
 	// PublicBaseURL is where ElevenLabs reaches this server, for the webhook
 	// URL printed at start-up; never taken from a request's Host header.
 	PublicBaseURL string
@@ -159,6 +162,13 @@ func (cfg *Config) loadCalling(getenv func(string) string) error {
 		cfg.SimulateCalls = true
 	default:
 		return fmt.Errorf("SIMULATE_CALLS must be 1 or 0, not %q", v)
+	}
+	var err error
+	if cfg.SimulateCallsDelay, err = duration(getenv, "SIMULATE_CALLS_DELAY", 0); err != nil {
+		return err
+	}
+	if cfg.SimulateCallsDelay > time.Hour {
+		return errors.New("SIMULATE_CALLS_DELAY must be at most 1h")
 	}
 	if cfg.SimulateCalls && cfg.ElevenLabsAPIKey != "" {
 		return errors.New("SIMULATE_CALLS and ELEVENLABS_API_KEY are both set: simulate, or call through ElevenLabs, not both")

@@ -47,6 +47,10 @@ func TestLoadConfig(t *testing.T) {
 				c.ElevenLabsWebhookSecret, c.PublicBaseURL = "wsec_0123456789abcdef", "https://calls.example.com"
 			})},
 		{name: "SIMULATE_CALLS", env: map[string]string{"SIMULATE_CALLS": "1"}, want: with(func(c *Config) { c.SimulateCalls = true })},
+		{name: "SIMULATE_CALLS_DELAY", env: map[string]string{"SIMULATE_CALLS": "1", "SIMULATE_CALLS_DELAY": "300ms"},
+			want: with(func(c *Config) { c.SimulateCalls, c.SimulateCallsDelay = true, 300*time.Millisecond })},
+		{name: "SIMULATE_CALLS_DELAY bad", env: map[string]string{"SIMULATE_CALLS_DELAY": "soon"}, errVar: "SIMULATE_CALLS_DELAY"},
+		{name: "SIMULATE_CALLS_DELAY long", env: map[string]string{"SIMULATE_CALLS_DELAY": "2h"}, errVar: "SIMULATE_CALLS_DELAY"},
 		{name: "SIMULATE_CALLS 0", env: map[string]string{"SIMULATE_CALLS": "0"}, want: defaults},
 		{name: "SIMULATE_CALLS bad", env: map[string]string{"SIMULATE_CALLS": "yes"}, errVar: "SIMULATE_CALLS"},
 		{name: "SIMULATE_CALLS with a key", env: map[string]string{"SIMULATE_CALLS": "1", "ELEVENLABS_API_KEY": "k"}, errVar: "SIMULATE_CALLS"},

@@ -181,7 +181,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	(&web.Server{
-		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log,
+		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log, Calls: m.Store, Calling: m.Calling,
 		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL,
 	}).Register(m.App)
 	return nil
@@ -200,7 +200,7 @@ func (m *Main) openCalling() (webhookSecret string) {
 		if webhookSecret == "" {
 			webhookSecret = auth.GenerateSecret()
 		}
-		m.simulator = &elevenlabs.Simulator{Secret: webhookSecret, Deliver: m.deliverToSelf}
+		m.simulator = &elevenlabs.Simulator{Secret: webhookSecret, Deliver: m.deliverToSelf, Delay: m.Config.SimulateCallsDelay}
 		m.Calling.Dialer, m.Calling.Simulated = m.simulator, true
 	}
 	return webhookSecret

@@ -123,7 +123,7 @@ func (doNotCallRow) TableName() string { return "do_not_call" }
 
 var (
 	errCallNotFound     = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Call not found"}
-	errDoNotCall        = &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: "This number is on the do-not-call list"}
+	errDoNotCall        = &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: "This number is on the do-not-call list", Field: "phone"}
 	errNotOnDoNotCall   = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "This number is not on the do-not-call list"}
 	errBadCallCursor    = &switchboard.Error{Code: switchboard.EINVALID, Message: "Invalid page cursor"}
 	msgCallLimitReached = "Hourly call limit reached"
