@@ -219,6 +219,9 @@ func (s *Server) placeCall(c *fiber.Ctx, client *switchboard.Client, requestedBy
 			p.Form.Errors = map[string]string{e.Field: e.Message}
 			return status, nil
 		}
+		if mergeFields(&p.Form.ClientForm, err); len(p.Form.Errors) > 0 {
+			return status, nil
+		}
 	case switchboard.ETHROTTLED:
 		httpserver.SetRetryAfter(c, e.RetryAfter)
 		e.Details = strings.TrimSuffix(e.Details, ".") + ". Try again in " + minutes(e.RetryAfter.Minutes()) + "."

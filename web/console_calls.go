@@ -17,6 +17,9 @@ import (
 	"switchboard/views"
 )
 
+// Field is a form input's description.
+type Field = views.Field
+
 // registerCalls adds the console's call pages and the calls part of a
 // client's page. Every POST is checked for the session's CSRF token by
 // authenticate, like every other form of the console.
@@ -129,6 +132,8 @@ func (con *console) handleCallingSettings(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("clientId")
 	form, settings := readCallingSettings(c)
+	// Every problem at once: the form's own, then the domain's.
+	mergeFields(&form.ClientForm, settings.Validate())
 	var client *switchboard.Client
 	var err error
 	if len(form.Errors) == 0 {
@@ -186,12 +191,17 @@ func readCallingSettings(c *fiber.Ctx) (views.CallForm, switchboard.CallingSetti
 		f.End.Name: c.FormValue(f.End.Name), f.Days.Name: strings.Join(days, " "),
 	})
 	var s switchboard.CallingSettings
+	problem := func(field Field, phrase string) {
+		if form.Errors == nil {
+			form.Errors, form.Phrases = map[string]string{}, map[string]string{}
+		}
+		form.Errors[field.Name], form.Phrases[field.Name] = field.Name+" "+phrase, phrase
+	}
 	if v := form.Values[f.Limit.Name]; v != "" {
 		n, err := strconv.Atoi(v)
 		switch {
 		case err != nil:
-			form.Errors = map[string]string{f.Limit.Name: f.Limit.Name + " must be a whole number"}
-			form.Phrases = map[string]string{f.Limit.Name: "must be a whole number"}
+			problem(f.Limit, "must be a whole number")
 		case n == 0:
 			s.MaxCallsPerHour = -1 // refused, as the API refuses an explicit 0
 		default:
@@ -201,6 +211,12 @@ func readCallingSettings(c *fiber.Ctx) (views.CallForm, switchboard.CallingSetti
 	if form.Values[f.Limited.Name] == "on" {
 		s.Hours = &switchboard.CallingHours{Timezone: form.Values[f.Timezone.Name],
 			Start: form.Values[f.Start.Name], End: form.Values[f.End.Name], Days: days}
+		// The domain says "after calling.hours.start"; the form's words for
+		// the two times are its labels. Times as the inputs send them
+		// ("09:00") compare as text.
+		if len(s.Hours.Start) == 5 && len(s.Hours.End) == 5 && s.Hours.End <= s.Hours.Start {
+			problem(f.End, "must be after "+f.Start.Label)
+		}
 	}
 	return form, s
 }
