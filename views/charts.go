@@ -169,15 +169,6 @@ func statusBar(byStatus map[switchboard.CallStatus]int) []chartRect {
 	return rects
 }
 
-// seriesTotal is the calls of a series over every day.
-func seriesTotal(days []CallDay, key string) int {
-	n := 0
-	for _, d := range days {
-		n += d.ByOutcome[key]
-	}
-	return n
-}
-
 // dailyChartSummary says what the daily chart shows, for its <desc>.
 func dailyChartSummary(days []CallDay) string {
 	total, busiest := 0, -1

@@ -74,21 +74,19 @@ func (acc *account) handlePlaceCall(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if htmxTarget(c) == "place-call" {
-		return render(c, max(status, fiber.StatusOK), views.PlaceCallPanel(p))
-	}
-	if status != 0 {
-		v, err := acc.callsPage(c)
-		if err != nil {
-			return err
-		}
-		v.Place = p
-		return render(c, status, views.AccountCallsPage(v))
-	}
-	if err := acc.setFlash(c, "Call to "+p.Placed.To+" placed."); err != nil {
+	page := func() error { return acc.callsPageWith(c, status, func(v *views.AccountCallsView) { v.Place = p }) }
+	return acc.formAnswer(c, "place-call", status, views.PlaceCallPanel(p), page, placedFlash(p), p.CallURL)
+}
+
+// callsPageWith renders the calls page with change applied: a refused form
+// shown in place, for browsers without JavaScript.
+func (acc *account) callsPageWith(c *fiber.Ctx, status int, change func(*views.AccountCallsView)) error {
+	v, err := acc.callsPage(c)
+	if err != nil {
 		return err
 	}
-	return redirect(c, p.CallURL)
+	change(&v)
+	return render(c, status, views.AccountCallsPage(v))
 }
 
 // handleDoNotCall handles POST /account/do-not-call (add the posted phone)
@@ -101,20 +99,7 @@ func (acc *account) handleDoNotCall(remove bool) fiber.Handler {
 			return err
 		}
 		d.Level = accountPanelLevel
-		if htmxTarget(c) == "do-not-call" {
-			return render(c, max(status, fiber.StatusOK), views.DoNotCallPanel(d))
-		}
-		if status != 0 {
-			v, err := acc.callsPage(c)
-			if err != nil {
-				return err
-			}
-			v.DoNotCall = d
-			return render(c, status, views.AccountCallsPage(v))
-		}
-		if err := acc.setFlash(c, d.Form.Done); err != nil {
-			return err
-		}
-		return redirect(c, accountCallsPath)
+		page := func() error { return acc.callsPageWith(c, status, func(v *views.AccountCallsView) { v.DoNotCall = d }) }
+		return acc.formAnswer(c, "do-not-call", status, views.DoNotCallPanel(d), page, d.Form.Done, accountCallsPath)
 	}
 }

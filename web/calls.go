@@ -113,6 +113,24 @@ func (s *Server) callList(c *fiber.Ctx, area views.CallArea, owner string) (view
 	return l, nil
 }
 
+// formAnswer answers a post of one of the calls' panels: to htmx, the
+// panel itself (target), with the status of a refusal or 200; to a plain
+// form, the whole page again (page) when refused, else a redirect to
+// location with flash for the next page. status is 0 when the post did
+// what it asked.
+func (a *area) formAnswer(c *fiber.Ctx, target string, status int, panel templ.Component, page func() error, flash, location string) error {
+	switch {
+	case htmxTarget(c) == target:
+		return render(c, max(status, fiber.StatusOK), panel)
+	case status != 0:
+		return page()
+	}
+	if err := a.setFlash(c, flash); err != nil {
+		return err
+	}
+	return redirect(c, location)
+}
+
 // callResults answers htmx's live filter with the results alone, and the
 // list's own address for the browser's: a number typed "1 (212) 555-1234"
 // is bookmarked as +12125551234, a filter refused is left out.

@@ -113,16 +113,16 @@ func (con *console) handlePlaceCall(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if htmxTarget(c) == "place-call" {
-		return render(c, max(status, fiber.StatusOK), views.PlaceCallPanel(p))
+	page := func() error { return con.clientPageWith(c, client, status, func(v *views.ClientCalls) { v.Place = p }) }
+	return con.formAnswer(c, "place-call", status, views.PlaceCallPanel(p), page, placedFlash(p), p.CallURL)
+}
+
+// placedFlash confirms a call just placed, on its page.
+func placedFlash(p views.PlaceCall) string {
+	if p.Placed == nil {
+		return ""
 	}
-	if status != 0 {
-		return con.clientPageWith(c, client, status, func(v *views.ClientCalls) { v.Place = p })
-	}
-	if err := con.setFlash(c, "Call to "+p.Placed.To+" placed."); err != nil {
-		return err
-	}
-	return redirect(c, p.CallURL)
+	return "Call to " + p.Placed.To + " placed."
 }
 
 // handleCallingSettings handles POST /console/clients/:clientId/calling: the
@@ -147,7 +147,7 @@ func (con *console) handleCallingSettings(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	status := fiber.StatusOK
+	status := 0
 	if form.Error != "" || len(form.Errors) > 0 {
 		status = fiber.StatusUnprocessableEntity
 	} else {
@@ -155,19 +155,14 @@ func (con *console) handleCallingSettings(c *fiber.Ctx) error {
 		form.Done = "Calling settings saved: " + limitWords(client.Calling) + "."
 	}
 	panel := views.CallingSettings{ClientID: id, Form: form}
-	if htmxTarget(c) == "calling-settings" {
-		return render(c, status, views.CallingSettingsPanel(panel))
-	}
-	if status == fiber.StatusOK {
-		if err := con.setFlash(c, form.Done); err != nil {
+	page := func() error {
+		client, err := con.Clients.FindClientByID(ctx, id)
+		if err != nil {
 			return err
 		}
-		return redirect(c, "/console/clients/"+url.PathEscape(client.ID))
+		return con.clientPageWith(c, client, status, func(v *views.ClientCalls) { v.Settings = panel })
 	}
-	if client, err = con.Clients.FindClientByID(ctx, id); err != nil {
-		return err
-	}
-	return con.clientPageWith(c, client, status, func(v *views.ClientCalls) { v.Settings = panel })
+	return con.formAnswer(c, "calling-settings", status, views.CallingSettingsPanel(panel), page, form.Done, "/console/clients/"+url.PathEscape(id))
 }
 
 // limitWords says the settings in force: "60 calls an hour, any time".
@@ -268,16 +263,10 @@ func (con *console) handleDoNotCall(remove bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if htmxTarget(c) == "do-not-call" {
-			return render(c, max(status, fiber.StatusOK), views.DoNotCallPanel(d))
-		}
-		if status != 0 {
+		page := func() error {
 			return con.clientPageWith(c, client, status, func(v *views.ClientCalls) { v.DoNotCall = d })
 		}
-		if err := con.setFlash(c, d.Form.Done); err != nil {
-			return err
-		}
-		return redirect(c, "/console/clients/"+url.PathEscape(client.ID))
+		return con.formAnswer(c, "do-not-call", status, views.DoNotCallPanel(d), page, d.Form.Done, "/console/clients/"+url.PathEscape(client.ID))
 	}
 }
 

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,27 +21,6 @@ import (
 //
 // Its screenshots are NN-<what>.png in the calls folder of the console
 // test's (see screenshotDir); a failure's goes there too.
-
-// callsScreenshotDir returns the folder of the calls test's screenshots,
-// emptied of an earlier run's.
-func callsScreenshotDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SWITCHBOARD_SCREENSHOTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "switchboard-screenshots")
-	}
-	dir = filepath.Join(dir, "calls")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, pattern := range []string{"[0-9][0-9]-*.png", "failure-*.png"} {
-		old, _ := filepath.Glob(filepath.Join(dir, pattern))
-		for _, f := range old {
-			os.Remove(f)
-		}
-	}
-	return dir
-}
 
 // phoneViewport is a phone's screen.
 var phoneViewport = chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
@@ -86,7 +63,7 @@ func TestBrowserCalls(t *testing.T) {
 	benCall := srv.do("POST", "/admin/clients/ben/make-call", adminToken, map[string]string{"phone": "+12125550777"}).
 		expect(t, "a call for ben", 200).str(t, "callId")
 
-	dir := callsScreenshotDir(t)
+	dir := screenshotDir(t, "calls")
 	t.Logf("screenshots: %s", dir)
 	bctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()

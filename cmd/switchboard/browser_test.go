@@ -65,14 +65,15 @@ func findBrowser(t *testing.T) string {
 	return ""
 }
 
-// screenshotDir returns the folder for the screenshots, emptied of an
-// earlier run's numbered files.
-func screenshotDir(t *testing.T) string {
+// screenshotDir returns the folder for the screenshots (or its subfolder
+// sub, for a test of its own), emptied of an earlier run's numbered files.
+func screenshotDir(t *testing.T, sub ...string) string {
 	t.Helper()
 	dir := os.Getenv("SWITCHBOARD_SCREENSHOTS")
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "switchboard-screenshots")
 	}
+	dir = filepath.Join(append([]string{dir}, sub...)...)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
