@@ -195,6 +195,14 @@ type CallingCheck struct {
 	NumberImported, SupportsOutbound bool
 	AssignedAgentID                  string
 	AssignedToAgent                  bool
+	// Level is its heading's: 2 on a page of its own, else 3.
+	Level int
+}
+
+// AtLevel returns the panel with its heading at level.
+func (c CallingCheck) AtLevel(level int) CallingCheck {
+	c.Level = level
+	return c
 }
 
 // Ready reports whether calls can be placed with this set-up.

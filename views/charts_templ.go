@@ -358,7 +358,7 @@ func dailyCallsChart(days []CallDay) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</svg> <details class=\"text-sm\" data-testid=\"calls-chart-table\"><summary class=\"link cursor-pointer\">Calls per day as a table</summary><div class=\"mt-2 max-h-72 overflow-auto\"><table class=\"min-w-full text-left\"><caption class=\"sr-only\">Calls per day by outcome, last 30 days</caption> <thead class=\"text-xs uppercase tracking-wide text-slate-600\"><tr><th scope=\"col\" class=\"py-1 pr-3\">Day</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</svg> <details class=\"text-sm\" data-testid=\"calls-chart-table\"><summary class=\"link cursor-pointer\">Calls per day as a table</summary><div class=\"mt-2 max-h-72 overflow-auto\" tabindex=\"0\" role=\"region\" aria-label=\"Calls per day, as numbers\"><table class=\"min-w-full text-left\"><caption class=\"sr-only\">Calls per day by outcome, last 30 days</caption> <thead class=\"text-xs uppercase tracking-wide text-slate-600\"><tr><th scope=\"col\" class=\"py-1 pr-3\">Day</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
