@@ -21,8 +21,8 @@ func (s *Store) callDayExpr() string {
 }
 
 // CountCallsByDay implements switchboard.CallService with one GROUP BY over
-// a range of calls_created_at_outcome_idx (migration 00009), which holds the
-// outcome: the table's rows, transcripts and all, are not read.
+// a range of calls_created_at_idx, which holds the outcome (migration
+// 00009): the table's rows, transcripts and all, are not read.
 func (s *Store) CountCallsByDay(ctx context.Context, since time.Time) ([]switchboard.CallDayCount, error) {
 	var groups []struct {
 		Day, Outcome string
