@@ -530,7 +530,7 @@ type callStatsGroup struct {
 
 // callStatsQuery counts and sums the calls of the client that has clientID
 // now, or every call for "", by status: a read of a status index, in its
-// order, which holds outcome and duration_secs for it (migration 00005).
+// order, which holds outcome and duration_secs for it (migration 00007).
 func (s *Store) callStatsQuery(ctx context.Context, clientID string) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&callRow{})
 	if clientID != "" {

@@ -38,17 +38,12 @@ CREATE UNIQUE INDEX calls_call_id_key ON calls (call_id);
 CREATE UNIQUE INDEX calls_conversation_id_key ON calls (conversation_id) WHERE conversation_id <> '';
 -- A client's listing, newest first, and its counts: all, by status, and the
 -- last hour's for the hourly limit.
--- The statistics (GROUP BY status, counting outcomes, summing duration_secs) read
--- outcome and duration_secs included in the status indexes, the client's
--- and everyone's, instead of the table's rows with their transcripts. The
--- client's indexes include id too: an offset page finds its ids in the
--- index alone (SQLite's indexes hold the row id anyway).
-CREATE INDEX calls_client_pk_created_at_idx ON calls (client_pk, created_at, call_id) INCLUDE (id);
-CREATE INDEX calls_client_pk_status_created_at_idx ON calls (client_pk, status, created_at, call_id) INCLUDE (outcome, duration_secs, id);
+CREATE INDEX calls_client_pk_created_at_idx ON calls (client_pk, created_at, call_id);
+CREATE INDEX calls_client_pk_status_created_at_idx ON calls (client_pk, status, created_at, call_id);
 -- The admin's keyset pages: every call, by status, by the clientId recorded
 -- (a deleted client's calls included), by both.
 CREATE INDEX calls_created_at_idx ON calls (created_at, call_id);
-CREATE INDEX calls_status_created_at_idx ON calls (status, created_at, call_id) INCLUDE (outcome, duration_secs);
+CREATE INDEX calls_status_created_at_idx ON calls (status, created_at, call_id);
 CREATE INDEX calls_client_id_created_at_idx ON calls (client_id, created_at, call_id);
 CREATE INDEX calls_client_id_status_created_at_idx ON calls (client_id, status, created_at, call_id);
 -- The reconciler: calls left in one status too long.
