@@ -413,6 +413,15 @@ func (s *Store) clientCalls(ctx context.Context, clientID string, status *switch
 	return q
 }
 
+// clientCallsPage selects an offset page of the client's calls in two
+// steps: the page's ids from the index alone, then their rows. PostgreSQL
+// would otherwise read the row of every call the offset skips.
+func (s *Store) clientCallsPage(ctx context.Context, clientID string, f switchboard.CallFilter) *gorm.DB {
+	ids := s.clientCalls(ctx, clientID, f.Status).Select("id").Order(callsNewestFirst).
+		Offset(max(f.Offset, 0)).Limit(callLimit(f.Limit))
+	return s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript").Where("id IN (?)", ids).Order(callsNewestFirst)
+}
+
 // FindClientCalls implements switchboard.CallService: two counts and one
 // page, each a range of the client's (client_pk, ...) indexes. A clientId
 // no client has now has no calls.
@@ -431,8 +440,7 @@ func (s *Store) FindClientCalls(ctx context.Context, clientID string, f switchbo
 		}
 	}
 	var rows []callRow
-	err := s.clientCalls(ctx, clientID, f.Status).Omit("transcript").Order(callsNewestFirst).Offset(max(f.Offset, 0)).Limit(callLimit(f.Limit)).Find(&rows).Error
-	if err != nil {
+	if err := s.clientCallsPage(ctx, clientID, f).Find(&rows).Error; err != nil {
 		return nil, 0, 0, fmt.Errorf("find client calls: %w", err)
 	}
 	return domainCalls(rows), int(total), int(filtered), nil
@@ -478,47 +486,60 @@ func (s *Store) FindCallPage(ctx context.Context, f switchboard.CallPageFilter) 
 	return page, nil
 }
 
-// CallStats implements switchboard.CallService with one GROUP BY. Every
-// status and the three outcomes ElevenLabs gives are counted, at zero when
-// no call has them; calls without an outcome (not ended, or never
-// connected) count under none. AverageDuration is TotalDuration over
-// TotalCalls, as the earlier system computed it.
+// CallStats implements switchboard.CallService with one GROUP BY status.
+// Every status and the three outcomes ElevenLabs gives are counted, at zero
+// when no call has them; a call without an outcome (not ended, or never
+// connected), or with any other, counts under none, as the earlier system's
+// fixed keys did. AverageDuration is TotalDuration over TotalCalls, as the
+// earlier system computed it.
 func (s *Store) CallStats(ctx context.Context, clientID string) (*switchboard.CallStats, error) {
 	stats := &switchboard.CallStats{
 		CallsByStatus:  make(map[switchboard.CallStatus]int, len(switchboard.CallStatuses)),
-		CallsByOutcome: map[string]int{switchboard.OutcomeSuccess: 0, switchboard.OutcomeFailure: 0, switchboard.OutcomeUnknown: 0},
+		CallsByOutcome: make(map[string]int, 3),
 	}
 	for _, st := range switchboard.CallStatuses {
 		stats.CallsByStatus[st] = 0
 	}
-	if !storableKey(clientID) {
-		return stats, nil
+	var groups []callStatsGroup
+	if storableKey(clientID) {
+		if err := s.callStatsQuery(ctx, clientID).Scan(&groups).Error; err != nil {
+			return nil, fmt.Errorf("call stats: %w", err)
+		}
 	}
-	q := s.db.WithContext(ctx).Model(&callRow{})
-	if clientID != "" {
-		q = q.Where(clientScope, clientID)
-	}
-	var groups []struct {
-		Status, Outcome string
-		N, Duration     int
-	}
-	err := q.Select("status, outcome, COUNT(*) AS n, COALESCE(SUM(duration_secs), 0) AS duration").
-		Group("status, outcome").Scan(&groups).Error
-	if err != nil {
-		return nil, fmt.Errorf("call stats: %w", err)
-	}
+	var success, failure, unknown int
 	for _, g := range groups {
 		stats.TotalCalls += g.N
 		stats.TotalDuration += g.Duration
 		stats.CallsByStatus[switchboard.CallStatus(g.Status)] += g.N
-		if g.Outcome != "" {
-			stats.CallsByOutcome[g.Outcome] += g.N
-		}
+		success, failure, unknown = success+g.Success, failure+g.Failure, unknown+g.Unknown
 	}
+	stats.CallsByOutcome[switchboard.OutcomeSuccess] = success
+	stats.CallsByOutcome[switchboard.OutcomeFailure] = failure
+	stats.CallsByOutcome[switchboard.OutcomeUnknown] = unknown
 	if stats.TotalCalls > 0 {
 		stats.AverageDuration = float64(stats.TotalDuration) / float64(stats.TotalCalls)
 	}
 	return stats, nil
+}
+
+// callStatsGroup is one status's line of callStatsQuery.
+type callStatsGroup struct {
+	Status                                 string
+	N, Duration, Success, Failure, Unknown int
+}
+
+// callStatsQuery counts and sums the calls of the client that has clientID
+// now, or every call for "", by status: a read of a status index, in its
+// order, which holds outcome and duration_secs for it (migration 00007).
+func (s *Store) callStatsQuery(ctx context.Context, clientID string) *gorm.DB {
+	q := s.db.WithContext(ctx).Model(&callRow{})
+	if clientID != "" {
+		q = q.Where(clientScope, clientID)
+	}
+	return q.Select(`status, COUNT(*) AS n, COALESCE(SUM(duration_secs), 0) AS duration,
+		COUNT(CASE WHEN outcome = ? THEN 1 END) AS success, COUNT(CASE WHEN outcome = ? THEN 1 END) AS failure,
+		COUNT(CASE WHEN outcome = ? THEN 1 END) AS unknown`,
+		switchboard.OutcomeSuccess, switchboard.OutcomeFailure, switchboard.OutcomeUnknown).Group("status")
 }
 
 // CountCallsSince implements switchboard.CallService.
