@@ -125,7 +125,6 @@ var (
 	errCallNotFound     = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Call not found"}
 	errDoNotCall        = &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: "This number is on the do-not-call list"}
 	errNotOnDoNotCall   = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "This number is not on the do-not-call list"}
-	errBadCallCursor    = &switchboard.Error{Code: switchboard.EINVALID, Message: "Invalid page cursor"}
 	msgCallLimitReached = "Hourly call limit reached"
 )
 
@@ -137,15 +136,6 @@ const clientScope = "client_pk = (SELECT id FROM clients WHERE client_id = ?)"
 // callsNewestFirst is the order of every listing of calls; the indexes of
 // migration 00005 end in (created_at, call_id) to serve it.
 const callsNewestFirst = "created_at DESC, call_id DESC"
-
-// wrapCall returns err as it is when it is nil or a switchboard.Error (a
-// refusal meant for the caller), and wrapped with op otherwise.
-func wrapCall(op string, err error) error {
-	if err == nil || switchboard.ErrorCode(err) != switchboard.EINTERNAL {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
 
 // forUpdate locks the rows tx reads until it ends, on PostgreSQL. SQLite
 // needs no lock: its IMMEDIATE transactions hold the write lock from BEGIN.
@@ -215,7 +205,7 @@ func (s *Store) CreateCall(ctx context.Context, call *switchboard.Call, maxPerHo
 		return recordEvent(ctx, tx, switchboard.EventCallQueued, call.ClientID, call.ID+": "+string(switchboard.CallQueued), t)
 	})
 	if err != nil {
-		return wrapCall("create call", err)
+		return wrap("create call", err)
 	}
 	call.ClientName, call.Status, call.CreatedAt, call.UpdatedAt = row.ClientName, switchboard.CallQueued, t, t
 	return nil
@@ -301,7 +291,7 @@ func (s *Store) MarkCallDialled(ctx context.Context, id string, d switchboard.Di
 		r.Status, r.ConversationID, r.CallSID = string(switchboard.CallInitiated), d.ConversationID, d.CallSID
 		return true
 	})
-	return call, wrapCall("mark call dialled", err)
+	return call, wrap("mark call dialled", err)
 }
 
 // FailCall implements switchboard.CallService.
@@ -313,7 +303,7 @@ func (s *Store) FailCall(ctx context.Context, id, reason string, at time.Time) (
 		r.Status, r.Error = string(switchboard.CallFailed), reason
 		return true
 	})
-	return call, wrapCall("fail call", err)
+	return call, wrap("fail call", err)
 }
 
 // ApplyCallResult implements switchboard.CallService. A report changes the
@@ -358,7 +348,7 @@ func (s *Store) ApplyCallResult(ctx context.Context, r switchboard.CallResult, a
 		}
 		return true
 	})
-	return call, changed, wrapCall("apply call result", err)
+	return call, changed, wrap("apply call result", err)
 }
 
 // FindCall implements switchboard.CallService.
@@ -468,7 +458,7 @@ func (s *Store) callPageQuery(ctx context.Context, f switchboard.CallPageFilter)
 // Limit+1 rows, whatever the depth.
 func (s *Store) FindCallPage(ctx context.Context, f switchboard.CallPageFilter) (*switchboard.CallPage, error) {
 	if f.After != nil && !storableKey(f.After.ID) {
-		return nil, errBadCallCursor
+		return nil, switchboard.ErrBadCursor
 	}
 	if !storableKey(f.ClientID) {
 		return &switchboard.CallPage{Calls: []*switchboard.Call{}}, nil
@@ -612,7 +602,7 @@ func (s *Store) AddDoNotCall(ctx context.Context, clientID, phone string, at tim
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&doNotCallRow{ClientPK: pk[0], Phone: phone, CreatedAt: storeTime(at)}).Error
 	})
-	return wrapCall("add do-not-call number", err)
+	return wrap("add do-not-call number", err)
 }
 
 // RemoveDoNotCall implements switchboard.CallService.
