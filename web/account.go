@@ -96,6 +96,9 @@ func (acc *account) handleLogin(c *fiber.Ctx) error {
 		acc.Log.Warn("account sign-in throttled", "ip", c.IP())
 		form.Error = tooManyFailures(c, err, "sign-ins")
 		return render(c, fiber.StatusTooManyRequests, views.AccountLogin(form))
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return render(c, fiber.StatusServiceUnavailable, views.AccountLogin(form))
 	default:
 		return err
 	}
@@ -230,6 +233,9 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 	case switchboard.ETHROTTLED:
 		form.Error = tooManyFailures(c, err, "attempts")
 		return render(c, fiber.StatusTooManyRequests, views.SecretFormPage(form))
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return render(c, fiber.StatusServiceUnavailable, views.SecretFormPage(form))
 	case switchboard.EINVALID:
 		if form.Errors = mergeFields(nil, err); len(form.Errors) == 0 {
 			form.Error = switchboard.ErrorMessage(err)

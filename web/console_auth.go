@@ -71,6 +71,9 @@ func (con *console) handleLogin(c *fiber.Ctx) error {
 		con.Log.Warn("console sign-in throttled", "ip", c.IP())
 		form.Error = tooManyFailures(c, err, "sign-ins")
 		return render(c, fiber.StatusTooManyRequests, views.ConsoleLogin(form))
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return render(c, fiber.StatusServiceUnavailable, views.ConsoleLogin(form))
 	default:
 		return err
 	}

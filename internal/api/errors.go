@@ -49,6 +49,7 @@ var statusOf = map[string]int{
 	switchboard.ENOTFOUND:     fiber.StatusNotFound,
 	switchboard.ETHROTTLED:    fiber.StatusTooManyRequests,
 	switchboard.EUNAUTHORIZED: fiber.StatusUnauthorized,
+	switchboard.EUNAVAILABLE:  fiber.StatusServiceUnavailable,
 }
 
 // failed turns err into the API's answer for an operation whose failures the
