@@ -190,7 +190,7 @@ func (s *Service) AuthenticateClient(ctx context.Context, id, secret, ip string)
 		return nil, err
 	}
 	if !ok || c.Status != switchboard.StatusActive {
-		return nil, unauthorized(MsgInvalidClientLogin)
+		return nil, a.refuse(ctx, unauthorized(MsgInvalidClientLogin))
 	}
 	return c, a.succeeded(ctx)
 }
@@ -291,7 +291,7 @@ func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client,
 	if err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, unauthorized(MsgCurrentSecretWrong)
+		return nil, a.refuse(ctx, unauthorized(MsgCurrentSecretWrong))
 	}
 	if err := a.succeeded(ctx); err != nil {
 		return nil, err
@@ -330,7 +330,7 @@ func (s *Service) LoginAdmin(ctx context.Context, username, password, ip string)
 	if err != nil {
 		return nil, "", time.Time{}, err
 	} else if !ok {
-		return nil, "", time.Time{}, unauthorized(MsgInvalidAdminLogin)
+		return nil, "", time.Time{}, at.refuse(ctx, unauthorized(MsgInvalidAdminLogin))
 	}
 	if err := at.succeeded(ctx); err != nil {
 		return nil, "", time.Time{}, err

@@ -113,8 +113,11 @@ func throttled(wait time.Duration) error {
 // attempt is one sign-in attempt: the limits it counts against, which it
 // takes before the secret is compared and gives back if the secret is right.
 type attempt struct {
-	t          *Throttle
-	limits     []switchboard.ThrottleLimit
+	t      *Throttle
+	limits []switchboard.ThrottleLimit
+	// ceiling is the account's ceiling when the address is remembered: it
+	// does not hold the attempt, so it is only charged once it failed.
+	ceiling    *switchboard.ThrottleLimit
 	remember   string    // key of the (account, address) sign-in memory
 	remembered time.Time // until when it is remembered already
 }
@@ -136,8 +139,12 @@ func (t *Throttle) begin(ctx context.Context, account, ip string) (*attempt, err
 	// Failures from a remembered address count against the account's
 	// ceiling too, but the ceiling does not hold it.
 	ceiling := t.policy.Account.limit(t.hashKey("account", account, ""))
-	ceiling.CountOnly = a.remembered.After(now)
-	a.limits = append(a.limits, ceiling)
+	if a.remembered.After(now) {
+		ceiling.CountOnly = true
+		a.ceiling = &ceiling
+	} else {
+		a.limits = append(a.limits, ceiling)
+	}
 	if wait, err := t.store.AllowanceWait(ctx, now, a.limits); err != nil {
 		return nil, err
 	} else if wait > 0 {
@@ -157,6 +164,19 @@ func (a *attempt) take(ctx context.Context) error {
 		return throttled(wait)
 	}
 	return nil
+}
+
+// refuse ends an attempt whose secret was wrong and returns err, the
+// refusal: its allowance stays taken, and a remembered address's failure
+// counts against the account's ceiling now.
+func (a *attempt) refuse(ctx context.Context, err error) error {
+	if a.ceiling == nil {
+		return err
+	}
+	if _, cerr := a.t.store.TakeAllowance(context.WithoutCancel(ctx), a.t.now(), []switchboard.ThrottleLimit{*a.ceiling}); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // giveBack returns a taken allowance: for an attempt that was never judged

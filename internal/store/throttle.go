@@ -29,9 +29,10 @@ func refill(l switchboard.ThrottleLimit) int64 {
 
 // overBy is how far an allowance whose full_at is fullAt after an attempt
 // is past l's window at now: the wait before that attempt would fit, or 0
-// or less when it fits.
+// or less when it fits. It is never more than one refill: more comes only
+// from callers whose clocks read a few milliseconds apart.
 func overBy(l switchboard.ThrottleLimit, fullAt, now int64) time.Duration {
-	return time.Duration(fullAt-now-l.Window.Milliseconds()) * time.Millisecond
+	return time.Duration(min(fullAt-now-l.Window.Milliseconds(), refill(l))) * time.Millisecond
 }
 
 // byKey returns limits sorted by key. Every statement touches the rows in
