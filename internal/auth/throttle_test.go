@@ -9,39 +9,19 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"switchboard/internal/auth/authtest"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 	"switchboard/internal/switchboard"
 )
 
-// countingHasher counts the comparisons a service makes. Each takes delay,
-// so that a burst's attempts overlap as they would at a real bcrypt cost;
-// with hold set, each waits until hold is closed.
-type countingHasher struct {
-	SecretHasher
-	delay    time.Duration
-	hold     chan struct{}
-	compares atomic.Int64
-	started  chan struct{} // receives once per comparison, when hold is set
-}
-
-func (h *countingHasher) Matches(hash, secret string) (bool, error) {
-	h.compares.Add(1)
-	if h.hold != nil {
-		h.started <- struct{}{}
-		<-h.hold
-	}
-	time.Sleep(h.delay)
-	return h.SecretHasher.Matches(hash, secret)
-}
-
-// countHashes makes s count its comparisons.
-func countHashes(t *testing.T, s testService) *countingHasher {
-	h := &countingHasher{SecretHasher: s.Hasher, delay: 5 * time.Millisecond}
+// countHashes makes s count its comparisons, each slowed as at a real cost.
+func countHashes(s testService) *authtest.Hasher {
+	h := authtest.Wrap(s.Hasher)
+	h.Delay = 5 * time.Millisecond
 	s.Hasher = h
 	return h
 }
@@ -77,12 +57,12 @@ func TestService_BurstEvaluatesAtMostTheAllowance(t *testing.T) {
 	ctx := context.Background()
 	const secret = "client_secure_secret_key"
 	want := map[string]int{switchboard.EUNAUTHORIZED: 10, switchboard.ETHROTTLED: 90}
-	check := func(t *testing.T, got map[string]int, h *countingHasher) {
+	check := func(t *testing.T, got map[string]int, h *authtest.Hasher) {
 		t.Helper()
 		if got[switchboard.EUNAUTHORIZED] != want[switchboard.EUNAUTHORIZED] || got[switchboard.ETHROTTLED] != want[switchboard.ETHROTTLED] {
 			t.Errorf("outcomes = %v, want %v", got, want)
 		}
-		if n := h.compares.Load(); n > 10 {
+		if n := h.Compares(); n > 10 {
 			t.Errorf("%d comparisons, want at most the allowance, 10", n)
 		}
 	}
@@ -91,7 +71,7 @@ func TestService_BurstEvaluatesAtMostTheAllowance(t *testing.T) {
 		storetest.EachDialect(t, func(t *testing.T, st *store.Store) {
 			s := newServiceOn(t, st)
 			s.createClient(t, "client_a", "john@example.com", secret)
-			h := countHashes(t, s)
+			h := countHashes(s)
 			check(t, outcomes(t, 100, func(i int) error {
 				_, _, err := s.LoginClient(ctx, "client_a", fmt.Sprintf("wrong-secret-%03d", i), ip)
 				return err
@@ -104,7 +84,7 @@ func TestService_BurstEvaluatesAtMostTheAllowance(t *testing.T) {
 			if _, err := s.EnsureAdmin(ctx, "root", "correct-horse-battery"); err != nil {
 				t.Fatal(err)
 			}
-			h := countHashes(t, s)
+			h := countHashes(s)
 			check(t, outcomes(t, 100, func(i int) error {
 				_, _, _, err := s.LoginAdmin(ctx, "root", fmt.Sprintf("wrong-password-%03d", i), ip)
 				return err
@@ -119,7 +99,7 @@ func TestService_BurstEvaluatesAtMostTheAllowance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := countHashes(t, s)
+			h := countHashes(s)
 			check(t, outcomes(t, 100, func(i int) error {
 				_, err := s.ChangeClientSecret(ctx, c, fmt.Sprintf("wrong-secret-%03d", i), "a-brand-new-secret-42", ip)
 				return err
@@ -261,7 +241,8 @@ func TestService_HashLimit(t *testing.T) {
 	}
 	const wait = 50 * time.Millisecond
 	s.HashLimit = NewHashLimit(1, wait)
-	h := &countingHasher{SecretHasher: s.Hasher, hold: make(chan struct{}), started: make(chan struct{}, 1)}
+	h := authtest.Wrap(s.Hasher)
+	h.Hold, h.Started = make(chan struct{}), make(chan struct{}, 1)
 	s.Hasher = h
 
 	first := make(chan error)
@@ -269,7 +250,7 @@ func TestService_HashLimit(t *testing.T) {
 		_, _, err := s.LoginClient(ctx, "client_a", "wrong-guess-wrong", ip)
 		first <- err
 	}()
-	<-h.started // the only turn is taken
+	<-h.Started // the only turn is taken
 
 	for name, login := range map[string]func() error{
 		"LoginClient": func() error { _, _, err := s.LoginClient(ctx, "client_a", secret, otherIP); return err },
@@ -289,12 +270,12 @@ func TestService_HashLimit(t *testing.T) {
 			t.Errorf("%s: refused after %v, want just after the %v wait", name, took, wait)
 		}
 	}
-	if n := h.compares.Load(); n != 1 {
+	if n := h.Compares(); n != 1 {
 		t.Errorf("%d comparisons, want 1", n)
 	}
-	close(h.hold)
-	h.started = make(chan struct{}, 100)
+	close(h.Hold)
 	checkErr(t, <-first, switchboard.EUNAUTHORIZED, msgLogin)
+	h.Hold = nil
 
 	// The refused attempts spent nothing: nine more failures from otherIP
 	// are judged (ten in all with the first), and only then is it held.
