@@ -114,7 +114,7 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if he.RetryAfter > 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(he.RetryAfter.Seconds()))))
 		}
-		if he.Status >= fiber.StatusInternalServerError {
+		if he.Status >= fiber.StatusInternalServerError && he.Status != fiber.StatusServiceUnavailable { // a 503 is load shed, not a fault
 			log.Error("request failed", "method", c.Method(), "path", c.Path(),
 				"status", he.Status, "request_id", requestID(c), "err", he.Err)
 		}

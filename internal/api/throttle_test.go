@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,6 +114,9 @@ func TestSignInBusy(t *testing.T) {
 	}
 	h.Hold = nil
 	ts.login("burst", "burst-client-secret-42") // nothing was spent or changed
+	if strings.Contains(ts.log.String(), "level=ERROR") {
+		t.Errorf("a 503 of a busy hasher is logged as an error:\n%s", ts.log.String())
+	}
 }
 
 // TestRefreshBounded: /auth/refresh stores a revocation each time, so a
