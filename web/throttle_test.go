@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -65,21 +64,13 @@ func TestSignInFormsBurst(t *testing.T) {
 			h := authtest.Wrap(s.svc.Hasher)
 			h.Delay = 5 * time.Millisecond
 			s.svc.Hasher = h
-			var mu sync.Mutex
-			statuses := map[int]int{}
-			var wg sync.WaitGroup
-			for i, b := range browsers {
-				wg.Go(func() {
-					p := b.post(form.action, form.wrong(i))
-					if p.Status == http.StatusTooManyRequests {
-						wantRetryAfter(t, p.Header)
-					}
-					mu.Lock()
-					defer mu.Unlock()
-					statuses[p.Status]++
-				})
-			}
-			wg.Wait()
+			statuses := authtest.Burst(len(browsers), func(i int) int {
+				p := browsers[i].post(form.action, form.wrong(i))
+				if p.Status == http.StatusTooManyRequests {
+					wantRetryAfter(t, p.Header)
+				}
+				return p.Status
+			})
 			if statuses[form.refused] != 10 || statuses[http.StatusTooManyRequests] != 30 {
 				t.Errorf("statuses = %v, want 10 %ds and 30 429s", statuses, form.refused)
 			}
@@ -102,8 +93,7 @@ func TestSignInFormsBusy(t *testing.T) {
 		browsers[i] = form.open(t, s, secret)
 	}
 	s.svc.HashLimit = auth.NewHashLimit(1, 20*time.Millisecond)
-	h := authtest.Wrap(s.svc.Hasher)
-	h.Hold, h.Started = make(chan struct{}), make(chan struct{}, 1)
+	h := authtest.Holding(s.svc.Hasher)
 	s.svc.Hasher = h
 	done := make(chan int)
 	go func() {

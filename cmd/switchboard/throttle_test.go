@@ -5,10 +5,10 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
+	"switchboard/internal/auth/authtest"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 )
@@ -69,19 +69,9 @@ func TestTwoInstancesShareTheThrottle(t *testing.T) {
 
 			// A burst split between the instances.
 			create("burst")
-			var mu sync.Mutex
-			statuses := map[int]int{}
-			var wg sync.WaitGroup
-			for i := range 40 {
-				wg.Go(func() {
-					s := []*server{one, two}[i%2].from("127.0.0.3")
-					status := login(s, "burst", fmt.Sprintf("wrong-guess-%d", i)).status
-					mu.Lock()
-					defer mu.Unlock()
-					statuses[status]++
-				})
-			}
-			wg.Wait()
+			statuses := authtest.Burst(40, func(i int) int {
+				return login([]*server{one, two}[i%2].from("127.0.0.3"), "burst", fmt.Sprintf("wrong-guess-%d", i)).status
+			})
 			if statuses[401] != 10 || statuses[429] != 30 {
 				t.Errorf("burst through both instances: statuses %v, want 10 401s and 30 429s", statuses)
 			}

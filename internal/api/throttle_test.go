@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,24 +50,16 @@ func TestSignInBurst(t *testing.T) {
 				h := authtest.Wrap(ts.svc.Hasher)
 				h.Delay = 5 * time.Millisecond
 				ts.svc.Hasher = h
-				var mu sync.Mutex
-				statuses := map[int]int{}
-				var wg sync.WaitGroup
-				for i := range 100 {
-					wg.Go(func() {
-						res := ts.do("POST", door.path, token, door.body(fmt.Sprintf("wrong-guess-%03d", i)))
-						if res.Status == 429 {
-							res.wantBody(`{"error":"Too many failed attempts, try again later"}`)
-							if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s < 1 || s > 90 {
-								t.Errorf("Retry-After = %q, want 1 to 90 seconds", res.Header.Get("Retry-After"))
-							}
+				statuses := authtest.Burst(100, func(i int) int {
+					res := ts.do("POST", door.path, token, door.body(fmt.Sprintf("wrong-guess-%03d", i)))
+					if res.Status == 429 {
+						res.wantBody(`{"error":"Too many failed attempts, try again later"}`)
+						if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s < 1 || s > 90 {
+							t.Errorf("Retry-After = %q, want 1 to 90 seconds", res.Header.Get("Retry-After"))
 						}
-						mu.Lock()
-						defer mu.Unlock()
-						statuses[res.Status]++
-					})
-				}
-				wg.Wait()
+					}
+					return res.Status
+				})
 				if statuses[401] != 10 || statuses[429] != 90 {
 					t.Errorf("statuses = %v, want 10 401s and 90 429s", statuses)
 				}
@@ -88,8 +79,7 @@ func TestSignInBusy(t *testing.T) {
 	tokens := map[string]string{}
 	tokens["ChangeSecret"] = doors[2].prepare(ts) // creates the client too
 	ts.svc.HashLimit = auth.NewHashLimit(1, 20*time.Millisecond)
-	h := authtest.Wrap(ts.svc.Hasher)
-	h.Hold, h.Started = make(chan struct{}), make(chan struct{}, 1)
+	h := authtest.Holding(ts.svc.Hasher)
 	ts.svc.Hasher = h
 	done := make(chan int)
 	go func() {

@@ -431,10 +431,11 @@ func (th throttleTester) Wait(account, ip string) time.Duration {
 // Fail is what the old Throttle.Fail was: a failed attempt, which keeps the
 // allowance it took (none, when there was none left).
 func (th throttleTester) Fail(account, ip string) {
+	id := th.hashKey("account", account, "")
 	a := &attempt{t: th.Throttle, limits: []switchboard.ThrottleLimit{
-		th.policy.AccountAddress.limit(th.hashKey("account address", account, addressOf(ip))),
+		th.policy.AccountAddress.limit(th.hashKey("account address", id, addressOf(ip))),
 		th.policy.Address.limit(th.hashKey("address", "", addressOf(ip))),
-		th.policy.Account.limit(th.hashKey("account", account, "")),
+		th.policy.Account.limit(id),
 	}}
 	if err := a.take(context.Background()); err != nil && switchboard.ErrorCode(err) != switchboard.ETHROTTLED {
 		th.t.Errorf("take(%q, %q): %v", account, ip, err)

@@ -19,9 +19,11 @@ type HashLimit struct {
 	wait  time.Duration
 }
 
-// HashWait is how long a sign-in waits for its turn to hash: a few bcrypt
-// comparisons' time, well below what a user notices.
-const HashWait = 200 * time.Millisecond
+// HashWait is how long a sign-in waits for its turn to hash: four bcrypt
+// comparisons at the default cost (about 60 ms each here), so a few
+// simultaneous sign-ins queue rather than fail, and still well below what a
+// user notices.
+const HashWait = 250 * time.Millisecond
 
 // DefaultMaxConcurrentHashes leaves one core for everything else: GOMAXPROCS
 // less one, and at least one.

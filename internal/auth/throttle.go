@@ -6,7 +6,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
+	"encoding/binary"
+	"io"
 	"net/netip"
 	"sync/atomic"
 	"time"
@@ -87,7 +88,12 @@ func (t *Throttle) hashKey(kind, account, address string) string {
 	mac := hmac.New(sha256.New, t.key)
 	// The account's length first: no account and address can run together
 	// into another pair's.
-	fmt.Fprintf(mac, "%s\x00%d\x00%s\x00%s", kind, len(account), account, address)
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(account)))
+	io.WriteString(mac, kind+"\x00")
+	mac.Write(n[:])
+	io.WriteString(mac, account)
+	io.WriteString(mac, address)
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
 }
 
@@ -128,8 +134,11 @@ func (t *Throttle) begin(ctx context.Context, account, ip string) (*attempt, err
 	now := t.now()
 	t.purge(ctx, now)
 	addr := addressOf(ip)
-	a := &attempt{t: t, remember: t.hashKey("remember", account, addr), limits: []switchboard.ThrottleLimit{
-		t.policy.AccountAddress.limit(t.hashKey("account address", account, addr)),
+	// The account's key stands for the account in the other keys: a made-up
+	// id of any length is read once.
+	id := t.hashKey("account", account, "")
+	a := &attempt{t: t, remember: t.hashKey("remember", id, addr), limits: []switchboard.ThrottleLimit{
+		t.policy.AccountAddress.limit(t.hashKey("account address", id, addr)),
 		t.policy.Address.limit(t.hashKey("address", "", addr)),
 	}}
 	var err error
@@ -138,7 +147,7 @@ func (t *Throttle) begin(ctx context.Context, account, ip string) (*attempt, err
 	}
 	// Failures from a remembered address count against the account's
 	// ceiling too, but the ceiling does not hold it.
-	ceiling := t.policy.Account.limit(t.hashKey("account", account, ""))
+	ceiling := t.policy.Account.limit(id)
 	if a.remembered.After(now) {
 		ceiling.CountOnly = true
 		a.ceiling = &ceiling

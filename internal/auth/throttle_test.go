@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,24 +27,14 @@ func countHashes(s testService) *authtest.Hasher {
 
 // outcomes runs n attempts at once and counts their error codes.
 func outcomes(t *testing.T, n int, attempt func(i int) error) map[string]int {
-	t.Helper()
-	var mu sync.Mutex
-	got := map[string]int{}
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			err := attempt(i)
-			var e *switchboard.Error
-			if errors.As(err, &e) && e.Code == switchboard.ETHROTTLED && (e.RetryAfter <= 0 || e.RetryAfter > 90*time.Second) {
-				t.Errorf("throttled with RetryAfter %v, want in (0, 90s]", e.RetryAfter)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			got[switchboard.ErrorCode(err)]++
-		})
-	}
-	wg.Wait()
-	return got
+	return authtest.Burst(n, func(i int) string {
+		err := attempt(i)
+		var e *switchboard.Error
+		if errors.As(err, &e) && e.Code == switchboard.ETHROTTLED && (e.RetryAfter <= 0 || e.RetryAfter > 90*time.Second) {
+			t.Errorf("throttled with RetryAfter %v, want in (0, 90s]", e.RetryAfter)
+		}
+		return switchboard.ErrorCode(err)
+	})
 }
 
 // TestService_BurstEvaluatesAtMostTheAllowance: 100 simultaneous wrong
@@ -241,8 +230,7 @@ func TestService_HashLimit(t *testing.T) {
 	}
 	const wait = 50 * time.Millisecond
 	s.HashLimit = NewHashLimit(1, wait)
-	h := authtest.Wrap(s.Hasher)
-	h.Hold, h.Started = make(chan struct{}), make(chan struct{}, 1)
+	h := authtest.Holding(s.Hasher)
 	s.Hasher = h
 
 	first := make(chan error)

@@ -50,22 +50,29 @@ func (s *Store) AllowanceWait(ctx context.Context, now time.Time, limits []switc
 	for i, l := range limits {
 		keys[i] = l.Key
 	}
-	var rows []struct {
-		Key    string
-		FullAt int64
-	}
-	err := s.db.WithContext(ctx).Raw("SELECT key, full_at FROM throttle_allowances WHERE key IN ?", keys).Scan(&rows).Error
+	// database/sql's Scan rather than GORM's: this runs before every
+	// sign-in, and GORM's reflects on the destination.
+	rows, err := s.db.WithContext(ctx).Raw("SELECT key, full_at FROM throttle_allowances WHERE key IN ?", keys).Rows()
 	if err != nil {
 		return 0, fmt.Errorf("read throttle: %w", err)
 	}
+	defer rows.Close()
 	t := now.UnixMilli()
 	var wait time.Duration
-	for _, r := range rows {
+	for rows.Next() {
+		var key string
+		var fullAt int64
+		if err := rows.Scan(&key, &fullAt); err != nil {
+			return 0, fmt.Errorf("read throttle: %w", err)
+		}
 		for _, l := range limits {
-			if l.Key == r.Key && !l.CountOnly {
-				wait = max(wait, overBy(l, max(r.FullAt, t)+refill(l), t))
+			if l.Key == key && !l.CountOnly {
+				wait = max(wait, overBy(l, max(fullAt, t)+refill(l), t))
 			}
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("read throttle: %w", err)
 	}
 	return wait, nil
 }
@@ -180,8 +187,10 @@ func (s *Store) RememberSignIn(ctx context.Context, key string, until time.Time)
 // returns may have passed already, until the next purge.
 func (s *Store) SignInRemembered(ctx context.Context, key string) (time.Time, error) {
 	var until sql.NullInt64
-	err := s.db.WithContext(ctx).Raw("SELECT forget_at FROM remembered_sign_ins WHERE key = ?", key).Scan(&until).Error
-	if err != nil {
+	err := s.db.WithContext(ctx).Raw("SELECT forget_at FROM remembered_sign_ins WHERE key = ?", key).Row().Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	} else if err != nil {
 		return time.Time{}, fmt.Errorf("read remembered sign-in: %w", err)
 	} else if !until.Valid {
 		return time.Time{}, nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,14 +60,16 @@ func (s *Store) capRevocations(ctx context.Context, tx *gorm.DB, clientID string
 	if s.dialect == Postgres {
 		lock += " FOR UPDATE"
 	}
-	var version sql.NullInt64
-	if err := tx.Raw(lock, clientID).Scan(&version).Error; err != nil {
+	var version int64
+	if err := tx.Raw(lock, clientID).Row().Scan(&version); errors.Is(err, sql.ErrNoRows) {
+		return false, nil // deleted meanwhile: nothing to cap (the insert then fails its foreign key, as before)
+	} else if err != nil {
 		return false, err
 	}
 	var n int64
 	err := tx.Raw(`SELECT COUNT(*) FROM revoked_tokens
-		WHERE client_id = ? AND (expires_at IS NULL OR expires_at >= ?)`, clientID, t0).Scan(&n).Error
-	if err != nil || n < switchboard.MaxRevokedTokens || !version.Valid {
+		WHERE client_id = ? AND (expires_at IS NULL OR expires_at >= ?)`, clientID, t0).Row().Scan(&n)
+	if err != nil || n < switchboard.MaxRevokedTokens {
 		return false, err
 	}
 	err = tx.Exec("UPDATE clients SET token_version = token_version + 1, updated_at = ? WHERE client_id = ?",

@@ -1,8 +1,10 @@
-// Package authtest helps tests watch the sign-in service hash. It imports
-// nothing of this module, so auth's own tests can use it too.
+// Package authtest helps tests watch the sign-in service hash and send it
+// bursts. It imports nothing of this module, so auth's own tests can use it
+// too.
 package authtest
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -29,6 +31,12 @@ type Hasher struct {
 // Wrap returns a Hasher around h with no delay and no hold.
 func Wrap(h secretHasher) *Hasher { return &Hasher{secretHasher: h} }
 
+// Holding returns a Hasher around h whose comparisons wait until Hold is
+// closed, each first sending on Started (which has room for one).
+func Holding(h secretHasher) *Hasher {
+	return &Hasher{secretHasher: h, Hold: make(chan struct{}), Started: make(chan struct{}, 1)}
+}
+
 // Matches counts the comparison, then makes it.
 func (h *Hasher) Matches(hash, secret string) (bool, error) {
 	h.compares.Add(1)
@@ -42,3 +50,21 @@ func (h *Hasher) Matches(hash, secret string) (bool, error) {
 
 // Compares is how many comparisons were made.
 func (h *Hasher) Compares() int { return int(h.compares.Load()) }
+
+// Burst makes n attempts at once and counts their outcomes: a burst of
+// sign-ins, say, by status.
+func Burst[K comparable](n int, attempt func(i int) K) map[K]int {
+	var mu sync.Mutex
+	counts := map[K]int{}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			k := attempt(i)
+			mu.Lock()
+			defer mu.Unlock()
+			counts[k]++
+		})
+	}
+	wg.Wait()
+	return counts
+}
