@@ -192,7 +192,10 @@ func (s *Service) AuthenticateClient(ctx context.Context, id, secret, ip string)
 	if !ok || c.Status != switchboard.StatusActive {
 		return nil, a.refuse(ctx, unauthorized(MsgInvalidClientLogin))
 	}
-	return c, a.succeeded(ctx)
+	if err := a.succeeded(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // IssueClientToken signs a new API token for c at its current TokenVersion;
