@@ -129,7 +129,7 @@ type attempt struct {
 }
 
 // begin starts an attempt at account's secret from ip: ETHROTTLED when an
-// allowance is spent already, which costs one read and no hashing.
+// allowance is spent already, which costs two reads and no hashing.
 func (t *Throttle) begin(ctx context.Context, account, ip string) (*attempt, error) {
 	now := t.now()
 	t.purge(ctx, now)
