@@ -78,9 +78,7 @@ func newTestServerWith(t testing.TB, s *store.Store, clients switchboard.ClientS
 	}
 	svc := &auth.Service{
 		Clients: clients, Admins: s, Tokens: s, Hasher: hasher, Signer: signer,
-		Throttle: auth.NewThrottle(
-			auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute},
-			auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}),
+		Throttle:      auth.NewThrottle(s, []byte("test-server-secret-of-at-least-32-bytes"), auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}
 	if _, err := svc.EnsureAdmin(context.Background(), adminUsername, adminPassword); err != nil {
