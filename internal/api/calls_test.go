@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,6 +76,15 @@ func TestMakeCall(t *testing.T) {
 			"client:acme call.queued "+callID+": queued",
 			"client:acme call.status_changed "+callID+": queued → initiated",
 		)
+
+		// The caller's own X-Request-ID is the one quoted.
+		req := httptest.NewRequest("POST", "/secure/make-call", strings.NewReader(`{"phone":"+14155550100"}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("X-Request-ID", "order-4711")
+		res = cs.send(req).wantStatus(200)
+		if res.str("requestId") != "order-4711" || res.Header.Get("X-Request-ID") != "order-4711" {
+			t.Errorf("requestId %q, header %q, want the caller's order-4711", res.str("requestId"), res.Header.Get("X-Request-ID"))
+		}
 
 		// A first message overrides the agent's, for that call only.
 		cs.clock.Advance(time.Minute)
@@ -149,6 +160,10 @@ func TestMakeCall_Invalid(t *testing.T) {
 		badName := func(name string) string {
 			return `{"error":"dynamicVariables: \"` + name + `\" is not a valid name (1 to 64 letters, digits or _, not starting with system__)"}`
 		}
+		textProblem := func(field, problem string) string {
+			msg := field + " " + problem
+			return jsonOf(t, map[string]any{"error": "Failed to initiate call", "details": msg, "fields": map[string]string{field: msg}})
+		}
 		for _, tt := range []struct{ name, body, want string }{
 			{"no body", ``, `{"error":"Destination phone number is required"}`},
 			{"no phone", `{"firstMessage":"hi"}`, `{"error":"Destination phone number is required"}`},
@@ -170,6 +185,19 @@ func TestMakeCall_Invalid(t *testing.T) {
 				`{"error":"dynamicVariables.tag must be a string, a number or true/false"}`},
 			{"phone not a string", `{"phone":14155550100}`,
 				`{"error":"Invalid request body","details":"phone must be a string","fields":{"phone":"must be a string"}}`},
+			{"variables not an object", `{"phone":"+14155550100","dynamicVariables":["a"]}`,
+				`{"error":"Invalid request body","details":"dynamicVariables must be an object","fields":{"dynamicVariables":"must be an object"}}`},
+			{"name twice", `{"phone":"+14155550100","dynamicVariables":{"x":"a","x":"b"}}`,
+				`{"error":"Invalid JSON body","details":"jsontext: duplicate object member name \"x\" within \"/dynamicVariables\""}`},
+			// Text problems name the field, as in every other form of the API.
+			{"value too long", `{"phone":"+14155550100","dynamicVariables":{"x":"` + strings.Repeat("a", 1001) + `"}}`,
+				textProblem("dynamicVariables.x", "is too long (at most 1000 characters)")},
+			{"invisible character", `{"phone":"+14155550100","dynamicVariables":{"x":"a\u200bb"}}`,
+				textProblem("dynamicVariables.x", "contains an invisible formatting character (U+200B)")},
+			{"first message too long", `{"phone":"+14155550100","firstMessage":"` + strings.Repeat("a", 1001) + `"}`,
+				textProblem("firstMessage", "is too long (at most 1000 characters)")},
+			{"control character", `{"phone":"+14155550100","firstMessage":"a\u0000b"}`,
+				textProblem("firstMessage", "contains a control character")},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				cs.with(t).makeCall(token, tt.body).wantBodyWithRequestID(400, tt.want)
@@ -280,6 +308,46 @@ func TestMakeCall_HourlyLimit(t *testing.T) {
 		}
 		// Another client's limit is its own.
 		cs.placeCall("other", cs.client("other"), "+14155550103")
+	})
+}
+
+// TestMakeCall_HourlyLimitConcurrent: calls placed at once never exceed
+// the limit together; the rest get 429 and are neither stored nor dialled.
+func TestMakeCall_HourlyLimitConcurrent(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
+		cs := newCallServer(t, s)
+		token := cs.client("acme")
+		cs.admin("PUT", "/admin/clients/acme", `{"calling":{"maxCallsPerHour":3}}`).wantStatus(200)
+		const attempts = 12
+		statuses := make([]int, attempts)
+		var wg sync.WaitGroup
+		for i := range attempts {
+			wg.Go(func() {
+				req := httptest.NewRequest("POST", "/secure/make-call", strings.NewReader(fmt.Sprintf(`{"phone":"+141555501%02d"}`, i)))
+				req.Header.Set("Authorization", "Bearer "+token)
+				res, err := cs.app.Test(req, -1)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				statuses[i] = res.StatusCode
+			})
+		}
+		wg.Wait()
+		counts := map[int]int{}
+		for _, st := range statuses {
+			counts[st]++
+		}
+		if counts[200] != 3 || counts[429] != attempts-3 {
+			t.Errorf("statuses %v, want 3 placed and the rest 429", counts)
+		}
+		if n := len(cs.fake.Calls()); n != 3 {
+			t.Errorf("%d calls dialled, want 3", n)
+		}
+		if n := len(cs.storedCalls()); n != 3 {
+			t.Errorf("%d calls stored, want 3", n)
+		}
 	})
 }
 
