@@ -371,3 +371,58 @@ func TestWebhook_BodyLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestReconcile: what no webhook settled, the reconciler does, and the API
+// shows it: a call left queued by a process stopped between recording and
+// dialling is failed as interrupted (and never dialled), a quiet call is
+// read back from ElevenLabs.
+func TestReconcile(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
+		cs := newCallServer(t, s)
+		token := cs.client("acme")
+		// The row a make-call writes before dialling, and nothing after.
+		stopped := &switchboard.Call{ID: "call_0123456789abcdef01234567", ClientID: "acme", To: "+14155550100",
+			From: testNumber, AgentID: testAgentID, RequestedBy: "client"}
+		if err := s.CreateCall(t.Context(), stopped, 60, cs.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		done := cs.placeCall("acme", token, "+14155550101")
+		ringing := cs.placeCall("acme", token, "+14155550102")
+		cs.fake.SetConversation(elevenlabs.Conversation{
+			ConversationID: done.ConversationID, Status: elevenlabs.StatusDone,
+			Metadata:   elevenlabs.ConversationMetadata{StartTimeUnixSecs: cs.clock.Now().Unix(), CallDurationSecs: 95},
+			Analysis:   &elevenlabs.ConversationAnalysis{CallSuccessful: "success", TranscriptSummary: "Booked a demo."},
+			Transcript: []elevenlabs.TranscriptEntry{{Role: "agent", Message: "Hi!"}},
+		})
+		dialled := len(cs.fake.Calls())
+
+		// Under a minute: nothing yet.
+		cs.clock.Advance(59 * time.Second)
+		if n, err := cs.calling.Reconcile(t.Context()); err != nil || n != 0 {
+			t.Fatalf("reconciled %d calls: %v", n, err)
+		}
+		cs.clock.Advance(2 * time.Second)
+		if n, err := cs.calling.Reconcile(t.Context()); err != nil || n != 1 {
+			t.Fatalf("reconciled %d calls: %v", n, err)
+		}
+		cs.do("GET", "/secure/calls/"+stopped.ID, token, "").wantStatus(200).wantFields(map[string]any{
+			"status": "failed", "error": "interrupted: the service stopped before ElevenLabs answered", "conversationId": nil})
+
+		// Ten quiet minutes: read back from ElevenLabs.
+		cs.clock.Advance(10 * time.Minute)
+		if n, err := cs.calling.Reconcile(t.Context()); err != nil || n != 2 {
+			t.Fatalf("reconciled %d calls: %v", n, err)
+		}
+		cs.do("GET", "/secure/calls/"+done.ID, token, "").wantStatus(200).wantFields(map[string]any{
+			"status": "completed", "duration": float64(95), "outcome": "success", "summary": "Booked a demo.",
+			"transcript": []any{map[string]any{"role": "agent", "message": "Hi!", "timeInCallSecs": float64(0)}}})
+		// Still ringing, as ElevenLabs says: unchanged.
+		cs.do("GET", "/secure/calls/"+ringing.ID, token, "").wantStatus(200).wantFields(map[string]any{
+			"status": "initiated", "updatedAt": apiTime(testStart)})
+		if n := len(cs.fake.Calls()); n != dialled {
+			t.Errorf("the reconciler dialled %d calls", n-dialled)
+		}
+		cs.do("GET", "/secure/call-stats", token, "").wantStatus(200).wantFields(map[string]any{
+			"stats.callsByStatus.failed": float64(1), "stats.callsByStatus.completed": float64(1), "stats.totalDuration": float64(95)})
+	})
+}
