@@ -265,14 +265,20 @@ func (cs *callServer) wantCallEvents(want ...string) {
 	}
 }
 
-// wantNothingPlaced asserts no call is stored and none was dialled.
+// wantPlaced asserts n calls are stored and ElevenLabs was asked for n.
+func (cs *callServer) wantPlaced(n int) {
+	cs.t.Helper()
+	if calls := cs.storedCalls(); len(calls) != n {
+		cs.t.Errorf("%d calls stored, want %d", len(calls), n)
+	}
+	if calls := cs.fake.Calls(); len(calls) != n {
+		cs.t.Errorf("ElevenLabs was asked for %d calls, want %d", len(calls), n)
+	}
+}
+
+// wantNothingPlaced asserts no call is stored, dialled or in the audit trail.
 func (cs *callServer) wantNothingPlaced() {
 	cs.t.Helper()
-	if calls := cs.storedCalls(); len(calls) != 0 {
-		cs.t.Errorf("%d calls stored, want none", len(calls))
-	}
-	if calls := cs.fake.Calls(); len(calls) != 0 {
-		cs.t.Errorf("ElevenLabs was asked for %d calls, want none", len(calls))
-	}
+	cs.wantPlaced(0)
 	cs.wantCallEvents()
 }

@@ -292,12 +292,7 @@ func TestMakeCall_HourlyLimit(t *testing.T) {
 		}
 		// The admin's calls count too.
 		cs.admin("POST", "/admin/clients/acme/make-call", `{"phone":"+14155550102"}`).wantBodyWithRequestID(429, spent)
-		if n := len(cs.fake.Calls()); n != 2 {
-			t.Errorf("%d calls dialled, want 2", n)
-		}
-		if n := len(cs.storedCalls()); n != 2 {
-			t.Errorf("%d calls stored, want 2", n)
-		}
+		cs.wantPlaced(2)
 
 		// An hour after the first call, one more may go.
 		cs.clock.Advance(40 * time.Minute)
@@ -342,12 +337,7 @@ func TestMakeCall_HourlyLimitConcurrent(t *testing.T) {
 		if counts[200] != 3 || counts[429] != attempts-3 {
 			t.Errorf("statuses %v, want 3 placed and the rest 429", counts)
 		}
-		if n := len(cs.fake.Calls()); n != 3 {
-			t.Errorf("%d calls dialled, want 3", n)
-		}
-		if n := len(cs.storedCalls()); n != 3 {
-			t.Errorf("%d calls stored, want 3", n)
-		}
+		cs.wantPlaced(3)
 	})
 }
 
@@ -499,12 +489,7 @@ func TestAdminMakeCall(t *testing.T) {
 		}
 		cs.admin("POST", "/admin/clients/nobody/make-call", `{"phone":"+14155550101"}`).
 			wantStatus(404).wantBody(`{"error":"Client not found"}`)
-		if n := len(cs.fake.Calls()); n != 1 {
-			t.Errorf("%d calls dialled, want 1", n)
-		}
-		if n := len(cs.storedCalls()); n != 1 {
-			t.Errorf("%d calls stored, want 1", n)
-		}
+		cs.wantPlaced(1)
 	})
 }
 
