@@ -125,9 +125,15 @@ func (ts *testServer) do(method, path, token, body string) *response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return ts.send(req)
+}
+
+// send sends req through the Fiber app as it is.
+func (ts *testServer) send(req *http.Request) *response {
+	ts.t.Helper()
 	res, err := ts.app.Test(req, -1)
 	if err != nil {
-		ts.t.Fatalf("%s %s: %v", method, path, err)
+		ts.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
