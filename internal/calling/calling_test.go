@@ -330,6 +330,27 @@ func TestPlace_DialerFails(t *testing.T) {
 	}
 }
 
+// TestPlace_DialTimesOut: ElevenLabs that does not answer in time fails
+// the call, recorded, with "may not have been placed", although the dial's
+// own deadline is over by then.
+func TestPlace_DialTimesOut(t *testing.T) {
+	h := newHarness(t, storetest.Open(t, store.SQLite))
+	h.svc.DialTimeout = 200 * time.Millisecond
+	h.fake.HoldCalls()
+	call, err := h.svc.Place(context.Background(), h.client, calling.Request{Phone: callee, RequestedBy: "client"})
+	const reason = "ElevenLabs could not be reached or did not answer in time: the call may not have been placed"
+	if call != nil || switchboard.ErrorCode(err) != switchboard.EUPSTREAM {
+		t.Fatalf("Place = %+v, %v; want EUPSTREAM", call, err)
+	}
+	calls, _, _, err := h.store.FindClientCalls(context.Background(), h.client.ID, switchboard.CallFilter{})
+	if err != nil || len(calls) != 1 {
+		t.Fatalf("%d calls stored (%v), want 1", len(calls), err)
+	}
+	if c := calls[0]; c.Status != switchboard.CallFailed || c.Error != reason {
+		t.Errorf("stored %+v, want failed with %q", c, reason)
+	}
+}
+
 // TestPlace_NotPlaced: refusals before the dial store nothing and ask
 // ElevenLabs nothing.
 func TestPlace_NotPlaced(t *testing.T) {
