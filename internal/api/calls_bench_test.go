@@ -5,16 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"switchboard/internal/api"
-	"switchboard/internal/auth"
 	"switchboard/internal/calling"
 	"switchboard/internal/elevenlabs/elevenlabstest"
 	"switchboard/internal/httpserver"
@@ -45,28 +42,7 @@ func benchCallServer(b *testing.B, s *store.Store, dialer switchboard.Dialer, no
 // benchCallRequest sends one request through the app and returns the body;
 // any status but 200 fails the benchmark.
 func benchCallRequest(b *testing.B, ts *testServer, method, path, token, body string) []byte {
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := ts.app.Test(req, -1)
-	if err != nil {
-		b.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if res.StatusCode != 200 {
-		b.Fatalf("%s %s: status %d: %s", method, path, res.StatusCode, data)
-	}
-	return data
+	return ts.with(b).do(method, path, token, body).wantStatus(200).Body
 }
 
 // BenchmarkMakeCall measures POST /secure/make-call against the fake
@@ -110,14 +86,14 @@ func BenchmarkMakeCall(b *testing.B) {
 
 // BenchmarkCallListing measures the call listings over SQLite with n = 1,000
 // and 100,000: bench_client has n calls, and n other clients one call each
-// (2n calls in all). Requests (limit 50, the default):
+// (2n calls in all; one_client is one of them). Requests (limit 50, the default):
 //
 //	SecureClient      GET /secure/client, the reference
 //	SecureFirst       GET /secure/calls: bench_client's first page, with
 //	                  its two counts (all, and filtered)
 //	SecureDeep        ?offset= 90% down bench_client's calls
 //	SecureStatus      ?status=failed (20% of its calls)
-//	SecureOneOfMany   GET /secure/calls for a client with one call among
+//	SecureOneOfMany   GET /secure/calls for one_client, with one call among
 //	                  n clients
 //	SecureStats       GET /secure/call-stats for bench_client
 //	AdminDashboard    GET /admin/dashboard: every client's counts, every
@@ -136,9 +112,9 @@ func BenchmarkCallListing(b *testing.B) {
 			s := storetest.OpenURL(b, rawURL)
 			ts := benchCallServer(b, s, nil, nil)
 			token := ts.login("bench_client", ts.createClient("bench_client", "bench@example.com"))
+			oneToken := ts.login("one_client", ts.createClient("one_client", "one@example.com"))
 			path, _, _ := strings.Cut(rawURL, "?")
 			seed := benchSeedCalls(b, path, n)
-			oneToken := ts.login(seed.oneClient, benchSeedSecret)
 			admin := ts.adminToken
 
 			for _, tt := range []struct {
@@ -179,35 +155,23 @@ func BenchmarkCallListing(b *testing.B) {
 	}
 }
 
-// benchSeedSecret is every seeded client's secret.
-const benchSeedSecret = "seeded-client-secret-0123456789"
-
 // benchSeed is what benchSeedCalls stored.
 type benchSeed struct {
-	oneClient  string // a client with one call, in the middle
 	deepAll    string // the cursor 90% down every call
 	deepClient string // the cursor 90% down bench_client's calls
 }
 
 // benchSeedCalls stores, in the migrated SQLite file at path that holds
-// bench_client, n clients with one call each and n calls of bench_client,
+// bench_client and one_client, n clients (who cannot sign in) and 2n calls,
 // through database/sql in one transaction of 500-row INSERTs, then
 // checkpoints the WAL. Call i of bench_client is created at 2i seconds
-// after the base, the other clients' call i a second later, so the
-// listings interleave them; 70% are completed (three in four a success),
-// 20% failed, 10% initiated.
+// after the base, client i's one call a second later (one_client has the
+// middle one instead of its client), so the listings interleave them;
+// 70% are completed (three in four a success), 20% failed, 10% initiated.
 func benchSeedCalls(b *testing.B, path string, n int) benchSeed {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	hasher, err := auth.NewHasher(4)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hash, err := hasher.Hash(benchSeedSecret)
-	if err != nil {
-		b.Fatal(err)
-	}
 	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000&_txlock=immediate")
 	if err != nil {
 		b.Fatal(err)
@@ -226,15 +190,18 @@ func benchSeedCalls(b *testing.B, path string, n int) benchSeed {
 		email := fmt.Sprintf("person%d@example.com", i)
 		name := fmt.Sprintf("Person %d", i)
 		return []any{clientID(i), "Active", "agent_1", "+18001234567", name, email, email, "+12125551234",
-			strings.ToLower(name + "\n" + email + "\n"), hash, 1, base, base}
+			strings.ToLower(name + "\n" + email + "\n"), "not-a-hash", 1, base, base}
 	})
-	var benchPK int64
+	var benchPK, onePK int64
 	if err := tx.QueryRowContext(ctx, "SELECT id FROM clients WHERE client_id = 'bench_client'").Scan(&benchPK); err != nil {
 		b.Fatal(err)
 	}
+	if err := tx.QueryRowContext(ctx, "SELECT id FROM clients WHERE client_id = 'one_client'").Scan(&onePK); err != nil {
+		b.Fatal(err)
+	}
 	var firstPK int64 // the seeded clients' ids follow, in order
-	if err := tx.QueryRowContext(ctx, "SELECT MIN(id) FROM clients WHERE id > ?", benchPK).Scan(&firstPK); err != nil || firstPK != benchPK+1 {
-		b.Fatalf("seeded clients start at id %d (%v), want %d", firstPK, err, benchPK+1)
+	if err := tx.QueryRowContext(ctx, "SELECT id FROM clients WHERE client_id = ?", clientID(0)).Scan(&firstPK); err != nil || firstPK != onePK+1 {
+		b.Fatalf("seeded clients start at id %d (%v), want %d", firstPK, err, onePK+1)
 	}
 
 	// Call 2i is bench_client's i-th, call 2i+1 client i's.
@@ -244,7 +211,10 @@ func benchSeedCalls(b *testing.B, path string, n int) benchSeed {
 		"from_number", "agent_id", "conversation_id", "call_sid", "requested_by", "start_time", "end_time",
 		"duration_secs", "outcome", "summary", "termination_reason", "error", "transcript", "created_at", "updated_at"}, 2*n, func(k int) []any {
 		pk, id, name := benchPK, "bench_client", "Test Client"
-		if k%2 == 1 {
+		switch {
+		case k == 2*(n/2)+1:
+			pk, id = onePK, "one_client"
+		case k%2 == 1:
 			pk, id, name = firstPK+int64(k/2), clientID(k/2), fmt.Sprintf("Person %d", k/2)
 		}
 		at := created(k)
@@ -276,7 +246,6 @@ func benchSeedCalls(b *testing.B, path string, n int) benchSeed {
 	// calls only: position p is its call n-1-p, that is call 2(n-1-p).
 	cursor := func(k int) string { return switchboard.CallCursor{CreatedAt: created(k), ID: callID(k)}.String() }
 	return benchSeed{
-		oneClient:  clientID(n / 2),
 		deepAll:    cursor(2*n - 1 - 2*n*9/10),
 		deepClient: cursor(2 * (n - 1 - n*9/10)),
 	}

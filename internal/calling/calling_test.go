@@ -41,24 +41,6 @@ func (c *clock) Set(t time.Time) {
 	c.t = t
 }
 
-// logBuffer is a log sink several goroutines may write.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // The client's set-up in the fake ElevenLabs.
 const (
 	agentID  = "agent_sales"
@@ -70,11 +52,14 @@ const (
 // harness is a calling service over a real store and the fake ElevenLabs,
 // with one client whose agent and number the fake knows.
 type harness struct {
-	t      *testing.T
-	store  *store.Store
-	fake   *elevenlabstest.Fake
-	clock  *clock
-	log    *logBuffer
+	t     *testing.T
+	store *store.Store
+	fake  *elevenlabstest.Fake
+	clock *clock
+	// log is what every service of the harness logged: they share one
+	// handler, which serialises the writes.
+	log    *bytes.Buffer
+	logger *slog.Logger
 	svc    *calling.Service
 	client *switchboard.Client
 }
@@ -87,7 +72,8 @@ func newHarness(t *testing.T, s *store.Store) *harness {
 		elevenlabstest.WithPhoneNumber(switchboard.PhoneNumber{Number: number, ID: numberID, SupportsOutbound: true, AssignedAgentID: agentID}),
 		elevenlabstest.WithPhoneNumber(switchboard.PhoneNumber{Number: "+18005550101", ID: "pn_inbound", AssignedAgentID: "agent_other"}),
 		elevenlabstest.WithPhoneNumber(switchboard.PhoneNumber{Number: "+18005550102", ID: "pn_free", SupportsOutbound: true}))
-	h := &harness{t: t, store: s, fake: fake, clock: &clock{t: base}, log: &logBuffer{}}
+	h := &harness{t: t, store: s, fake: fake, clock: &clock{t: base}, log: &bytes.Buffer{}}
+	h.logger = slog.New(slog.NewTextHandler(h.log, nil))
 	h.svc = h.service(s, fake.Client())
 	h.client = &switchboard.Client{
 		ID: "client_a", AgentID: agentID, TwilioPhoneNumber: number,
@@ -105,7 +91,7 @@ func newHarness(t *testing.T, s *store.Store) *harness {
 
 // service is a calling service on s with the harness's clock and log.
 func (h *harness) service(s *store.Store, d switchboard.Dialer) *calling.Service {
-	return &calling.Service{Calls: s, Dialer: d, Log: slog.New(slog.NewTextHandler(h.log, nil)), Now: h.clock.Now}
+	return &calling.Service{Calls: s, Dialer: d, Log: h.logger, Now: h.clock.Now}
 }
 
 func (h *harness) place(req calling.Request) *switchboard.Call {
