@@ -97,6 +97,9 @@ func (acc *account) handleLogin(c *fiber.Ctx) error {
 		httpserver.Audit(acc.Log, c, httpserver.EventSignIn, err)
 		form.Error = tooManyFailures(c, err, "sign-ins")
 		return render(c, fiber.StatusTooManyRequests, views.AccountLogin(form))
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return render(c, fiber.StatusServiceUnavailable, views.AccountLogin(form))
 	default:
 		return err
 	}
@@ -235,6 +238,9 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 		httpserver.Audit(acc.Log, c, httpserver.EventSecretChange, err, "client_id", me.ID)
 		form.Error = tooManyFailures(c, err, "attempts")
 		return render(c, fiber.StatusTooManyRequests, views.SecretFormPage(form))
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return render(c, fiber.StatusServiceUnavailable, views.SecretFormPage(form))
 	case switchboard.EINVALID:
 		if mergeFields(&form, err); len(form.Errors) == 0 {
 			form.Error = switchboard.ErrorMessage(err)

@@ -132,9 +132,7 @@ func benchSite(b *testing.B, s *store.Store) *site {
 	}
 	svc := &auth.Service{
 		Clients: s, Admins: s, Tokens: s, Hasher: hasher, Signer: signer,
-		Throttle: auth.NewThrottle(
-			auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute},
-			auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}),
+		Throttle:      auth.NewThrottle(s, secret, auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}
 	if _, err := svc.EnsureAdmin(context.Background(), adminUsername, adminPassword); err != nil {

@@ -87,9 +87,7 @@ func newSiteWith(t testing.TB, clients switchboard.ClientService, trustedProxies
 	}
 	svc := &auth.Service{
 		Clients: clients, Admins: s, Tokens: s, Hasher: hasher, Signer: signer,
-		Throttle: auth.NewThrottle(
-			auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute},
-			auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}),
+		Throttle:      auth.NewThrottle(s, secret, auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}
 	if _, err := svc.EnsureAdmin(context.Background(), adminUsername, adminPassword); err != nil {

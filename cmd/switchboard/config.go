@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"switchboard/internal/auth"
 	"switchboard/internal/store"
 	"switchboard/internal/switchboard"
 )
@@ -35,6 +36,9 @@ type Config struct {
 	// SessionKeys sign and encrypt browser session cookies, the first for new
 	// cookies. Empty: derived from the server secret.
 	SessionKeys []string
+	// MaxConcurrentHashes bounds the sign-ins' bcrypt comparisons that run at
+	// once; by default all cores but one.
+	MaxConcurrentHashes int
 
 	// ElevenLabsAPIKey turns calling on; ElevenLabsAPIURL is where the API is.
 	ElevenLabsAPIKey string
@@ -86,6 +90,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminUsername:           getenv("ADMIN_USERNAME"),
 		AdminPassword:           getenv("ADMIN_PASSWORD"),
 		AdminTokenTTL:           12 * time.Hour,
+
+		MaxConcurrentHashes: auth.DefaultMaxConcurrentHashes(),
 	}
 	if v := getenv("HOST"); v != "" {
 		cfg.Host = v
@@ -126,6 +132,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("SECRET_HASH_COST must be a bcrypt cost from %d to %d, not %q", bcrypt.MinCost, bcrypt.MaxCost, v)
 		}
 		cfg.SecretHashCost = cost
+	}
+	if v := getenv("MAX_CONCURRENT_HASHES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("MAX_CONCURRENT_HASHES must be a whole number of at least 1, not %q", v)
+		}
+		cfg.MaxConcurrentHashes = n
 	}
 	var err error
 	if cfg.TokenTTL, err = duration(getenv, "TOKEN_TTL", 0); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,7 +23,8 @@ func env(m map[string]string) func(string) string {
 
 func TestLoadConfig(t *testing.T) {
 	// defaults is the Config of an empty environment.
-	defaults := Config{Host: "127.0.0.1", Port: 8080, AdminTokenTTL: 12 * time.Hour, ElevenLabsAPIURL: DefaultElevenLabsAPIURL}
+	defaults := Config{Host: "127.0.0.1", Port: 8080, AdminTokenTTL: 12 * time.Hour, ElevenLabsAPIURL: DefaultElevenLabsAPIURL,
+		MaxConcurrentHashes: max(1, runtime.GOMAXPROCS(0)-1)}
 	with := func(f func(*Config)) Config {
 		c := defaults
 		f(&c)
@@ -88,12 +90,16 @@ func TestLoadConfig(t *testing.T) {
 		{name: "everything", env: map[string]string{
 			"HOST": "::1", "PORT": "1234", "DATABASE_URL": "file:x.db", "SERVER_SECRET": secret,
 			"ADMIN_USERNAME": "ops", "ADMIN_PASSWORD": "correct horse battery", "SECRET_HASH_COST": "10",
-			"TOKEN_TTL": "720h", "ADMIN_TOKEN_TTL": "1h",
+			"TOKEN_TTL": "720h", "ADMIN_TOKEN_TTL": "1h", "MAX_CONCURRENT_HASHES": "3",
 		}, want: Config{
 			Host: "::1", Port: 1234, DatabaseURL: "file:x.db", ServerSecret: secret,
 			AdminUsername: "ops", AdminPassword: "correct horse battery", SecretHashCost: 10,
-			TokenTTL: 720 * time.Hour, AdminTokenTTL: time.Hour, ElevenLabsAPIURL: DefaultElevenLabsAPIURL,
+			TokenTTL: 720 * time.Hour, AdminTokenTTL: time.Hour, MaxConcurrentHashes: 3, ElevenLabsAPIURL: DefaultElevenLabsAPIURL,
 		}},
+		{name: "MAX_CONCURRENT_HASHES", env: map[string]string{"MAX_CONCURRENT_HASHES": "1"},
+			want: with(func(c *Config) { c.MaxConcurrentHashes = 1 })},
+		{name: "MAX_CONCURRENT_HASHES zero", env: map[string]string{"MAX_CONCURRENT_HASHES": "0"}, errVar: "MAX_CONCURRENT_HASHES"},
+		{name: "MAX_CONCURRENT_HASHES not a number", env: map[string]string{"MAX_CONCURRENT_HASHES": "many"}, errVar: "MAX_CONCURRENT_HASHES"},
 
 		{name: "TRUSTED_PROXIES", env: map[string]string{"TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16,,::1 "},
 			want: with(func(c *Config) { c.TrustedProxies = []string{"10.0.0.1", "192.168.0.0/16", "::1"} })},

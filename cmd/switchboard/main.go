@@ -114,12 +114,6 @@ type Main struct {
 	selfURL   atomic.Value          // string: where this server listens, for the simulator's webhooks
 }
 
-// Throttling defaults (DESIGN.md §3): failed sign-ins per 15 minutes.
-var (
-	accountThrottle = auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute}
-	ipThrottle      = auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}
-)
-
 func (m *Main) openStore(ctx context.Context) error {
 	s, err := store.Open(ctx, m.Config.DatabaseURL)
 	if err != nil {
@@ -152,8 +146,12 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	svc := &auth.Service{
 		Clients: m.Store, Admins: m.Store, Tokens: m.Store,
-		Hasher: hasher, Signer: signer, Throttle: auth.NewThrottle(accountThrottle, ipThrottle),
-		TokenTTL: m.Config.TokenTTL, AdminTokenTTL: m.Config.AdminTokenTTL,
+		Hasher: hasher, Signer: signer, Log: m.Log,
+		// The throttle's state is in the database: every instance on it
+		// shares one allowance (docs/SECURITY.md).
+		Throttle:  auth.NewThrottle(m.Store, []byte(secret), auth.DefaultThrottlePolicy),
+		HashLimit: auth.NewHashLimit(m.Config.MaxConcurrentHashes, auth.HashWait),
+		TokenTTL:  m.Config.TokenTTL, AdminTokenTTL: m.Config.AdminTokenTTL,
 	}
 	generated, err := svc.EnsureAdmin(ctx, m.Config.AdminUsername, m.Config.AdminPassword)
 	if err != nil {

@@ -125,7 +125,6 @@ var (
 	errCallNotFound     = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Call not found"}
 	errDoNotCall        = &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: "This number is on the do-not-call list", Field: "phone"}
 	errNotOnDoNotCall   = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "This number is not on the do-not-call list"}
-	errBadCallCursor    = &switchboard.Error{Code: switchboard.EINVALID, Message: "Invalid page cursor"}
 	msgCallLimitReached = "Hourly call limit reached"
 )
 
@@ -137,15 +136,6 @@ const clientScope = "client_pk = (SELECT id FROM clients WHERE client_id = ?)"
 // callsNewestFirst is the order of every listing of calls; the indexes of
 // migration 00005 end in (created_at, call_id) to serve it.
 const callsNewestFirst = "created_at DESC, call_id DESC"
-
-// wrapCall returns err as it is when it is nil or a switchboard.Error (a
-// refusal meant for the caller), and wrapped with op otherwise.
-func wrapCall(op string, err error) error {
-	if err == nil || switchboard.ErrorCode(err) != switchboard.EINTERNAL {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
 
 // forUpdate locks the rows tx reads until it ends, on PostgreSQL. SQLite
 // needs no lock: its IMMEDIATE transactions hold the write lock from BEGIN.
@@ -215,7 +205,7 @@ func (s *Store) CreateCall(ctx context.Context, call *switchboard.Call, maxPerHo
 		return recordEvent(ctx, tx, switchboard.EventCallQueued, call.ClientID, call.ID+": "+string(switchboard.CallQueued), t)
 	})
 	if err != nil {
-		return wrapCall("create call", err)
+		return wrap("create call", err)
 	}
 	call.ClientName, call.Status, call.CreatedAt, call.UpdatedAt = row.ClientName, switchboard.CallQueued, t, t
 	return nil
@@ -301,7 +291,7 @@ func (s *Store) MarkCallDialled(ctx context.Context, id string, d switchboard.Di
 		r.Status, r.ConversationID, r.CallSID = string(switchboard.CallInitiated), d.ConversationID, d.CallSID
 		return true
 	})
-	return call, wrapCall("mark call dialled", err)
+	return call, wrap("mark call dialled", err)
 }
 
 // FailCall implements switchboard.CallService.
@@ -313,7 +303,7 @@ func (s *Store) FailCall(ctx context.Context, id, reason string, at time.Time) (
 		r.Status, r.Error = string(switchboard.CallFailed), reason
 		return true
 	})
-	return call, wrapCall("fail call", err)
+	return call, wrap("fail call", err)
 }
 
 // ApplyCallResult implements switchboard.CallService. A report changes the
@@ -358,7 +348,7 @@ func (s *Store) ApplyCallResult(ctx context.Context, r switchboard.CallResult, a
 		}
 		return true
 	})
-	return call, changed, wrapCall("apply call result", err)
+	return call, changed, wrap("apply call result", err)
 }
 
 // FindCall implements switchboard.CallService.
@@ -413,6 +403,15 @@ func (s *Store) clientCalls(ctx context.Context, clientID string, status *switch
 	return q
 }
 
+// clientCallsPage selects an offset page of the client's calls in two
+// steps: the page's ids from the index alone, then their rows. PostgreSQL
+// would otherwise read the row of every call the offset skips.
+func (s *Store) clientCallsPage(ctx context.Context, clientID string, f switchboard.CallFilter) *gorm.DB {
+	ids := s.clientCalls(ctx, clientID, f.Status).Select("id").Order(callsNewestFirst).
+		Offset(max(f.Offset, 0)).Limit(callLimit(f.Limit))
+	return s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript").Where("id IN (?)", ids).Order(callsNewestFirst)
+}
+
 // FindClientCalls implements switchboard.CallService: two counts and one
 // page, each a range of the client's (client_pk, ...) indexes. A clientId
 // no client has now has no calls.
@@ -431,8 +430,7 @@ func (s *Store) FindClientCalls(ctx context.Context, clientID string, f switchbo
 		}
 	}
 	var rows []callRow
-	err := s.clientCalls(ctx, clientID, f.Status).Omit("transcript").Order(callsNewestFirst).Offset(max(f.Offset, 0)).Limit(callLimit(f.Limit)).Find(&rows).Error
-	if err != nil {
+	if err := s.clientCallsPage(ctx, clientID, f).Find(&rows).Error; err != nil {
 		return nil, 0, 0, fmt.Errorf("find client calls: %w", err)
 	}
 	return domainCalls(rows), int(total), int(filtered), nil
@@ -485,11 +483,11 @@ func (s *Store) callPageQuery(ctx context.Context, f switchboard.CallPageFilter)
 // way. A Before page is read oldest first and reversed.
 func (s *Store) FindCallPage(ctx context.Context, f switchboard.CallPageFilter) (*switchboard.CallPage, error) {
 	if f.After != nil && f.Before != nil {
-		return nil, errBadCallCursor
+		return nil, switchboard.ErrBadCursor
 	}
 	for _, cur := range []*switchboard.CallCursor{f.After, f.Before} {
 		if cur != nil && !storableKey(cur.ID) {
-			return nil, errBadCallCursor
+			return nil, switchboard.ErrBadCursor
 		}
 	}
 	if !storableKey(f.ClientID) || !storableKey(f.Outcome) || !storableKey(f.To) {
@@ -544,47 +542,60 @@ func (s *Store) FindCallPage(ctx context.Context, f switchboard.CallPageFilter) 
 	return page, nil
 }
 
-// CallStats implements switchboard.CallService with one GROUP BY. Every
-// status and the three outcomes ElevenLabs gives are counted, at zero when
-// no call has them; calls without an outcome (not ended, or never
-// connected) count under none. AverageDuration is TotalDuration over
-// TotalCalls, as the earlier system computed it.
+// CallStats implements switchboard.CallService with one GROUP BY status.
+// Every status and the three outcomes ElevenLabs gives are counted, at zero
+// when no call has them; a call without an outcome (not ended, or never
+// connected), or with any other, counts under none, as the earlier system's
+// fixed keys did. AverageDuration is TotalDuration over TotalCalls, as the
+// earlier system computed it.
 func (s *Store) CallStats(ctx context.Context, clientID string) (*switchboard.CallStats, error) {
 	stats := &switchboard.CallStats{
 		CallsByStatus:  make(map[switchboard.CallStatus]int, len(switchboard.CallStatuses)),
-		CallsByOutcome: map[string]int{switchboard.OutcomeSuccess: 0, switchboard.OutcomeFailure: 0, switchboard.OutcomeUnknown: 0},
+		CallsByOutcome: make(map[string]int, 3),
 	}
 	for _, st := range switchboard.CallStatuses {
 		stats.CallsByStatus[st] = 0
 	}
-	if !storableKey(clientID) {
-		return stats, nil
+	var groups []callStatsGroup
+	if storableKey(clientID) {
+		if err := s.callStatsQuery(ctx, clientID).Scan(&groups).Error; err != nil {
+			return nil, fmt.Errorf("call stats: %w", err)
+		}
 	}
-	q := s.db.WithContext(ctx).Model(&callRow{})
-	if clientID != "" {
-		q = q.Where(clientScope, clientID)
-	}
-	var groups []struct {
-		Status, Outcome string
-		N, Duration     int
-	}
-	err := q.Select("status, outcome, COUNT(*) AS n, COALESCE(SUM(duration_secs), 0) AS duration").
-		Group("status, outcome").Scan(&groups).Error
-	if err != nil {
-		return nil, fmt.Errorf("call stats: %w", err)
-	}
+	var success, failure, unknown int
 	for _, g := range groups {
 		stats.TotalCalls += g.N
 		stats.TotalDuration += g.Duration
 		stats.CallsByStatus[switchboard.CallStatus(g.Status)] += g.N
-		if g.Outcome != "" {
-			stats.CallsByOutcome[g.Outcome] += g.N
-		}
+		success, failure, unknown = success+g.Success, failure+g.Failure, unknown+g.Unknown
 	}
+	stats.CallsByOutcome[switchboard.OutcomeSuccess] = success
+	stats.CallsByOutcome[switchboard.OutcomeFailure] = failure
+	stats.CallsByOutcome[switchboard.OutcomeUnknown] = unknown
 	if stats.TotalCalls > 0 {
 		stats.AverageDuration = float64(stats.TotalDuration) / float64(stats.TotalCalls)
 	}
 	return stats, nil
+}
+
+// callStatsGroup is one status's line of callStatsQuery.
+type callStatsGroup struct {
+	Status                                 string
+	N, Duration, Success, Failure, Unknown int
+}
+
+// callStatsQuery counts and sums the calls of the client that has clientID
+// now, or every call for "", by status: a read of a status index, in its
+// order, which holds outcome and duration_secs for it (migration 00007).
+func (s *Store) callStatsQuery(ctx context.Context, clientID string) *gorm.DB {
+	q := s.db.WithContext(ctx).Model(&callRow{})
+	if clientID != "" {
+		q = q.Where(clientScope, clientID)
+	}
+	return q.Select(`status, COUNT(*) AS n, COALESCE(SUM(duration_secs), 0) AS duration,
+		COUNT(CASE WHEN outcome = ? THEN 1 END) AS success, COUNT(CASE WHEN outcome = ? THEN 1 END) AS failure,
+		COUNT(CASE WHEN outcome = ? THEN 1 END) AS unknown`,
+		switchboard.OutcomeSuccess, switchboard.OutcomeFailure, switchboard.OutcomeUnknown).Group("status")
 }
 
 // CountCallsSince implements switchboard.CallService.
@@ -657,7 +668,7 @@ func (s *Store) AddDoNotCall(ctx context.Context, clientID, phone string, at tim
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&doNotCallRow{ClientPK: pk[0], Phone: phone, CreatedAt: storeTime(at)}).Error
 	})
-	return wrapCall("add do-not-call number", err)
+	return wrap("add do-not-call number", err)
 }
 
 // RemoveDoNotCall implements switchboard.CallService.
