@@ -197,6 +197,17 @@ type CallingCheck struct {
 	AssignedToAgent                  bool
 	// Level is its heading's: 2 on a page of its own, else 3.
 	Level int
+	// Focus makes the panel take the focus when swapped in: after "Check
+	// again", not when it loads itself with the page.
+	Focus bool
+}
+
+// focusAttrs mark the panel for the focus (app.js: data-autofocus).
+func (c CallingCheck) focusAttrs() templ.Attributes {
+	if !c.Focus {
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"tabindex": "-1", "data-autofocus": true}
 }
 
 // AtLevel returns the panel with its heading at level.
@@ -409,4 +420,16 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// firstInvalid is the name of the first of fields, in the order the form
+// shows them, that has a problem: where the cursor goes when a refused form
+// comes back. "" when none has.
+func firstInvalid(f ClientForm, fields ...Field) string {
+	for _, fd := range fields {
+		if f.Errors[fd.Name] != "" {
+			return fd.Name
+		}
+	}
+	return ""
 }

@@ -227,8 +227,10 @@ func (con *console) handleCallingCheck(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// "Check again" (the form with that id) asked: the answer takes the
+	// focus; the panel loading itself with the page leaves it where it is.
 	v := views.CallingCheck{ClientID: client.ID, Mode: con.callingMode(), Checked: true,
-		AgentID: client.AgentID, Number: client.TwilioPhoneNumber}
+		AgentID: client.AgentID, Number: client.TwilioPhoneNumber, Focus: c.Get("HX-Trigger") == "check-again"}
 	if v.Mode != views.CallingOff {
 		ctx, cancel := context.WithTimeout(c.UserContext(), checkTimeout)
 		defer cancel()

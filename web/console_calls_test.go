@@ -869,3 +869,73 @@ func TestConsoleCalls_Dashboard(t *testing.T) {
 		t.Error("the dashboard has a style attribute, which the CSP refuses")
 	}
 }
+
+// TestCalls_Focus: a refused calls form puts the cursor in its first wrong
+// field (autofocus, which htmx honours in what it swaps in too), and what
+// a form did or why it was refused as a whole is marked to take the focus
+// (data-autofocus); the calling check takes it after "Check again" only,
+// not when it loads itself with the page; a form that is not refused
+// claims nothing.
+func TestCalls_Focus(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	s.knowSeeded()
+	b := s.signedIn(t)
+	s.seed(t, "acme_1", "Ada Lovelace", "ada@example.com", "Engines", switchboard.StatusActive)
+	autofocused := func(p *page) []string {
+		var names []string
+		p.Doc.Find("[autofocus]").Each(func(_ int, sel *goquery.Selection) { names = append(names, sel.AttrOr("name", "?")) })
+		return names
+	}
+	if got := autofocused(b.get("/console/clients/acme_1")); len(got) != 0 {
+		t.Errorf("the client's page focuses %v", got)
+	}
+	h := b.htmx(http.MethodPost, "/console/clients/acme_1/calls", "place-call", placeForm("", "hi\x00")).wantStatus(http.StatusUnprocessableEntity)
+	if got := autofocused(h); !slices.Equal(got, []string{"phone"}) {
+		t.Errorf("refused call: focus on %v, want the phone", got)
+	}
+	p := b.post("/console/clients/acme_1/calling", settingsForm("x", true, "", "", "", "Mon")).wantStatus(http.StatusUnprocessableEntity)
+	if got := autofocused(p); !slices.Equal(got, []string{"calling.maxCallsPerHour"}) {
+		t.Errorf("refused settings: focus on %v, want the limit", got)
+	}
+	h = b.htmx(http.MethodPost, "/console/clients/acme_1/calling", "calling-settings", settingsForm("", true, "UTC", "09:00", "17:00")).wantStatus(http.StatusUnprocessableEntity)
+	if got := autofocused(h); !slices.Equal(got, []string{"calling.hours.days"}) {
+		t.Errorf("refused days: focus on %v, want the first day", got)
+	}
+	for _, tt := range []struct {
+		path, target, testid string
+		form                 url.Values
+	}{
+		{"/console/clients/acme_1/calls", "place-call", "call-placed", placeForm("+12125550100", "")},
+		{"/console/clients/acme_1/calling", "calling-settings", "form-done", settingsForm("5", false, "", "", "")},
+		{"/console/clients/acme_1/do-not-call", "do-not-call", "form-done", url.Values{"phone": {"+12125550111"}}},
+	} {
+		h := b.htmx(http.MethodPost, tt.path, tt.target, tt.form).wantStatus(http.StatusOK)
+		if _, ok := h.testid(tt.testid).Attr("data-autofocus"); !ok || h.testid(tt.testid).AttrOr("tabindex", "") != "-1" {
+			t.Errorf("%s: %s does not take the focus", tt.path, tt.testid)
+		}
+		if got := autofocused(h); len(got) != 0 {
+			t.Errorf("%s: done, yet focus on %v", tt.path, got)
+		}
+	}
+	s.fake.FailCalls(1, elevenlabstest.Failure{Status: http.StatusOK, Message: "no"})
+	h = b.htmx(http.MethodPost, "/console/clients/acme_1/calls", "place-call", placeForm("+12125550100", "")).wantStatus(http.StatusBadGateway)
+	if _, ok := h.testid("form-error").Attr("data-autofocus"); !ok {
+		t.Error("a refusal of the whole form does not take the focus")
+	}
+
+	check := func(trigger string) *page {
+		return b.do(http.MethodGet, "/console/clients/acme_1/calling-check", nil, map[string]string{
+			"HX-Request": "true", "HX-Target": "calling-check", "HX-Trigger": trigger,
+		}).wantStatus(http.StatusOK)
+	}
+	if _, ok := check("calling-check").testid("calling-check").Attr("data-autofocus"); ok {
+		t.Error("the check loading itself takes the focus")
+	}
+	if _, ok := check("check-again").testid("calling-check").Attr("data-autofocus"); !ok {
+		t.Error("Check again's answer does not take the focus")
+	}
+	if got := b.get("/console/clients/acme_1").Doc.Find(`form#check-again [data-action="check-again"]`).Length(); got != 1 {
+		t.Errorf("%d Check forms with the id the handler knows", got)
+	}
+}
