@@ -22,15 +22,12 @@ import (
 // Its screenshots are NN-<what>.png in the calls folder of the console
 // test's (see screenshotDir); a failure's goes there too.
 
-// phoneViewport is a phone's screen.
-var phoneViewport = chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
-
 // bothWidths saves the page at the desktop's width and at a phone's, where
 // it must not scroll sideways, and comes back to the desktop.
 func (c *browserTab) bothWidths(name string) chromedp.Action {
 	return chromedp.Tasks{
 		c.screenshot(name),
-		phoneViewport,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
 		waitJS(`window.innerWidth === 390`),
 		assertJS("no sideways scrolling on a phone", `document.documentElement.scrollWidth <= window.innerWidth`),
 		c.screenshot(name + "-phone"),
