@@ -49,6 +49,9 @@ type Store struct {
 
 	mu       sync.Mutex
 	provider *goose.Provider // built once, by migrator()
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // the kept statements of prepared.go
 }
 
 var (
@@ -217,7 +220,10 @@ func (s *Store) Dialect() string { return s.dialect }
 func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
 
 // Close closes the connections.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+func (s *Store) Close() error {
+	s.closeStmts()
+	return s.sqlDB.Close()
+}
 
 // Migrate applies every pending migration. On PostgreSQL an advisory lock,
 // keyed by the schema, keeps instances that start together from racing.
