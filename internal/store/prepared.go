@@ -26,7 +26,7 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := s.sqlDB.PrepareContext(ctx, s.rebind(query))
+	st, err := s.readDB.PrepareContext(ctx, s.rebind(query))
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,7 @@ const (
 type Store struct {
 	db      *gorm.DB
 	sqlDB   *sql.DB
+	readDB  *sql.DB // the kept statements' connections: sqlDB but for a SQLite file
 	dialect string
 
 	mu       sync.Mutex
@@ -178,19 +180,37 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	var readDB *sql.DB
 	if dialect == SQLite {
 		// SQLite has one writer at a time. One connection serializes writes in
 		// the process instead of letting them race for the lock, so no request
-		// ever sees SQLITE_BUSY; reads are fast enough to share it.
+		// ever sees SQLITE_BUSY.
 		sqlDB.SetMaxOpenConns(1)
+		// The kept statements (prepared.go), the reads of every signed-in
+		// request, run on connections of their own, so they use both cores
+		// instead of queueing for the writer's: in WAL mode a read sees
+		// every transaction committed before it began, so a revocation or a
+		// suspension is seen by the next request as before. (":memory:" is
+		// a database per connection: there it shares the writer's.)
+		if !strings.Contains(dsn, ":memory:") {
+			if readDB, err = sql.Open("sqlite3", dsn+"&_query_only=1"); err != nil {
+				sqlDB.Close()
+				return nil, err
+			}
+			readDB.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
+			readDB.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+		}
 	} else {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, sqlDB: sqlDB, dialect: dialect}
+	s := &Store{db: db, sqlDB: sqlDB, readDB: readDB, dialect: dialect}
+	if readDB == nil {
+		s.readDB = sqlDB
+	}
 	if err := s.Ping(ctx); err != nil {
-		sqlDB.Close()
+		s.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
 	return s, nil
@@ -222,6 +242,9 @@ func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx
 // Close closes the connections.
 func (s *Store) Close() error {
 	s.closeStmts()
+	if s.readDB != s.sqlDB {
+		s.readDB.Close()
+	}
 	return s.sqlDB.Close()
 }
 
