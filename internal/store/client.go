@@ -209,7 +209,7 @@ func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]
 		return nil, 0, wrap("count clients", err)
 	}
 	var rows []clientRow
-	err = q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(clientLimit(f.Limit)).Find(&rows).Error
+	err = clientsOffsetPage(q, f.Offset, f.Limit).Find(&rows).Error
 	if err != nil {
 		return nil, 0, wrap("find clients", err)
 	}
@@ -230,12 +230,22 @@ func (s *Store) countClients(ctx context.Context, q *gorm.DB, status *switchboar
 		err := q.Count(&total).Error
 		return total, err
 	}
+	err := s.clientCountQuery(ctx, status).Row().Scan(&total)
+	return total, err
+}
+
+// clientCountQuery sums client_counts, one status's row or all three.
+func (s *Store) clientCountQuery(ctx context.Context, status *switchboard.Status) *gorm.DB {
 	c := s.db.WithContext(ctx).Table("client_counts").Select("COALESCE(SUM(n), 0)")
 	if status != nil {
 		c = c.Where("status = ?", string(*status))
 	}
-	err := c.Row().Scan(&total)
-	return total, err
+	return c
+}
+
+// clientsOffsetPage orders q as the JSON list does and takes one offset page.
+func clientsOffsetPage(q *gorm.DB, offset, limit int) *gorm.DB {
+	return q.Order("created_at DESC, id DESC").Offset(max(offset, 0)).Limit(clientLimit(limit))
 }
 
 // CreateClient implements switchboard.ClientService. The client.created

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
+
+	"gorm.io/gorm"
 
 	"switchboard/internal/switchboard"
 )
@@ -117,4 +120,61 @@ func countClient(id, email string) *switchboard.Client {
 		ID: id, AgentID: "agent_1", TwilioPhoneNumber: "+18001234567", SecretHash: "hash",
 		Meta: switchboard.ClientMeta{FullName: "Name of " + id, Email: email, Phone: "+12125551234"},
 	}
+}
+
+// TestClientListQueryPlan: the JSON list's offset page reads an index in
+// its order (no sort, no table scan), and its total reads client_counts,
+// never the clients table, on both databases.
+func TestClientListQueryPlan(t *testing.T) {
+	ctx := context.Background()
+	pageStores(t, func(t *testing.T, s *Store) {
+		benchClients(t, s, 5_000)
+		if s.dialect == Postgres {
+			if err := s.db.Exec("VACUUM ANALYZE").Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		explain := func(stmt *gorm.Statement) string {
+			if s.dialect == SQLite {
+				return explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...)
+			}
+			var lines []string
+			if err := s.db.Raw("EXPLAIN "+stmt.SQL.String(), stmt.Vars...).Scan(&lines).Error; err != nil {
+				t.Fatal(err)
+			}
+			return strings.Join(lines, "\n")
+		}
+		var rows []clientRow
+		var n int64
+		dry := &gorm.Session{DryRun: true}
+		suspended := switchboard.StatusSuspended
+		for _, tt := range []struct {
+			name  string
+			stmt  *gorm.Statement
+			index string // "": reads client_counts only
+		}{
+			{"Page", clientsOffsetPage(s.clientsMatching(ctx, nil, ""), 0, 50).Session(dry).Find(&rows).Statement, "clients_created_at_idx"},
+			{"PageStatus", clientsOffsetPage(s.clientsMatching(ctx, &suspended, ""), 0, 50).Session(dry).Find(&rows).Statement, "clients_status_created_at_idx"},
+			{"Total", s.clientCountQuery(ctx, nil).Session(dry).Scan(&n).Statement, ""},
+			{"TotalStatus", s.clientCountQuery(ctx, &suspended).Session(dry).Scan(&n).Statement, ""},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				plan := explain(tt.stmt)
+				if tt.index == "" {
+					if strings.Contains(strings.ReplaceAll(plan, "client_counts", ""), "clients") {
+						t.Errorf("%s\nplan reads clients:\n%s", tt.stmt.SQL.String(), plan)
+					}
+					return
+				}
+				if !strings.Contains(plan, tt.index) {
+					t.Errorf("%s\nplan does not use %s:\n%s", tt.stmt.SQL.String(), tt.index, plan)
+				}
+				for _, bad := range []string{"TEMP B-TREE", "Sort", "Seq Scan"} {
+					if strings.Contains(plan, bad) {
+						t.Errorf("%s\nplan has %s:\n%s", tt.stmt.SQL.String(), bad, plan)
+					}
+				}
+			})
+		}
+	})
 }
