@@ -177,7 +177,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // full name, email or business name contains search, ignoring case. Both
 // listings filter through it, so the JSON API and the console agree.
 func (s *Store) clientsMatching(ctx context.Context, status *switchboard.Status, search string) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&clientRow{})
+	q := s.rdb.WithContext(ctx).Model(&clientRow{})
 	if status != nil {
 		q = q.Where("status = ?", string(*status))
 	}
@@ -236,7 +236,7 @@ func (s *Store) countClients(ctx context.Context, q *gorm.DB, status *switchboar
 
 // clientCountQuery sums client_counts, one status's row or all three.
 func (s *Store) clientCountQuery(ctx context.Context, status *switchboard.Status) *gorm.DB {
-	c := s.db.WithContext(ctx).Table("client_counts").Select("COALESCE(SUM(n), 0)")
+	c := s.rdb.WithContext(ctx).Table("client_counts").Select("COALESCE(SUM(n), 0)")
 	if status != nil {
 		c = c.Where("status = ?", string(*status))
 	}

@@ -129,7 +129,7 @@ func (s *Store) CountClientsByStatus(ctx context.Context) (map[switchboard.Statu
 		Status string
 		N      int
 	}
-	err := s.db.WithContext(ctx).Table("client_counts").Select("status, n").Scan(&rows).Error
+	err := s.rdb.WithContext(ctx).Table("client_counts").Select("status, n").Scan(&rows).Error
 	if err != nil {
 		return nil, wrap("count clients by status", err)
 	}

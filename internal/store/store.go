@@ -45,6 +45,7 @@ const (
 // AdminService and TokenService.
 type Store struct {
 	db      *gorm.DB
+	rdb     *gorm.DB // the list reads outside transactions: db but for a SQLite file (on readDB)
 	sqlDB   *sql.DB
 	readDB  *sql.DB // the kept statements' connections: sqlDB but for a SQLite file
 	dialect string
@@ -164,15 +165,18 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		}
 		dialector = sqlite.Open(dsn)
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{
-		// GORM's logger prints statements with their values, and some values
-		// are secret hashes: the store reports errors to its callers instead.
-		Logger:  logger.Discard,
-		NowFunc: now,
-		// Each statement is its own transaction already; GORM's extra
-		// BEGIN/COMMIT around single writes only costs a round trip.
-		SkipDefaultTransaction: true,
-	})
+	gormConfig := func() *gorm.Config {
+		return &gorm.Config{
+			// GORM's logger prints statements with their values, and some values
+			// are secret hashes: the store reports errors to its callers instead.
+			Logger:  logger.Discard,
+			NowFunc: now,
+			// Each statement is its own transaction already; GORM's extra
+			// BEGIN/COMMIT around single writes only costs a round trip.
+			SkipDefaultTransaction: true,
+		}
+	}
+	db, err := gorm.Open(dialector, gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
@@ -187,7 +191,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		// ever sees SQLITE_BUSY.
 		sqlDB.SetMaxOpenConns(1)
 		// The kept statements (prepared.go), the reads of every signed-in
-		// request, run on connections of their own, so they use both cores
+		// request, and the client lists run on connections of their own, so they use both cores
 		// instead of queueing for the writer's: in WAL mode a read sees
 		// every transaction committed before it began, so a revocation or a
 		// suspension is seen by the next request as before. (":memory:" is
@@ -205,9 +209,13 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, sqlDB: sqlDB, readDB: readDB, dialect: dialect}
-	if readDB == nil {
-		s.readDB = sqlDB
+	s := &Store{db: db, rdb: db, sqlDB: sqlDB, readDB: sqlDB, dialect: dialect}
+	if readDB != nil {
+		s.readDB = readDB
+		if s.rdb, err = gorm.Open(sqlite.Dialector{Conn: readDB}, gormConfig()); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
