@@ -290,7 +290,7 @@ func start(cmd *exec.Cmd) (*server, error) {
 	select {
 	case addr := <-found:
 		return &server{cmd: cmd, addr: addr}, nil
-	case <-time.After(60 * time.Second):
+	case <-time.After(5 * time.Minute): // a first start may migrate a large database
 		cmd.Process.Kill()
 		return nil, fmt.Errorf("%s did not start", cmd.Path)
 	}
