@@ -129,21 +129,7 @@ func TestClientListQueryPlan(t *testing.T) {
 	ctx := context.Background()
 	pageStores(t, func(t *testing.T, s *Store) {
 		benchClients(t, s, 5_000)
-		if s.dialect == Postgres {
-			if err := s.db.Exec("VACUUM ANALYZE").Error; err != nil {
-				t.Fatal(err)
-			}
-		}
-		explain := func(stmt *gorm.Statement) string {
-			if s.dialect == SQLite {
-				return explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...)
-			}
-			var lines []string
-			if err := s.db.Raw("EXPLAIN "+stmt.SQL.String(), stmt.Vars...).Scan(&lines).Error; err != nil {
-				t.Fatal(err)
-			}
-			return strings.Join(lines, "\n")
-		}
+		explain := analysedExplainer(t, s)
 		var rows []clientRow
 		var n int64
 		dry := &gorm.Session{DryRun: true}
@@ -177,4 +163,26 @@ func TestClientListQueryPlan(t *testing.T) {
 			})
 		}
 	})
+}
+
+// analysedExplainer analyses a PostgreSQL store's tables, as autovacuum
+// would, and returns a function that gives a statement's plan on either
+// database.
+func analysedExplainer(t *testing.T, s *Store) func(*gorm.Statement) string {
+	t.Helper()
+	if s.dialect == Postgres {
+		if err := s.db.Exec("VACUUM ANALYZE").Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func(stmt *gorm.Statement) string {
+		if s.dialect == SQLite {
+			return explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...)
+		}
+		var lines []string
+		if err := s.db.Raw("EXPLAIN "+stmt.SQL.String(), stmt.Vars...).Scan(&lines).Error; err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
+	}
 }

@@ -88,21 +88,7 @@ func TestClientSearchQueryPlan(t *testing.T) {
 		benchClients(t, s, 3_000)
 		rare := pageRow("rare_1", now(), switchboard.StatusActive, switchboard.ClientMeta{BusinessName: "Zebracorn Ltd"})
 		pageInsert(t, s, []clientRow{rare})
-		if s.dialect == Postgres {
-			if err := s.db.Exec("VACUUM ANALYZE").Error; err != nil {
-				t.Fatal(err)
-			}
-		}
-		explain := func(stmt *gorm.Statement) string {
-			if s.dialect == SQLite {
-				return explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...)
-			}
-			var lines []string
-			if err := s.db.Raw("EXPLAIN "+stmt.SQL.String(), stmt.Vars...).Scan(&lines).Error; err != nil {
-				t.Fatal(err)
-			}
-			return strings.Join(lines, "\n")
-		}
+		explain := analysedExplainer(t, s)
 		dry := &gorm.Session{DryRun: true}
 		var rows []clientRow
 		var pks []uint64
