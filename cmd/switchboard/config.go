@@ -53,6 +53,10 @@ type Config struct {
 	// PublicBaseURL is where ElevenLabs reaches this server, for the webhook
 	// URL printed at start-up; never taken from a request's Host header.
 	PublicBaseURL string
+
+	// PprofAddr, when set, serves net/http/pprof on its own listener
+	// (host:port), apart from the API so it is never exposed with it.
+	PprofAddr string
 }
 
 // DefaultElevenLabsAPIURL is ELEVENLABS_API_URL's default.
@@ -160,6 +164,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			}
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+	}
+	if v := getenv("PPROF_ADDR"); v != "" {
+		host, port, err := net.SplitHostPort(v)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, " /") {
+			return cfg, fmt.Errorf("PPROF_ADDR must be host:port such as 127.0.0.1:6060, not %q", v)
+		}
+		cfg.PprofAddr = v
 	}
 	if err := cfg.loadCalling(getenv); err != nil {
 		return cfg, err

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -104,6 +106,13 @@ func TestLoadConfig(t *testing.T) {
 		{name: "TRUSTED_PROXIES", env: map[string]string{"TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16,,::1 "},
 			want: with(func(c *Config) { c.TrustedProxies = []string{"10.0.0.1", "192.168.0.0/16", "::1"} })},
 		{name: "TRUSTED_PROXIES not an address", env: map[string]string{"TRUSTED_PROXIES": "10.0.0.1,proxy.local"}, errVar: "TRUSTED_PROXIES"},
+		{name: "PPROF_ADDR", env: map[string]string{"PPROF_ADDR": "127.0.0.1:6060"},
+			want: with(func(c *Config) { c.PprofAddr = "127.0.0.1:6060" })},
+		{name: "PPROF_ADDR free port", env: map[string]string{"PPROF_ADDR": "[::1]:0"},
+			want: with(func(c *Config) { c.PprofAddr = "[::1]:0" })},
+		{name: "PPROF_ADDR without a host", env: map[string]string{"PPROF_ADDR": "6060"}, errVar: "PPROF_ADDR"},
+		{name: "PPROF_ADDR bad port", env: map[string]string{"PPROF_ADDR": "127.0.0.1:http"}, errVar: "PPROF_ADDR"},
+		{name: "PPROF_ADDR port too large", env: map[string]string{"PPROF_ADDR": "127.0.0.1:70000"}, errVar: "PPROF_ADDR"},
 		{name: "PORT not a number", env: map[string]string{"PORT": "abc"}, errVar: "PORT"},
 		{name: "PORT too large", env: map[string]string{"PORT": "70000"}, errVar: "PORT"},
 		{name: "PORT negative", env: map[string]string{"PORT": "-1"}, errVar: "PORT"},
@@ -309,5 +318,25 @@ func TestRun_PortTaken(t *testing.T) {
 	stop()
 	if err := <-done; err != nil {
 		t.Errorf("run on a free port: %v\nstderr:\n%s", err, logs)
+	}
+}
+
+// TestPprofHandler: PPROF_ADDR's listener answers pprof's index and its
+// profiles, and nothing else (not the API).
+func TestPprofHandler(t *testing.T) {
+	h := pprofHandler()
+	for path, want := range map[string]int{
+		"/debug/pprof/":                  http.StatusOK,
+		"/debug/pprof/heap?debug=1":      http.StatusOK,
+		"/debug/pprof/goroutine?debug=1": http.StatusOK,
+		"/debug/pprof/cmdline":           http.StatusOK,
+		"/secure/client":                 http.StatusNotFound,
+		"/healthz":                       http.StatusNotFound,
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s = %d, want %d", path, rec.Code, want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -88,12 +89,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		if m.pprofLn, err = net.Listen("tcp", cfg.PprofAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("PPROF_ADDR: %w", err)
+		}
+	}
 	if err := m.Open(ctx); err != nil {
 		ln.Close()
+		if m.pprofLn != nil {
+			m.pprofLn.Close()
+		}
 		m.Close()
 		return err
 	}
 	return m.Serve(ctx, ln)
+}
+
+// pprofHandler serves net/http/pprof's pages under /debug/pprof/ on a mux of
+// its own: the default mux would also carry anything else a library put there.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // Main is the running program: its config, database and HTTP app. The
@@ -111,6 +133,7 @@ type Main struct {
 	Calling *calling.Service
 
 	simulator *elevenlabs.Simulator // SIMULATE_CALLS only
+	pprofLn   net.Listener          // PPROF_ADDR only
 	selfURL   atomic.Value          // string: where this server listens, for the simulator's webhooks
 }
 
@@ -263,6 +286,14 @@ func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
 	m.Log.Info("listening", "addr", self, "database", m.Store.Dialect())
 	msg, attrs := m.callingLine(self)
 	m.Log.Info(msg, attrs...)
+	if m.pprofLn != nil {
+		// Profiles take up to their seconds parameter (30 s by default), so
+		// no write timeout; the listener closes with the server.
+		ps := &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go ps.Serve(m.pprofLn)
+		defer ps.Close()
+		m.Log.Info("pprof listening", "addr", "http://"+m.pprofLn.Addr().String()+"/debug/pprof/")
+	}
 	reconcileCtx, stopReconciling := context.WithCancel(ctx)
 	reconciled := make(chan struct{})
 	go func() { defer close(reconciled); m.Calling.Run(reconcileCtx, reconcileInterval) }()

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -128,9 +129,13 @@ func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Cli
 	if !storableKey(id) {
 		return nil, errClientNotFound
 	}
+	st, err := s.stmt(ctx, "SELECT "+clientSelect+" FROM clients WHERE client_id = ?")
+	if err != nil {
+		return nil, wrap("find client", err)
+	}
 	var row clientRow
-	err := s.db.WithContext(ctx).Where("client_id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err = scanClient(st.QueryRowContext(ctx, id), &row)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errClientNotFound
 	} else if err != nil {
 		return nil, wrap("find client", err)
@@ -138,15 +143,9 @@ func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Cli
 	return row.domain(), nil
 }
 
-// tokenClientRow is a client row with the revocation state of one token.
-type tokenClientRow struct {
-	Client  clientRow `gorm:"embedded"`
-	Revoked bool
-}
-
 // tokenClientQuery reads a client by clientId and whether a jti is revoked:
 // two unique-index lookups in one statement (see TestTokenClientQueryPlan).
-const tokenClientQuery = `SELECT clients.*, revoked_tokens.jti IS NOT NULL AS revoked
+const tokenClientQuery = `SELECT ` + clientSelect + `, revoked_tokens.jti IS NOT NULL AS revoked
 	FROM clients LEFT JOIN revoked_tokens ON revoked_tokens.jti = ?
 	WHERE clients.client_id = ?`
 
@@ -156,14 +155,19 @@ func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (
 	if !storableKey(clientID) {
 		return nil, false, errClientNotFound
 	}
-	var row tokenClientRow
-	res := s.db.WithContext(ctx).Raw(tokenClientQuery, tokenID, clientID).Scan(&row)
-	if res.Error != nil {
-		return nil, false, wrap("find token client", res.Error)
-	} else if res.RowsAffected == 0 {
-		return nil, false, errClientNotFound
+	st, err := s.stmt(ctx, tokenClientQuery)
+	if err != nil {
+		return nil, false, wrap("find token client", err)
 	}
-	return row.Client.domain(), row.Revoked, nil
+	var row clientRow
+	var revoked bool
+	err = scanClient(st.QueryRowContext(ctx, tokenID, clientID), &row, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, errClientNotFound
+	} else if err != nil {
+		return nil, false, wrap("find token client", err)
+	}
+	return row.domain(), revoked, nil
 }
 
 // likeEscaper makes a search string match literally inside a LIKE pattern.
@@ -173,15 +177,59 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // full name, email or business name contains search, ignoring case. Both
 // listings filter through it, so the JSON API and the console agree.
 func (s *Store) clientsMatching(ctx context.Context, status *switchboard.Status, search string) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&clientRow{})
+	q := s.rdb.WithContext(ctx).Model(&clientRow{})
 	if status != nil {
 		q = q.Where("status = ?", string(*status))
 	}
 	if search = strings.TrimSpace(search); search != "" {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
-		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
+		search = strings.ToLower(search)
+		if ids, ok, err := s.searchCandidates(ctx, search); err != nil {
+			q.AddError(err)
+		} else if ok {
+			q = q.Where("id IN ?", ids)
+		}
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(search)+"%")
 	}
 	return q
+}
+
+// gramSelective is how many clients a trigram may be in and still narrow a
+// search: a search reads at most this many ids per trigram of its term.
+const gramSelective = 1000
+
+// searchCandidates returns the ids of the clients listed under the rarest
+// trigram of term (lower-cased), from client_grams (migration 00011), which
+// every client whose search_key contains term is under: the search then
+// tests only these. ok is false when term is shorter than three characters
+// or every trigram of it is in more than gramSelective clients: then the
+// search walks the listing's index as before, where a term that common finds
+// a page of matches soon. An empty list with ok means no client matches.
+func (s *Store) searchCandidates(ctx context.Context, term string) (ids []uint64, ok bool, err error) {
+	runes := []rune(term)
+	seen := map[string]bool{}
+	for i := 0; i+3 <= len(runes); i++ {
+		gram := string(runes[i : i+3])
+		if seen[gram] {
+			continue
+		}
+		seen[gram] = true
+		var pks []uint64
+		err := s.rdb.WithContext(ctx).Table("client_grams").Where("gram = ?", gram).
+			Limit(gramSelective+1).Pluck("client_pk", &pks).Error
+		if err != nil {
+			return nil, false, err
+		}
+		if len(pks) <= gramSelective && (!ok || len(pks) < len(ids)) {
+			ids, ok = pks, true
+		}
+		if ok && len(ids) == 0 {
+			break // a trigram no client has: nothing matches
+		}
+	}
+	if ok && ids == nil {
+		ids = []uint64{}
+	}
+	return ids, ok, nil
 }
 
 // clientLimit clamps a page size to 1..MaxClientLimit, DefaultClientLimit
@@ -200,12 +248,12 @@ func clientLimit(limit int) int {
 // clientLimit and Offset to >= 0.
 func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
 	q := s.clientsMatching(ctx, f.Status, f.Search)
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
+	total, err := s.countClients(ctx, q, f.Status, f.Search)
+	if err != nil {
 		return nil, 0, wrap("count clients", err)
 	}
 	var rows []clientRow
-	err := q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(clientLimit(f.Limit)).Find(&rows).Error
+	err = clientsOffsetPage(q, f.Offset, f.Limit).Find(&rows).Error
 	if err != nil {
 		return nil, 0, wrap("find clients", err)
 	}
@@ -214,6 +262,34 @@ func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]
 		clients[i] = rows[i].domain()
 	}
 	return clients, int(total), nil
+}
+
+// countClients counts the clients q selects. Without a search that is
+// client_counts' rows (migration 00010), which triggers keep exact in every
+// write's transaction: a read of three rows at most, however many clients.
+// A search counts its matches.
+func (s *Store) countClients(ctx context.Context, q *gorm.DB, status *switchboard.Status, search string) (int64, error) {
+	var total int64
+	if strings.TrimSpace(search) != "" {
+		err := q.Count(&total).Error
+		return total, err
+	}
+	err := s.clientCountQuery(ctx, status).Row().Scan(&total)
+	return total, err
+}
+
+// clientCountQuery sums client_counts, one status's row or all three.
+func (s *Store) clientCountQuery(ctx context.Context, status *switchboard.Status) *gorm.DB {
+	c := s.rdb.WithContext(ctx).Table("client_counts").Select("COALESCE(SUM(n), 0)")
+	if status != nil {
+		c = c.Where("status = ?", string(*status))
+	}
+	return c
+}
+
+// clientsOffsetPage orders q as the JSON list does and takes one offset page.
+func clientsOffsetPage(q *gorm.DB, offset, limit int) *gorm.DB {
+	return q.Order("created_at DESC, id DESC").Offset(max(offset, 0)).Limit(clientLimit(limit))
 }
 
 // CreateClient implements switchboard.ClientService. The client.created

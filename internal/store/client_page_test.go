@@ -571,6 +571,14 @@ func TestClientCursor(t *testing.T) {
 func TestClientPageQueryPlan(t *testing.T) {
 	s := pageStore(t, SQLite)
 	ctx := context.Background()
+	// "acme" is a common term here: more clients have each of its trigrams
+	// than narrow a search (gramSelective), so its search walks the index.
+	acme := make([]clientRow, gramSelective+1)
+	for i := range acme {
+		acme[i] = pageRow(fmt.Sprintf("acme_%04d", i), time.Date(2025, 1, 1, 0, 0, i, 0, time.UTC),
+			switchboard.StatusActive, switchboard.ClientMeta{BusinessName: "Acme"})
+	}
+	pageInsert(t, s, acme)
 	cur := &switchboard.ClientCursor{CreatedAt: time.Now().UTC(), ID: "client_a"}
 	active := ptrTo(switchboard.StatusActive)
 	for _, tt := range []struct {

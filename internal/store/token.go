@@ -85,10 +85,16 @@ func (s *Store) capRevocations(ctx context.Context, tx *gorm.DB, clientID string
 
 // IsTokenRevoked implements switchboard.TokenService.
 func (s *Store) IsTokenRevoked(ctx context.Context, id string) (bool, error) {
-	var found sql.NullString
-	err := s.db.WithContext(ctx).Raw("SELECT jti FROM revoked_tokens WHERE jti = ?", id).Scan(&found).Error
+	st, err := s.stmt(ctx, "SELECT 1 FROM revoked_tokens WHERE jti = ?")
 	if err != nil {
 		return false, wrap("check revoked token", err)
 	}
-	return found.Valid, nil
+	var one int
+	err = st.QueryRowContext(ctx, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, wrap("check revoked token", err)
+	}
+	return true, nil
 }
