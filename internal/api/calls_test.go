@@ -325,7 +325,7 @@ func TestMakeCall_HourlyLimitConcurrent(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				res.Body.Close()
+				wantDocumented(t, req, res)
 				statuses[i] = res.StatusCode
 			})
 		}

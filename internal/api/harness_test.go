@@ -39,6 +39,10 @@ type testServer struct {
 	log   *syncBuffer
 
 	adminToken string
+	// undocumented turns off the check of each response against the
+	// OpenAPI document (checkDocumented), for a test that sends what no
+	// documented route matches.
+	undocumented bool
 }
 
 // syncBuffer is a log sink that handlers may write from several goroutines.
@@ -102,6 +106,14 @@ func (ts *testServer) with(t testing.TB) *testServer {
 	return &c
 }
 
+// unrouted returns ts without the check against the OpenAPI document, for
+// requests to routes the app does not have.
+func (ts *testServer) unrouted() *testServer {
+	c := *ts
+	c.undocumented = true
+	return &c
+}
+
 // response is what a request got back.
 type response struct {
 	t      testing.TB
@@ -140,7 +152,13 @@ func (ts *testServer) send(req *http.Request) *response {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	return &response{t: ts.t, Status: res.StatusCode, Header: res.Header, Body: b}
+	out := &response{t: ts.t, Status: res.StatusCode, Header: res.Header, Body: b}
+	if !ts.undocumented {
+		if err := checkDocumented(req, out); err != nil {
+			ts.t.Error(err)
+		}
+	}
+	return out
 }
 
 // admin sends a request with the admin token.
@@ -292,5 +310,9 @@ func headersOnly(t testing.TB, addr, method, path, token string, length int) *re
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &response{t: t, Status: res.StatusCode, Header: res.Header, Body: b}
+	out := &response{t: t, Status: res.StatusCode, Header: res.Header, Body: b}
+	if err := checkDocumented(httptest.NewRequest(method, path, nil), out); err != nil {
+		t.Error(err)
+	}
+	return out
 }

@@ -148,5 +148,5 @@ func TestBodyTooLarge(t *testing.T) {
 
 func TestUnknownRoute(t *testing.T) {
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
-	ts.do("GET", "/no/such/route", "", "").wantStatus(404).wantBody(`{"error":"Not found"}`)
+	ts.unrouted().do("GET", "/no/such/route", "", "").wantStatus(404).wantBody(`{"error":"Not found"}`)
 }

@@ -27,7 +27,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	for _, res := range []*response{
 		ts.do("GET", "/healthz", "", ""),
-		ts.do("GET", "/no/such/page", "", ""),
+		ts.unrouted().do("GET", "/no/such/page", "", ""),
 		ts.do("POST", "/auth/login", "", `{}`),
 		ts.admin("GET", "/admin/clients", ""),
 	} {

@@ -16,6 +16,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/calling"
 	"switchboard/internal/httpserver"
+	"switchboard/internal/openapi"
 	"switchboard/internal/switchboard"
 )
 
@@ -46,6 +47,7 @@ func (s *Server) Register(app *httpserver.App) {
 	// applied, so a load balancer sends traffic only then.
 	app.Get("/healthz", s.probe("ok", s.Ping))
 	app.Get("/readyz", s.probe("ready", s.Ready))
+	app.Get("/openapi.json", serveDocument())
 
 	a := app.Group("/auth", noStore)
 	a.Post("/login", s.handleLogin)
@@ -71,6 +73,20 @@ func (s *Server) Register(app *httpserver.App) {
 
 	if s.Calls != nil {
 		s.registerCalls(app, sec, adm)
+	}
+}
+
+// serveDocument answers GET /openapi.json with the API's OpenAPI document,
+// converted to JSON once. The document is embedded and its tests load it,
+// so a failure here is a broken build: it stops start-up.
+func serveDocument() fiber.Handler {
+	doc, err := openapi.JSON()
+	if err != nil {
+		panic("openapi.yaml: " + err.Error())
+	}
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(doc)
 	}
 }
 

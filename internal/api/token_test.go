@@ -260,7 +260,7 @@ func TestThrottleBehindProxy(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res.Body.Close()
+				wantDocumented(t, req, res)
 				return res.StatusCode
 			}
 			for i := range 50 { // the per-IP allowance, spread over many ids
@@ -296,7 +296,7 @@ func TestThrottleForgedForwardedPrefix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Body.Close()
+		wantDocumented(t, req, res)
 		return res.StatusCode
 	}
 	const caller = "198.51.100.7"
