@@ -28,6 +28,7 @@ func TestConsole_SecurityHeaders(t *testing.T) {
 
 	pages := map[string]*page{
 		"landing":        guest.get("/"),
+		"api reference":  guest.get("/docs"),
 		"login":          guest.get("/console/login"),
 		"refused login":  guest.post("/console/login", url.Values{"username": {"x"}, "password": {"y"}}),
 		"csrf refusal":   guest.post("/console/login", url.Values{"_csrf": {"bad"}}),

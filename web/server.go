@@ -59,6 +59,7 @@ func (s *Server) Register(app *httpserver.App) {
 
 	app.Get("/static/*", serveStatic)
 	app.Get("/", pageHeaders, func(c *fiber.Ctx) error { return render(c, fiber.StatusOK, views.Landing()) })
+	app.Get("/docs", pageHeaders, handleDocs)
 
 	// Errors (and panics) under /console and /account are answered with
 	// HTML pages that link back to the area's home.
