@@ -194,9 +194,9 @@ func schemaType(ref *openapi3.SchemaRef) string {
 			vals = append(vals, fmt.Sprint(v))
 		}
 		return "one of " + strings.Join(vals, ", ")
-	case len(s.OneOf) > 0:
+	case len(s.OneOf) > 0 || len(s.AnyOf) > 0:
 		var alts []string
-		for _, alt := range s.OneOf {
+		for _, alt := range append(slices.Clone(s.OneOf), s.AnyOf...) {
 			alts = append(alts, schemaType(alt))
 		}
 		return strings.Join(alts, " or ")
@@ -268,8 +268,8 @@ func exampleOf(ref *openapi3.SchemaRef, depth int) any {
 			}
 		}
 		return out
-	case len(s.OneOf) > 0:
-		for _, alt := range s.OneOf {
+	case len(s.OneOf) > 0 || len(s.AnyOf) > 0:
+		for _, alt := range append(slices.Clone(s.OneOf), s.AnyOf...) {
 			if alt.Value != nil && (alt.Value.Type == nil || !alt.Value.Type.Is("null")) {
 				return exampleOf(alt, depth+1)
 			}

@@ -520,6 +520,16 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="admin-console-link"]`, chromedp.ByQuery),
 		b.screenshot("landing"),
 	)
+	b.step("follow the API reference link and open an operation, under the CSP",
+		chromedp.Click(`[data-testid="api-docs-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="docs"]`, chromedp.ByQuery),
+		assertJS("on /docs", `location.pathname === "/docs"`),
+		chromedp.Click(`#op-createClient summary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#op-createClient [data-testid="docs-curl"]`, chromedp.ByQuery),
+		b.screenshot("docs"),
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`[data-testid="admin-console-link"]`, chromedp.ByQuery),
+	)
 
 	// 1. Sign in, through the landing page's link.
 	b.step("follow the admin console link to the sign-in page",

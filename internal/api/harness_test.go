@@ -143,6 +143,14 @@ func (ts *testServer) do(method, path, token, body string) *response {
 // send sends req through the Fiber app as it is.
 func (ts *testServer) send(req *http.Request) *response {
 	ts.t.Helper()
+	reqBody := []byte{}
+	if req.Body != nil && !ts.undocumented {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			ts.t.Fatal(err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
 	res, err := ts.app.Test(req, -1)
 	if err != nil {
 		ts.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
@@ -154,7 +162,7 @@ func (ts *testServer) send(req *http.Request) *response {
 	}
 	out := &response{t: ts.t, Status: res.StatusCode, Header: res.Header, Body: b}
 	if !ts.undocumented {
-		if err := checkDocumented(req, out); err != nil {
+		if err := checkDocumented(req, reqBody, out); err != nil {
 			ts.t.Error(err)
 		}
 	}
@@ -311,7 +319,7 @@ func headersOnly(t testing.TB, addr, method, path, token string, length int) *re
 		t.Fatal(err)
 	}
 	out := &response{t: t, Status: res.StatusCode, Header: res.Header, Body: b}
-	if err := checkDocumented(httptest.NewRequest(method, path, nil), out); err != nil {
+	if err := checkDocumented(httptest.NewRequest(method, path, nil), nil, out); err != nil {
 		t.Error(err)
 	}
 	return out

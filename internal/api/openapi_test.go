@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -39,7 +40,12 @@ var documentRouter = sync.OnceValues(func() (routers.Router, error) {
 // gives for its request: the status must be listed, and the body (and the
 // Content-Type) must match that status's schema. It is how the document
 // cannot drift: every response the api tests receive goes through it.
-func checkDocumented(req *http.Request, res *response) error {
+//
+// When the request's body is known (reqBody not nil) and the server took
+// the request (2xx), the request must match the document too: what the
+// service accepts is what the document describes. Refused requests are not
+// checked, since many tests send what the document forbids on purpose.
+func checkDocumented(req *http.Request, reqBody []byte, res *response) error {
 	router, err := documentRouter()
 	if err != nil {
 		return fmt.Errorf("openapi.yaml: %v", err)
@@ -58,6 +64,22 @@ func checkDocumented(req *http.Request, res *response) error {
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		return fmt.Errorf("%s %s answered %d against openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, res.Status, err, res.Body)
 	}
+	if reqBody == nil || res.Status/100 != 2 {
+		return nil
+	}
+	r := req.Clone(context.Background())
+	r.Body = io.NopCloser(bytes.NewReader(reqBody))
+	if r.Header.Get("Content-Type") == "" && len(reqBody) > 0 {
+		// The API reads a body as JSON whatever its Content-Type (see
+		// decode), so a body sent without one is checked as JSON.
+		r.Header.Set("Content-Type", "application/json")
+	}
+	reqIn := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
+	if err := openapi3filter.ValidateRequest(context.Background(), reqIn); err != nil {
+		return fmt.Errorf("%s %s was accepted (%d) but the request does not match openapi.yaml: %v\nrequest body: %s",
+			req.Method, req.URL.Path, res.Status, err, reqBody)
+	}
 	return nil
 }
 
@@ -70,7 +92,7 @@ func wantDocumented(t testing.TB, req *http.Request, res *http.Response) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkDocumented(req, &response{t: t, Status: res.StatusCode, Header: res.Header, Body: b}); err != nil {
+	if err := checkDocumented(req, nil, &response{t: t, Status: res.StatusCode, Header: res.Header, Body: b}); err != nil {
 		t.Error(err)
 	}
 }
@@ -156,18 +178,26 @@ func TestCheckDocumentedRefusesDrift(t *testing.T) {
 		status             int
 		body               string
 		ok                 bool
+		reqBody            string // "" for none
 	}{
-		{"documented", "GET", "/secure/calls/call_1", 200, call + `,"transcript":[]}`, true},
-		{"extra member", "GET", "/secure/calls/call_1", 200, call + `,"transcript":[],"cost":1}`, false},
-		{"missing member", "GET", "/secure/calls/call_1", 200, call + `}`, false},
-		{"wrong type", "GET", "/auth/validate", 200, `{"valid":true,"clientId":7}`, false},
-		{"unlisted status", "GET", "/auth/validate", 418, `{"error":"teapot"}`, false},
-		{"error without error", "GET", "/auth/validate", 401, `{"message":"No token provided"}`, false},
-		{"unknown path", "GET", "/secure/nothing", 200, `{}`, false},
+		{"documented", "GET", "/secure/calls/call_1", 200, call + `,"transcript":[]}`, true, ""},
+		{"extra member", "GET", "/secure/calls/call_1", 200, call + `,"transcript":[],"cost":1}`, false, ""},
+		{"missing member", "GET", "/secure/calls/call_1", 200, call + `}`, false, ""},
+		{"wrong type", "GET", "/auth/validate", 200, `{"valid":true,"clientId":7}`, false, ""},
+		{"unlisted status", "GET", "/auth/validate", 418, `{"error":"teapot"}`, false, ""},
+		{"error without error", "GET", "/auth/validate", 401, `{"message":"No token provided"}`, false, ""},
+		{"unknown path", "GET", "/secure/nothing", 200, `{}`, false, ""},
+		{"accepted request", "POST", "/auth/verify", 200, `{"valid":false,"error":"Invalid token"}`, true, `{"token":"x"}`},
+		{"accepted undocumented request", "POST", "/auth/verify", 200, `{"valid":false,"error":"Invalid token"}`, false, `{"token":7}`},
+		{"refused request", "POST", "/auth/verify", 400, `{"error":"Token is required"}`, true, `{"token":7}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req := httptest.NewRequest(tc.method, tc.path, nil)
-			err := checkDocumented(req, &response{t: t, Status: tc.status, Header: json, Body: []byte(tc.body)})
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.reqBody))
+			var reqBody []byte
+			if tc.reqBody != "" {
+				reqBody = []byte(tc.reqBody)
+			}
+			err := checkDocumented(req, reqBody, &response{t: t, Status: tc.status, Header: json, Body: []byte(tc.body)})
 			if (err == nil) != tc.ok {
 				t.Errorf("checkDocumented = %v, want ok %v", err, tc.ok)
 			}
