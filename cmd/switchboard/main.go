@@ -192,7 +192,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.App = httpserver.New(httpserver.Config{Log: m.Log, TrustedProxies: m.Config.TrustedProxies})
 	(&api.Server{
 		Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Ready: m.Store.Ready, Log: m.Log,
-		Calls: m.Store, Calling: m.Calling, WebhookSecret: webhookSecret,
+		Calls: m.Store, Calling: m.Calling, WebhookSecret: webhookSecret, PublicBaseURL: m.Config.PublicBaseURL,
 	}).Register(m.App)
 	sessionKeys := [][]byte{[]byte(secret)}
 	if len(m.Config.SessionKeys) > 0 {
