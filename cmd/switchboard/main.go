@@ -194,6 +194,7 @@ func (m *Main) Open(ctx context.Context) error {
 		for name, db := range m.Store.Pools() {
 			m.Metrics.AddDB(name, db)
 		}
+		m.Metrics.AddThrottleSize(m.Store.ThrottleSize)
 	}
 	svc := &auth.Service{
 		Clients: m.Store, Admins: m.Store, Tokens: m.Store, Metrics: m.Metrics,

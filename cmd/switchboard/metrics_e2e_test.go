@@ -70,7 +70,8 @@ func TestEndToEnd_Metrics(t *testing.T) {
 	if got := counterOf(families, "switchboard_reconciler_runs_total", "result", "ok"); got < 1 {
 		t.Errorf("reconciler runs = %v, want at least 1", got)
 	}
-	for _, name := range []string{"switchboard_http_request_duration_seconds", "go_sql_open_connections", "go_build_info", "go_goroutines"} {
+	for _, name := range []string{"switchboard_http_request_duration_seconds", "switchboard_sign_in_hash_wait_seconds",
+		"switchboard_throttle_allowances", "go_sql_open_connections", "go_build_info", "go_goroutines"} {
 		if families[name] == nil {
 			t.Errorf("no family %s", name)
 		}

@@ -5,12 +5,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"switchboard/internal/api"
+	"switchboard/internal/auth"
 	"switchboard/internal/httpserver"
 	"switchboard/internal/metrics"
 	"switchboard/internal/store/storetest"
@@ -26,14 +28,17 @@ func newMetricsServer(t *testing.T) (*callServer, *metrics.Metrics) {
 	for name, db := range cs.db.Pools() {
 		m.AddDB(name, db)
 	}
+	m.AddThrottleSize(cs.db.ThrottleSize)
 	cs.svc.Metrics, cs.calling.Metrics = m, m
+	cs.svc.HashLimit = auth.NewHashLimit(2, time.Second)
 	cs.app = httpserver.New(httpserver.Config{Log: discardLog(), Metrics: m})
 	srv.Register(cs.app)
 	return cs, m
 }
 
-// value is the counter of family whose labels are exactly labels
-// ("name=value" each), read from the registry; 0 when there is none.
+// value is the counter or gauge, or the histogram's count, of family whose
+// labels are exactly labels ("name=value" each), read from the registry; 0
+// when there is none.
 func value(t *testing.T, m *metrics.Metrics, family string, labels ...string) float64 {
 	t.Helper()
 	families, err := m.Registry().Gather()
@@ -49,9 +54,16 @@ func value(t *testing.T, m *metrics.Metrics, family string, labels ...string) fl
 			for _, l := range series.GetLabel() {
 				got = append(got, l.GetName()+"="+l.GetValue())
 			}
-			if slices.Equal(got, labels) { // both sorted by name
-				return series.GetCounter().GetValue()
+			if !slices.Equal(got, labels) { // both sorted by name
+				continue
 			}
+			switch {
+			case series.Gauge != nil:
+				return series.GetGauge().GetValue()
+			case series.Histogram != nil:
+				return float64(series.GetHistogram().GetSampleCount())
+			}
+			return series.GetCounter().GetValue()
 		}
 		return 0
 	}
@@ -120,6 +132,7 @@ switchboard_webhook_deliveries_total{result="unknown"} 1
 		{"switchboard_calls_placed_total", []string{"outcome=placed"}, 1},
 		{"switchboard_calls_placed_total", []string{"outcome=refused"}, 1},
 		{"switchboard_reconciler_runs_total", []string{"result=ok"}, 1},
+		{"switchboard_sign_in_hash_wait_seconds", nil, 3}, // every sign-in since the metrics were wired
 		{"switchboard_http_requests_total", []string{"method=GET", "route=/admin/clients/:clientId", "status=200"}, 1},
 		{"switchboard_http_requests_total", []string{"method=GET", "route=/admin/clients/:clientId", "status=404"}, 1},
 		// Refused by the group's token check, before the route's handler.
@@ -132,6 +145,10 @@ switchboard_webhook_deliveries_total{result="unknown"} 1
 		if got := value(t, m, tc.family, tc.labels...); got != tc.want {
 			t.Errorf("%s %v = %v, want %v", tc.family, tc.labels, got, tc.want)
 		}
+	}
+	// The failures hold allowances: per account, per address, per both.
+	if n := value(t, m, "switchboard_throttle_allowances"); n < 3 {
+		t.Errorf("throttle allowances = %v, want at least 3", n)
 	}
 	if problems, err := testutil.GatherAndLint(m.Registry()); err != nil || len(problems) > 0 {
 		t.Errorf("the families break Prometheus's naming rules: %v %v", problems, err)

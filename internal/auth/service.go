@@ -97,8 +97,13 @@ func (s *Service) log() *slog.Logger {
 // back if the comparison could not run; on a match the caller ends the
 // attempt with succeeded, and on a mismatch it stays spent.
 func (s *Service) compare(ctx context.Context, a *attempt, hash, secret string) (bool, error) {
-	if err := s.HashLimit.acquire(ctx); err != nil {
-		return false, err
+	if s.HashLimit != nil {
+		start := time.Now()
+		err := s.HashLimit.acquire(ctx)
+		s.Metrics.HashWait(time.Since(start))
+		if err != nil {
+			return false, err
+		}
 	}
 	defer s.HashLimit.release()
 	if err := a.take(ctx); err != nil {

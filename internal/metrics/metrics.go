@@ -6,7 +6,9 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -57,6 +59,7 @@ type Metrics struct {
 	calls      *prometheus.CounterVec
 	webhooks   *prometheus.CounterVec
 	reconciles *prometheus.CounterVec
+	hashWait   prometheus.Histogram
 }
 
 // New returns a Metrics with its own registry, which also holds the build
@@ -83,6 +86,9 @@ func New() *Metrics {
 		reconciles: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace,
 			Name: "reconciler_runs_total", Help: "Runs of the calls reconciler, by result (ok, error)."},
 			[]string{"result"}),
+		hashWait: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace,
+			Name: "sign_in_hash_wait_seconds", Help: "Time sign-ins waited for a turn to hash (MAX_CONCURRENT_HASHES), those that got none included.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5}}),
 	}
 	for _, kind := range []string{KindClient, KindAdmin} {
 		for _, o := range []string{OutcomeOK, OutcomeRefused, OutcomeThrottled, OutcomeBusy, OutcomeError} {
@@ -98,7 +104,7 @@ func New() *Metrics {
 	for _, r := range []string{OutcomeOK, OutcomeError} {
 		m.reconciles.WithLabelValues(r)
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.signIns, m.calls, m.webhooks, m.reconciles,
+	m.registry.MustRegister(m.requests, m.latency, m.signIns, m.calls, m.webhooks, m.reconciles, m.hashWait,
 		collectors.NewBuildInfoCollector(),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -120,6 +126,34 @@ func (m *Metrics) AddDB(name string, db *sql.DB) {
 		return
 	}
 	m.registry.MustRegister(collectors.NewDBStatsCollector(db, name))
+}
+
+// AddThrottleSize adds the gauge of the throttle's state: count returns
+// how many allowances (accounts and addresses with recent failures) are
+// held. It is read at each scrape, within 2 seconds, and NaN when it fails.
+func (m *Metrics) AddThrottleSize(count func(context.Context) (int64, error)) {
+	if m == nil {
+		return
+	}
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace,
+		Name: "throttle_allowances", Help: "Throttle allowances held: accounts and addresses with recent failed sign-ins."},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := count(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		}))
+}
+
+// HashWait records how long a sign-in waited for its turn to hash.
+func (m *Metrics) HashWait(d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.hashWait.Observe(d.Seconds())
 }
 
 // Request counts a request answered with status after d. route is the
