@@ -57,6 +57,9 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on its own listener
 	// (host:port), apart from the API so it is never exposed with it.
 	PprofAddr string
+	// MetricsAddr, when set, serves Prometheus metrics at /metrics on its
+	// own listener (host:port), so they are never public by accident.
+	MetricsAddr string
 }
 
 // DefaultElevenLabsAPIURL is ELEVENLABS_API_URL's default.
@@ -165,12 +168,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 	}
-	if v := getenv("PPROF_ADDR"); v != "" {
+	for _, side := range []struct {
+		name string
+		addr *string
+	}{{"PPROF_ADDR", &cfg.PprofAddr}, {"METRICS_ADDR", &cfg.MetricsAddr}} {
+		name, addr := side.name, side.addr
+		v := getenv(name)
+		if v == "" {
+			continue
+		}
 		host, port, err := net.SplitHostPort(v)
 		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, " /") {
-			return cfg, fmt.Errorf("PPROF_ADDR must be host:port such as 127.0.0.1:6060, not %q", v)
+			return cfg, fmt.Errorf("%s must be host:port such as 127.0.0.1:6060, not %q", name, v)
 		}
-		cfg.PprofAddr = v
+		*addr = v
 	}
 	if err := cfg.loadCalling(getenv); err != nil {
 		return cfg, err

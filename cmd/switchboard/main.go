@@ -25,6 +25,7 @@ import (
 	"switchboard/internal/calling"
 	"switchboard/internal/elevenlabs"
 	"switchboard/internal/httpserver"
+	"switchboard/internal/metrics"
 	"switchboard/internal/store"
 	"switchboard/web"
 )
@@ -89,21 +90,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	closeListeners := func() {
+		for _, l := range []net.Listener{ln, m.pprofLn, m.metricsLn} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}
 	if cfg.PprofAddr != "" {
 		if m.pprofLn, err = net.Listen("tcp", cfg.PprofAddr); err != nil {
-			ln.Close()
+			closeListeners()
 			return fmt.Errorf("PPROF_ADDR: %w", err)
 		}
 	}
-	if err := m.Open(ctx); err != nil {
-		ln.Close()
-		if m.pprofLn != nil {
-			m.pprofLn.Close()
+	if cfg.MetricsAddr != "" {
+		if m.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			closeListeners()
+			return fmt.Errorf("METRICS_ADDR: %w", err)
 		}
+	}
+	if err := m.Open(ctx); err != nil {
+		closeListeners()
 		m.Close()
 		return err
 	}
 	return m.Serve(ctx, ln)
+}
+
+// metricsHandler serves the metrics at /metrics and nothing else.
+func metricsHandler(mt *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", mt.Handler())
+	return mux
 }
 
 // pprofHandler serves net/http/pprof's pages under /debug/pprof/ on a mux of
@@ -133,8 +151,12 @@ type Main struct {
 	Calling *calling.Service
 
 	simulator *elevenlabs.Simulator // SIMULATE_CALLS only
-	pprofLn   net.Listener          // PPROF_ADDR only
-	selfURL   atomic.Value          // string: where this server listens, for the simulator's webhooks
+	// Metrics counts what the server does; nil without METRICS_ADDR.
+	Metrics *metrics.Metrics
+
+	pprofLn   net.Listener // PPROF_ADDR only
+	metricsLn net.Listener // METRICS_ADDR only
+	selfURL   atomic.Value // string: where this server listens, for the simulator's webhooks
 }
 
 func (m *Main) openStore(ctx context.Context) error {
@@ -167,8 +189,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.metricsLn != nil {
+		m.Metrics = metrics.New()
+		for name, db := range m.Store.Pools() {
+			m.Metrics.AddDB(name, db)
+		}
+		m.Metrics.AddThrottleSize(m.Store.ThrottleSize)
+	}
 	svc := &auth.Service{
-		Clients: m.Store, Admins: m.Store, Tokens: m.Store,
+		Clients: m.Store, Admins: m.Store, Tokens: m.Store, Metrics: m.Metrics,
 		Hasher: hasher, Signer: signer, Log: m.Log,
 		// The throttle's state is in the database: every instance on it
 		// shares one allowance (docs/SECURITY.md).
@@ -189,10 +218,10 @@ func (m *Main) Open(ctx context.Context) error {
 			"Set ADMIN_USERNAME and ADMIN_PASSWORD to choose your own.\n\n", username, generated)
 	}
 	webhookSecret := m.openCalling()
-	m.App = httpserver.New(httpserver.Config{Log: m.Log, TrustedProxies: m.Config.TrustedProxies})
+	m.App = httpserver.New(httpserver.Config{Log: m.Log, TrustedProxies: m.Config.TrustedProxies, Metrics: m.Metrics})
 	(&api.Server{
 		Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Ready: m.Store.Ready, Log: m.Log,
-		Calls: m.Store, Calling: m.Calling, WebhookSecret: webhookSecret,
+		Calls: m.Store, Calling: m.Calling, WebhookSecret: webhookSecret, PublicBaseURL: m.Config.PublicBaseURL,
 	}).Register(m.App)
 	sessionKeys := [][]byte{[]byte(secret)}
 	if len(m.Config.SessionKeys) > 0 {
@@ -212,7 +241,7 @@ func (m *Main) Open(ctx context.Context) error {
 // the simulator, or off. It returns the secret that webhooks are checked
 // with: ELEVENLABS_WEBHOOK_SECRET, or for the simulator a new one of its own.
 func (m *Main) openCalling() (webhookSecret string) {
-	m.Calling = &calling.Service{Calls: m.Store, Log: m.Log}
+	m.Calling = &calling.Service{Calls: m.Store, Log: m.Log, Metrics: m.Metrics}
 	webhookSecret = m.Config.ElevenLabsWebhookSecret
 	switch m.Config.CallingMode() {
 	case "elevenlabs":
@@ -293,6 +322,12 @@ func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
 		go ps.Serve(m.pprofLn)
 		defer ps.Close()
 		m.Log.Info("pprof listening", "addr", "http://"+m.pprofLn.Addr().String()+"/debug/pprof/")
+	}
+	if m.metricsLn != nil {
+		ms := &http.Server{Handler: metricsHandler(m.Metrics), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go ms.Serve(m.metricsLn)
+		defer ms.Close()
+		m.Log.Info("metrics listening", "addr", "http://"+m.metricsLn.Addr().String()+"/metrics")
 	}
 	reconcileCtx, stopReconciling := context.WithCancel(ctx)
 	reconciled := make(chan struct{})

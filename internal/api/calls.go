@@ -12,6 +12,7 @@ import (
 	"switchboard/internal/calling"
 	"switchboard/internal/elevenlabs"
 	"switchboard/internal/httpserver"
+	"switchboard/internal/metrics"
 	"switchboard/internal/switchboard"
 )
 
@@ -571,19 +572,25 @@ func (s *Server) handleWebhook(c *fiber.Ctx) error {
 		return errorOnly(fiber.StatusServiceUnavailable, "The ElevenLabs webhook is not configured")
 	}
 	body := c.Body()
+	// The calling service counts the deliveries it applies; the rest are
+	// counted here, in the same family.
+	count := s.Calling.Metrics.Webhook
 	if err := elevenlabs.VerifySignature(s.WebhookSecret, c.Get("ElevenLabs-Signature"), body, s.now()); err != nil {
+		count(metrics.WebhookBadSignature)
 		s.Log.Warn("webhook refused", "reason", switchboard.ErrorMessage(err), "ip", httpserver.ClientIP(c), "request_id", httpserver.RequestID(c))
 		return errorOnly(fiber.StatusUnauthorized, "Invalid signature")
 	}
 	ev, err := elevenlabs.ParseWebhook(body)
 	if err != nil {
+		count(metrics.WebhookInvalid)
 		return badRequest("Invalid webhook body", switchboard.ErrorMessage(err))
 	}
 	if ev.ConversationID == "" {
+		count(metrics.WebhookIgnored)
 		s.Log.Info("webhook ignored", "type", ev.Type, "request_id", httpserver.RequestID(c))
 		return c.JSON(webhookResponse{Received: true})
 	}
-	if _, err := s.Calling.Apply(c.UserContext(), ev.Result); err != nil {
+	if _, err := s.Calling.ApplyWebhook(c.UserContext(), ev.Result); err != nil {
 		return httpserver.Failed("Failed to apply the webhook", err)
 	}
 	return c.JSON(webhookResponse{Received: true})

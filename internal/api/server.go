@@ -38,7 +38,10 @@ type Server struct {
 	// Ready reports why the service cannot serve yet (database unreachable,
 	// migrations pending), for /readyz.
 	Ready func(context.Context) error
-	Log   *slog.Logger
+	// PublicBaseURL is where callers reach this server (PUBLIC_BASE_URL),
+	// the issuer of the OAuth2 metadata; empty: no metadata is published.
+	PublicBaseURL string
+	Log           *slog.Logger
 }
 
 // Register adds the JSON routes to app.
@@ -58,6 +61,9 @@ func (s *Server) Register(app *httpserver.App) {
 	a.Post("/logout", s.requireClient, s.handleLogout)
 	a.Post("/admin/login", s.handleAdminLogin)
 	a.Post("/admin/logout", s.requireAdmin, s.handleAdminLogout)
+
+	app.Post(OAuthTokenPath, oauthHeaders, s.handleOAuthToken)
+	app.Get(OAuthMetadataPath, s.handleOAuthMetadata)
 
 	adm := app.Group("/admin", noStore, s.requireAdmin)
 	adm.Get("/clients", s.handleListClients)

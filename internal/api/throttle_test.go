@@ -78,14 +78,7 @@ func TestSignInBusy(t *testing.T) {
 	doors := signInDoors()
 	tokens := map[string]string{}
 	tokens["ChangeSecret"] = doors[2].prepare(ts) // creates the client too
-	ts.svc.HashLimit = auth.NewHashLimit(1, 20*time.Millisecond)
-	h := authtest.Holding(ts.svc.Hasher)
-	ts.svc.Hasher = h
-	done := make(chan int)
-	go func() {
-		done <- ts.do("POST", "/auth/login", "", `{"clientId":"nobody","clientSecret":"whatever-it-is"}`).Status
-	}()
-	<-h.Started
+	h, done := holdTheOnlyHash(ts)
 
 	for _, door := range doors {
 		res := ts.do("POST", door.path, tokens[door.name], door.body("burst-client-secret-42"))
@@ -107,6 +100,20 @@ func TestSignInBusy(t *testing.T) {
 	if strings.Contains(ts.log.String(), "level=ERROR") {
 		t.Errorf("a 503 of a busy hasher is logged as an error:\n%s", ts.log.String())
 	}
+}
+
+// holdTheOnlyHash leaves one turn to hash and has a sign-in take it and
+// wait until h.Hold is closed; done receives that sign-in's status.
+func holdTheOnlyHash(ts *testServer) (h *authtest.Hasher, done chan int) {
+	ts.svc.HashLimit = auth.NewHashLimit(1, 20*time.Millisecond)
+	h = authtest.Holding(ts.svc.Hasher)
+	ts.svc.Hasher = h
+	done = make(chan int)
+	go func() {
+		done <- ts.do("POST", "/auth/login", "", `{"clientId":"nobody","clientSecret":"whatever-it-is"}`).Status
+	}()
+	<-h.Started
+	return h, done
 }
 
 // TestRefreshBounded: /auth/refresh stores a revocation each time, so a

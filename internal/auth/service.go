@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"switchboard/internal/metrics"
 	"switchboard/internal/switchboard"
 )
 
@@ -49,6 +50,8 @@ type Service struct {
 	// HashLimit bounds the sign-ins' hash comparisons that run at once; nil
 	// bounds nothing.
 	HashLimit *HashLimit
+	// Metrics counts sign-ins by kind and outcome; nil counts nothing.
+	Metrics *metrics.Metrics
 	// Log receives what the service does on its own account, such as ending
 	// every token of a client past MaxRevokedTokens; nil logs nothing.
 	Log *slog.Logger
@@ -94,8 +97,13 @@ func (s *Service) log() *slog.Logger {
 // back if the comparison could not run; on a match the caller ends the
 // attempt with succeeded, and on a mismatch it stays spent.
 func (s *Service) compare(ctx context.Context, a *attempt, hash, secret string) (bool, error) {
-	if err := s.HashLimit.acquire(ctx); err != nil {
-		return false, err
+	if s.HashLimit != nil {
+		start := time.Now()
+		err := s.HashLimit.acquire(ctx)
+		s.Metrics.HashWait(time.Since(start))
+		if err != nil {
+			return false, err
+		}
 	}
 	defer s.HashLimit.release()
 	if err := a.take(ctx); err != nil {
@@ -179,6 +187,12 @@ func (s *Service) LoginClient(ctx context.Context, id, secret, ip string) (*swit
 // client signs in by (the JSON API, the account pages) comes through here,
 // so they share one throttle.
 func (s *Service) AuthenticateClient(ctx context.Context, id, secret, ip string) (*switchboard.Client, error) {
+	c, err := s.authenticateClient(ctx, id, secret, ip)
+	s.Metrics.SignIn(metrics.KindClient, err)
+	return c, err
+}
+
+func (s *Service) authenticateClient(ctx context.Context, id, secret, ip string) (*switchboard.Client, error) {
 	a, err := s.Throttle.begin(ctx, clientThrottlePrefix+id, ip)
 	if err != nil {
 		return nil, err
@@ -323,6 +337,12 @@ func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client,
 // LoginAdmin checks an admin's username and password and returns the admin
 // with a token that expires after AdminTokenTTL. Same rules as LoginClient.
 func (s *Service) LoginAdmin(ctx context.Context, username, password, ip string) (*switchboard.Admin, string, time.Time, error) {
+	a, token, expires, err := s.loginAdmin(ctx, username, password, ip)
+	s.Metrics.SignIn(metrics.KindAdmin, err)
+	return a, token, expires, err
+}
+
+func (s *Service) loginAdmin(ctx context.Context, username, password, ip string) (*switchboard.Admin, string, time.Time, error) {
 	at, err := s.Throttle.begin(ctx, adminThrottlePrefix+username, ip)
 	if err != nil {
 		return nil, "", time.Time{}, err

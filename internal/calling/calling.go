@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"switchboard/internal/metrics"
 	"switchboard/internal/switchboard"
 )
 
@@ -69,6 +70,9 @@ type Service struct {
 	// DialTimeout bounds the request that places a call; zero means
 	// dialTimeout. Keep it well under a minute (see dialTimeout).
 	DialTimeout time.Duration
+	// Metrics counts calls placed, webhook deliveries and reconciler runs;
+	// nil counts nothing.
+	Metrics *metrics.Metrics
 
 	numbers numberCache
 }
@@ -150,6 +154,28 @@ func NewCallID() string {
 // the caller id always the client's number. A refusal by the provider is
 // returned as an error and recorded on the call, which is failed.
 func (s *Service) Place(ctx context.Context, client *switchboard.Client, req Request) (*switchboard.Call, error) {
+	call, err := s.place(ctx, client, req)
+	s.Metrics.CallPlaced(placeOutcome(err))
+	return call, err
+}
+
+// placeOutcome is the label a request to place a call is counted under.
+func placeOutcome(err error) string {
+	if errors.Is(err, ErrNotConfigured) {
+		return metrics.CallOff
+	}
+	switch switchboard.ErrorCode(err) {
+	case "":
+		return metrics.CallPlaced
+	case switchboard.EINVALID, switchboard.EFORBIDDEN, switchboard.ECONFLICT, switchboard.ETHROTTLED, switchboard.ENOTFOUND:
+		return metrics.CallRefused
+	case switchboard.EUPSTREAM:
+		return metrics.CallUpstream
+	}
+	return metrics.CallError
+}
+
+func (s *Service) place(ctx context.Context, client *switchboard.Client, req Request) (*switchboard.Call, error) {
 	if s.Dialer == nil {
 		return nil, ErrNotConfigured
 	}
@@ -295,17 +321,32 @@ func (s *Service) findNumber(ctx context.Context, number, agentID string, fresh 
 // about a conversation no call has is logged and ignored: ElevenLabs turns
 // off a webhook that keeps failing.
 func (s *Service) Apply(ctx context.Context, r switchboard.CallResult) (*switchboard.Call, error) {
+	call, _, err := s.apply(ctx, r)
+	return call, err
+}
+
+// ApplyWebhook is Apply for a report the webhook delivered, which it counts
+// by result: ok, unknown (no call has the conversation), duplicate (it
+// changed nothing) or error.
+func (s *Service) ApplyWebhook(ctx context.Context, r switchboard.CallResult) (*switchboard.Call, error) {
+	call, result, err := s.apply(ctx, r)
+	s.Metrics.Webhook(result)
+	return call, err
+}
+
+func (s *Service) apply(ctx context.Context, r switchboard.CallResult) (*switchboard.Call, string, error) {
 	call, changed, err := s.Calls.ApplyCallResult(ctx, r, s.now())
 	switch {
 	case switchboard.ErrorCode(err) == switchboard.ENOTFOUND:
 		s.Log.Warn("call report for an unknown conversation", "conversation_id", r.ConversationID, "status", string(r.Status))
-		return nil, nil
+		return nil, metrics.WebhookUnknown, nil
 	case err != nil:
-		return nil, err
-	case changed:
-		s.Log.Info("call updated", "call_id", call.ID, "status", string(call.Status), "outcome", call.Outcome)
+		return nil, metrics.WebhookError, err
+	case !changed:
+		return call, metrics.WebhookDuplicate, nil
 	}
-	return call, nil
+	s.Log.Info("call updated", "call_id", call.ID, "status", string(call.Status), "outcome", call.Outcome)
+	return call, metrics.WebhookOK, nil
 }
 
 // Reconcile settles the calls no webhook settled, once: a call left queued
@@ -314,6 +355,12 @@ func (s *Service) Apply(ctx context.Context, r switchboard.CallResult) (*switchb
 // provider. Claims are leased in the database, so instances sharing it
 // never reconcile the same call at once.
 func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	n, err := s.reconcileAll(ctx)
+	s.Metrics.ReconcilerRun(err)
+	return n, err
+}
+
+func (s *Service) reconcileAll(ctx context.Context) (int, error) {
 	now := s.now()
 	calls, err := s.Calls.ClaimCallsToReconcile(ctx, now.Add(-queuedAge), now.Add(-activeAge), now, lease, 100)
 	if err != nil {

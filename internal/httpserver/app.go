@@ -25,6 +25,8 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/valyala/fasthttp"
+
+	"switchboard/internal/metrics"
 )
 
 // BodyLimit is the largest request body accepted; larger ones get a 413.
@@ -47,6 +49,9 @@ type Config struct {
 	// client's, which behind a proxy would make every caller share one
 	// throttling bucket.
 	TrustedProxies []string
+	// Metrics, when set, counts every request by route pattern, method and
+	// status, and times it.
+	Metrics *metrics.Metrics
 }
 
 // ErrorWriter writes err as the response, for one part of the site.
@@ -94,8 +99,12 @@ func New(cfg Config) *App {
 	// The body limit is chosen per request once its head is read, before
 	// any of its body is: Fiber's BodyLimit is one for the whole server.
 	a.Server().HeaderReceived = a.bodyLimit
-	a.Use(dropUnsafeRequestID, requestid.New(requestid.Config{Generator: newRequestID, ContextKey: requestIDKey}),
-		newClientAddress(cfg.TrustedProxies).middleware, a.logRequest, helmet.New(securityHeaders), a.guard)
+	chain := []any{dropUnsafeRequestID, requestid.New(requestid.Config{Generator: newRequestID, ContextKey: requestIDKey}),
+		newClientAddress(cfg.TrustedProxies).middleware}
+	if cfg.Metrics != nil {
+		chain = append(chain, a.countRequests(cfg.Metrics))
+	}
+	a.Use(append(chain, a.logRequest, helmet.New(securityHeaders), a.guard)...)
 	return a
 }
 

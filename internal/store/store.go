@@ -35,6 +35,16 @@ import (
 // DefaultSQLitePath is where the database lives when no URL is given.
 const DefaultSQLitePath = "data/switchboard.db"
 
+// Pools are the database's connection pools by name, for their statistics:
+// "primary", and "read" for a SQLite file's pool of readers.
+func (s *Store) Pools() map[string]*sql.DB {
+	pools := map[string]*sql.DB{"primary": s.sqlDB}
+	if s.readDB != s.sqlDB {
+		pools["read"] = s.readDB
+	}
+	return pools
+}
+
 // Dialects.
 const (
 	SQLite   = "sqlite"

@@ -198,6 +198,16 @@ func (s *Store) SignInRemembered(ctx context.Context, key string) (time.Time, er
 	return time.UnixMilli(until.Int64).UTC(), nil
 }
 
+// ThrottleSize counts the throttle's allowances, for the metrics. It reads
+// on the read pool, so it never waits for SQLite's writer.
+func (s *Store) ThrottleSize(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.readDB.QueryRowContext(ctx, "SELECT COUNT(*) FROM throttle_allowances").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count throttle allowances: %w", err)
+	}
+	return n, nil
+}
+
 // PurgeThrottle implements switchboard.ThrottleService. On PostgreSQL the
 // allowance rows that attempts hold locked right now are skipped, not waited
 // for: deleting rows in another order than the attempts lock them could

@@ -227,6 +227,9 @@ func TestThrottleService_PurgeThrottle(t *testing.T) {
 				t.Errorf("%s rows after the purge = %d, want %d", table, got, want)
 			}
 		}
+		if n, err := s.ThrottleSize(ctx); err != nil || n != 1 {
+			t.Errorf("ThrottleSize after the purge = %d, %v; want 1", n, err)
+		}
 		if wait, err := s.AllowanceWait(ctx, t0.Add(2*time.Minute), []switchboard.ThrottleLimit{limit("refilling")}); err != nil || wait != 0 {
 			t.Errorf("refilling after the purge: %v, %v", wait, err)
 		}
