@@ -84,7 +84,7 @@ func TestMetrics(t *testing.T) {
 	cs.do("GET", "/admin/clients/nobody_here", cs.adminToken, "").wantStatus(404)
 	cs.do("GET", "/admin/clients/metrics_client", "", "").wantStatus(401) // refused before the route's handler
 	for _, p := range []string{"/wp-admin", "/x/y/z", "/auth/nothing/here"} {
-		cs.do("GET", p, "", "").wantStatus(404)
+		cs.unrouted().do("GET", p, "", "").wantStatus(404) // no route: not in the document either
 	}
 
 	placed := cs.placeCall("metrics_client", token, "+12125550199")
