@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
@@ -165,7 +166,7 @@ func newBrowserTab(ctx context.Context, t *testing.T, path, dir string) *browser
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
+		chromedp.WindowSize(desktopWidth, 800),
 	)
 	// chromedp's own errors go to the test's log, but not once the test is
 	// over: its goroutines may outlive the browser by a moment.
@@ -312,8 +313,17 @@ func (c *browserTab) listen(ev any) {
 	}
 }
 
-// desktopViewport is the laptop-sized viewport of every page but one.
-var desktopViewport = chromedp.EmulateViewport(1280, 900)
+// The two widths every page is checked at: a laptop's, where the flows
+// run, and a phone's.
+var (
+	desktopViewport = chromedp.EmulateViewport(desktopWidth, 800)
+	phoneViewport   = chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+)
+
+const (
+	desktopWidth = 1280
+	phoneWidth   = 390
+)
 
 // step runs actions with a step's time limit. On failure it saves a
 // screenshot of the page as it was and stops the test; problems the page
@@ -379,7 +389,8 @@ func (c *browserTab) failed(what string, err error, fatal bool) {
 	report("%s: %v\npage %s (screenshot %s) shows:\n%s", what, err, url, shot, body)
 }
 
-// screenshot saves the whole page as the next numbered PNG.
+// screenshot saves the whole page as the next numbered PNG, and checks it
+// with axe-core at both widths (see checkAccessibility).
 func (c *browserTab) screenshot(name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var png []byte
@@ -387,7 +398,106 @@ func (c *browserTab) screenshot(name string) chromedp.Action {
 			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
 		c.shot++
-		return os.WriteFile(filepath.Join(c.dir, fmt.Sprintf("%02d-%s.png", c.shot, name)), png, 0o644)
+		if err := os.WriteFile(filepath.Join(c.dir, fmt.Sprintf("%02d-%s.png", c.shot, name)), png, 0o644); err != nil {
+			return err
+		}
+		return checkAccessibility(c.t, name).Do(ctx)
+	})
+}
+
+// axeScript is axe-core's browser build, from the npm package that
+// package.json pins (installed by npm ci, as `make css` does).
+var axeScript = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	return string(b), err
+})
+
+// needAxe skips the test (fails it under CI) when axe-core is not installed.
+func needAxe(t *testing.T) {
+	t.Helper()
+	if _, err := axeScript(); err != nil {
+		const msg = "axe-core is not installed (run `npm ci`): the browser tests check every page with it"
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s: %v", msg, err)
+		}
+		t.Skip("SKIPPED " + msg)
+	}
+}
+
+// axeRun runs every axe-core rule on the document and returns its
+// violations as JSON text, one entry per rule with the elements it found.
+const axeRun = `axe.run(document, {resultTypes: ['violations']}).then(function (r) {
+  return JSON.stringify(r.violations.map(function (v) {
+    return {rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) {
+      return {target: n.target.join(' '), summary: n.failureSummary, html: n.html.slice(0, 300)};
+    })};
+  }));
+})`
+
+// checkAccessibility runs axe-core (every rule, color-contrast included)
+// on the page as it is, at the width it is shown at and at the other one
+// (desktop and phone), and fails the test for each violation. The script
+// is added through the DevTools protocol, which the page's CSP does not
+// govern.
+func checkAccessibility(t *testing.T, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		script, err := axeScript()
+		if err != nil {
+			return err
+		}
+		var width int
+		if err := chromedp.Evaluate(`window.innerWidth`, &width).Do(ctx); err != nil {
+			return err
+		}
+		widths := []int{desktopWidth, phoneWidth}
+		if width == phoneWidth {
+			slices.Reverse(widths)
+		}
+		for i, w := range append(widths, widths[0]) {
+			if i > 0 { // the other width, then back
+				vp := desktopViewport
+				if w == phoneWidth {
+					vp = phoneViewport
+				}
+				if err := chromedp.Run(ctx, vp, waitJS(fmt.Sprintf(`window.innerWidth === %d`, w))); err != nil {
+					return err
+				}
+			}
+			if i == 2 {
+				break
+			}
+			var loaded bool
+			if err := chromedp.Evaluate(`typeof window.axe === 'object'`, &loaded).Do(ctx); err != nil {
+				return err
+			}
+			if !loaded {
+				if err := chromedp.Evaluate(script, nil).Do(ctx); err != nil {
+					return fmt.Errorf("loading axe-core: %w", err)
+				}
+			}
+			var out string
+			if err := chromedp.Evaluate(axeRun, &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+				return p.WithAwaitPromise(true)
+			}).Do(ctx); err != nil {
+				return fmt.Errorf("running axe-core: %w", err)
+			}
+			var violations []struct {
+				Rule, Impact, Help string
+				Nodes              []struct{ Target, Summary, HTML string }
+			}
+			if err := json.Unmarshal([]byte(out), &violations); err != nil {
+				return fmt.Errorf("axe-core's answer: %w", err)
+			}
+			for _, v := range violations {
+				var where []string
+				for _, n := range v.Nodes {
+					where = append(where, fmt.Sprintf("  %s: %s\n    %s", n.Target, n.HTML, strings.ReplaceAll(n.Summary, "\n", "\n    ")))
+				}
+				t.Errorf("axe-core, %s at %d px: %s (%s, %s) on %d element(s):\n%s",
+					name, w, v.Rule, v.Impact, v.Help, len(v.Nodes), strings.Join(where, "\n"))
+			}
+		}
+		return nil
 	})
 }
 
@@ -431,6 +541,29 @@ func assertJS(what, expr string) chromedp.Action {
 	})
 }
 
+// hover moves the mouse over the middle of the element sel matches and
+// waits out the colour transition, so that a check sees it as a pointer
+// over it does.
+func hover(sel string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var box struct{ X, Y float64 }
+		err := chromedp.Evaluate(fmt.Sprintf(`(function () {
+			var r = document.querySelector(%s).getBoundingClientRect();
+			return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+		})()`, jsString(sel)), &box).Do(ctx)
+		if err != nil {
+			return err
+		}
+		if err := input.DispatchMouseEvent(input.MouseMoved, box.X, box.Y).Do(ctx); err != nil {
+			return err
+		}
+		if err := waitJS(fmt.Sprintf(`document.querySelector(%s).matches(':hover')`, jsString(sel))).Do(ctx); err != nil {
+			return err
+		}
+		return chromedp.Sleep(300 * time.Millisecond).Do(ctx)
+	})
+}
+
 // typeInto replaces an input's value by typing text, key by key.
 func retype(sel, text string) chromedp.Action {
 	return chromedp.Tasks{
@@ -454,6 +587,7 @@ func jsString(s string) string {
 func startBrowserTest(t *testing.T) (ctx context.Context, srv *server, browserPath string, began time.Time) {
 	t.Helper()
 	browserPath = findBrowser(t)
+	needAxe(t)
 	binary(t) // build before the clock starts
 	ctx = testContext(t)
 	began = time.Now()
@@ -626,8 +760,13 @@ func TestBrowserConsole(t *testing.T) {
 		assertJS("all four clients listed", rows+`.length === 4`),
 		b.screenshot("clients"),
 	)
+	// The primary button's colour under the pointer is checked too.
+	b.step("the pointer over the primary button",
+		hover(`[data-testid="new-client"]`),
+		b.screenshot("clients-hover-primary"),
+	)
 	b.step("the clients list on a phone",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		phoneViewport,
 		waitJS(`window.innerWidth === 390`),
 		assertJS("no sideways scrolling on a phone", `document.documentElement.scrollWidth <= window.innerWidth`),
 		b.screenshot("clients-phone"),
@@ -738,6 +877,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.step("delete the client",
 		chromedp.Click(`[data-action="delete"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action="confirm-delete"]`, chromedp.ByQuery),
+		hover(`[data-action="confirm-delete"]`),
 		b.screenshot("confirm-delete"),
 		chromedp.Click(`[data-action="confirm-delete"]`, chromedp.ByQuery),
 		waitJS(`location.pathname === "/console/clients"`),
