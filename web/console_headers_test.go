@@ -333,6 +333,25 @@ func TestStatic(t *testing.T) {
 	}
 }
 
+// Browsers ask for /favicon.ico on their own (on a JSON answer, a page
+// opened from a bookmark): it answers the icon the pages link to.
+func TestFavicon(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	p := s.browser(t).get("/favicon.ico").wantStatus(http.StatusOK)
+	want, _, _ := static.Lookup(static.Path("favicon.svg"))
+	if p.Body != string(want) || len(want) == 0 {
+		t.Errorf("body: %d bytes, want the icon's %d", len(p.Body), len(want))
+	}
+	if got := p.Header.Get("Content-Type"); got != "image/svg+xml" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	// Its address is not fingerprinted, so a new icon must reach browsers.
+	if got := p.Header.Get("Cache-Control"); got != "public, max-age=86400" {
+		t.Errorf("Cache-Control = %q", got)
+	}
+}
+
 // A panic in a console handler is recovered inside the console, so the
 // browser gets the console's 500 page (htmx, the error panel), not the JSON
 // API's error, and the panic's value is logged, never shown.
