@@ -57,9 +57,11 @@ func (s *Server) Register(app *httpserver.App) {
 	app.Get("/", pageHeaders, func(c *fiber.Ctx) error { return render(c, fiber.StatusOK, views.Landing()) })
 
 	// Errors (and panics) under /console and /account are answered with
-	// HTML pages that link back to the area's home.
+	// HTML pages that link back to the area's home; elsewhere a browser
+	// gets an HTML 404, and the rest stays JSON.
 	app.HandleErrors("/console", s.htmlErrors(consoleHome))
 	app.HandleErrors("/account", s.htmlErrors(accountHome))
+	app.HandleErrors("/", notFoundPages(app.WriteJSONError))
 
 	g := app.Group("/console", pageHeaders, con.authenticate)
 	g.Get("/login", con.handleLoginPage)

@@ -917,6 +917,25 @@ func TestBrowserConsole(t *testing.T) {
 			`document.querySelector('[data-testid="activity"] [data-event-action=%s]') !== null`, jsString(action))))
 	}
 
+	// An address that matches nothing is a page with a way back, not JSON;
+	// in the console it keeps the navigation.
+	b.expect("status of 404 (Not Found) (" + base + "/no-such-page)")
+	b.step("an unknown address",
+		chromedp.Navigate(base+"/no-such-page"),
+		chromedp.WaitVisible(`[data-testid="error-back"]`, chromedp.ByQuery),
+		assertJS("the page says so", `document.title.includes("Page not found") && document.documentElement.lang === "en"`),
+		b.screenshot("not-found"),
+		chromedp.Click(`[data-testid="error-back"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="landing"]`, chromedp.ByQuery),
+	)
+	b.expect("status of 404 (Not Found) (" + base + "/console/no-such-page)")
+	b.step("an unknown address in the console",
+		chromedp.Navigate(base+"/console/no-such-page"),
+		chromedp.WaitVisible(`[data-testid="error-back"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="nav-clients"]`, chromedp.ByQuery),
+		b.screenshot("console-not-found"),
+	)
+
 	// 8. Sign out: the console is closed again.
 	b.step("sign out",
 		chromedp.Click(`[data-testid="sign-out"]`, chromedp.ByQuery),
