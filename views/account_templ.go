@@ -441,7 +441,7 @@ func ProfilePage(f ClientForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				for _, fd := range set.Fields {
-					templ_7745c5c3_Err = formField(f, fd).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = formField(f, fd, f.FirstInvalid(ProfileFieldsets) == fd.Name).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -831,7 +831,7 @@ func SecretFormPage(f ClientForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				for _, fd := range set.Fields {
-					templ_7745c5c3_Err = formField(f, fd).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = formField(f, fd, f.FirstInvalid(SecretFieldsets) == fd.Name).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

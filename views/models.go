@@ -134,6 +134,20 @@ func (f ClientForm) FieldError(fd Field) string {
 	return f.Errors[fd.Name]
 }
 
+// FirstInvalid is the name of the first field of sets, in the order the
+// form shows them, that has an error: where the cursor goes when a refused
+// form comes back. "" when none has.
+func (f ClientForm) FirstInvalid(sets []Fieldset) string {
+	for _, set := range sets {
+		for _, fd := range set.Fields {
+			if f.Errors[fd.Name] != "" {
+				return fd.Name
+			}
+		}
+	}
+	return ""
+}
+
 // ClientFormValues fills the edit form's values from a stored client.
 func ClientFormValues(c *switchboard.Client) map[string]string {
 	values := map[string]string{}

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The browser test drives the admin console in real headless Chromium
@@ -564,6 +565,31 @@ func hover(sel string) chromedp.Action {
 	})
 }
 
+// tabThrough presses Tab n times and, when ids is not nil, records what
+// has the focus after each press: its data-testid, "skip" for the skip
+// link, or its tag name.
+func tabThrough(n int, ids *[]string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for range n {
+			if err := chromedp.KeyEvent(kb.Tab).Do(ctx); err != nil {
+				return err
+			}
+			if ids == nil {
+				continue
+			}
+			var id string
+			err := chromedp.Evaluate(`(function (el) {
+				return el.dataset.testid || (el.getAttribute('href') === '#main' ? 'skip' : el.tagName.toLowerCase());
+			})(document.activeElement)`, &id).Do(ctx)
+			if err != nil {
+				return err
+			}
+			*ids = append(*ids, id)
+		}
+		return nil
+	})
+}
+
 // typeInto replaces an input's value by typing text, key by key.
 func retype(sel, text string) chromedp.Action {
 	return chromedp.Tasks{
@@ -664,6 +690,32 @@ func TestBrowserConsole(t *testing.T) {
 		assertJS("signed in as admin", `document.querySelector('[data-testid="signed-in-as"]').textContent.trim() === "admin"`),
 		b.screenshot("dashboard"),
 	)
+	// The keyboard: the skip link, the brand, the navigation, then Sign out;
+	// a navigation link shows the ring the buttons show, not the outline.
+	var order []string
+	b.step("tab through the header",
+		chromedp.Reload(),
+		chromedp.WaitVisible(`[data-testid="count-total"]`, chromedp.ByQuery),
+		tabThrough(6, &order),
+	)
+	if got, want := strings.Join(order, " "), "skip brand nav-dashboard nav-clients nav-new-client sign-out"; got != want {
+		t.Errorf("the Tab key visits %q, want %q", got, want)
+	}
+	ring := func(sel string) string {
+		return fmt.Sprintf(`(function (el) {
+			var st = getComputedStyle(el);
+			var noOutline = st.outlineStyle === 'none' || st.outlineColor === 'rgba(0, 0, 0, 0)';
+			return noOutline && st.boxShadow.includes('rgb(79, 70, 229)');
+		})(document.querySelector(%s))`, jsString(sel))
+	}
+	b.step("the focus ring of a navigation link",
+		chromedp.Reload(),
+		chromedp.WaitVisible(`[data-testid="count-total"]`, chromedp.ByQuery),
+		tabThrough(4, nil),
+		assertJS("nav-clients has the focus", `document.activeElement.dataset.testid === "nav-clients"`),
+		assertJS("nav-clients shows the ring, no outline", ring(`[data-testid="nav-clients"]`)),
+		b.screenshot("nav-focus"),
+	)
 
 	// 2. Create a client: first with a bad phone, then fixed.
 	const (
@@ -712,6 +764,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.step("the refused form",
 		kept,
 		assertJS("only the phone is marked", `document.querySelectorAll('[data-testid="field-error"]').length === 1`),
+		assertJS("the cursor is in the phone input", `document.activeElement === document.querySelector('[name="clientMeta.phone"]')`),
 		assertJS("the phone input is aria-invalid",
 			`document.querySelector('[name="clientMeta.phone"]').getAttribute('aria-invalid') === 'true'`),
 		assertJS("no script element in the body", `document.querySelectorAll('body script').length === 0`),
