@@ -841,6 +841,30 @@ func TestAccount_EditProfileEmailTaken(t *testing.T) {
 	}
 }
 
+// A bad phone and a taken email are said at once on the profile form too.
+func TestAccount_EditProfileEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	secret := seedAdaAccount(t, s)
+	s.seed(t, "acme_2", "Grace Hopper", "grace@example.com", "Compilers", switchboard.StatusActive)
+	b := s.signInClient(t, "acme_1", secret)
+	f := adaProfile()
+	f.Set("clientMeta.phone", "12")
+	b.get("/account/profile")
+	p := b.post("/account/profile", f).wantStatus(http.StatusUnprocessableEntity)
+	if got := p.fieldError("clientMeta.email"); got != "" {
+		t.Errorf("its own email: email error %q", got)
+	}
+	f.Set("clientMeta.email", "Grace@example.com")
+	p = b.post("/account/profile", f).wantStatus(http.StatusUnprocessableEntity)
+	if got := p.fieldError("clientMeta.phone"); got != switchboard.MsgInvalidPhone {
+		t.Errorf("phone error = %q", got)
+	}
+	if got := p.fieldError("clientMeta.email"); got != "Another client already uses this email." {
+		t.Errorf("email error = %q", got)
+	}
+}
+
 // Fields a hand-made post adds to the profile form (the administrator's
 // fields, the id, a secret) are ignored; the profile is saved.
 func TestAccount_EditProfileIgnoresOtherFields(t *testing.T) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -148,6 +149,8 @@ func (con *console) handleCreateClient(c *fiber.Ctx) error {
 				return err
 			}
 		}
+	} else if err := con.addTaken(c.UserContext(), &form, client.ID, client.Meta.Email, ""); err != nil {
+		return err
 	}
 	if len(form.Errors) > 0 || form.Error != "" {
 		return render(c, fiber.StatusUnprocessableEntity, views.NewClientPage(form))
@@ -183,6 +186,47 @@ func mergeFields(form *views.ClientForm, err error) {
 	}
 }
 
+// Messages for a clientId or an email that another client has.
+const (
+	msgEmailTaken    = "Another client already uses this email."
+	msgClientIDTaken = "This client ID is taken."
+)
+
+// addTaken adds to a form refused for its fields the conflicts the store
+// would report only once every field is right: the clientId id (when not
+// "") or the email taken by another client than self (the client being
+// edited, "" for a new one). So a bad phone and a taken email are said at
+// once. A form with no field error is left to the store, which finds
+// conflicts atomically.
+func (s *Server) addTaken(ctx context.Context, form *views.ClientForm, id, email, self string) error {
+	if len(form.Errors) == 0 {
+		return nil
+	}
+	if id != "" && form.Errors["clientId"] == "" {
+		_, err := s.Clients.FindClientByID(ctx, id)
+		switch switchboard.ErrorCode(err) {
+		case "":
+			form.Errors["clientId"] = msgClientIDTaken
+		case switchboard.ENOTFOUND:
+		default:
+			return err
+		}
+	}
+	if email != "" && form.Errors["clientMeta.email"] == "" {
+		other, err := s.Clients.FindClientByEmail(ctx, email)
+		switch switchboard.ErrorCode(err) {
+		case "":
+			if other.ID != self {
+				form.Errors["clientMeta.email"] = msgEmailTaken
+			}
+		case switchboard.ENOTFOUND:
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
 // formError puts a service's refusal into the form: invalid fields next to
 // their inputs, a taken clientId or email next to that input. It returns
 // false for errors that are not the user's to fix.
@@ -198,9 +242,9 @@ func formError(form *views.ClientForm, err error) bool {
 			form.Error = e.Message
 		}
 	case switchboard.ECONFLICT:
-		field, msg := "clientMeta.email", "Another client already uses this email."
+		field, msg := "clientMeta.email", msgEmailTaken
 		if e.Field == "clientId" {
-			field, msg = "clientId", "This client ID is taken."
+			field, msg = "clientId", msgClientIDTaken
 		}
 		if form.Errors == nil {
 			form.Errors = map[string]string{}
@@ -238,6 +282,9 @@ func (con *console) handleUpdateClient(c *fiber.Ctx) error {
 	}
 	form := views.ClientForm{Values: values, ClientID: id}
 	if !formError(&form, err) {
+		return err
+	}
+	if err := con.addTaken(ctx, &form, "", values["clientMeta.email"], id); err != nil {
 		return err
 	}
 	client, err := con.Clients.FindClientByID(ctx, id)

@@ -347,6 +347,54 @@ func TestConsole_CreateClientConflict(t *testing.T) {
 	}
 }
 
+// A form refused for its fields also says which of its values another
+// client has: every problem at once, not the phone first and the taken
+// email after the phone is fixed.
+func TestConsole_EveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	s.seed(t, "acme_1", "Ada Lovelace", "ada@example.com", "Engines", switchboard.StatusActive)
+	s.seed(t, "acme_2", "Grace Hopper", "grace@example.com", "Compilers", switchboard.StatusActive)
+	b := s.signedIn(t)
+
+	f := newClientForm("acme_1", "ADA@example.com")
+	f.Set("clientMeta.phone", "555-not-a-phone")
+	b.get("/console/clients/new")
+	p := b.post("/console/clients", f).wantStatus(http.StatusUnprocessableEntity)
+	for field, want := range map[string]string{
+		"clientMeta.phone": switchboard.MsgInvalidPhone,
+		"clientMeta.email": "Another client already uses this email.",
+		"clientId":         "This client ID is taken.",
+	} {
+		if got := p.fieldError(field); got != want {
+			t.Errorf("create: %s error = %q, want %q", field, got, want)
+		}
+	}
+	if n := s.clientCount(t); n != 2 {
+		t.Errorf("%d clients stored, want 2", n)
+	}
+
+	// The edit form: the client's own email is no conflict, another's is.
+	e := editForm()
+	e.Set("clientMeta.phone", "12")
+	b.get("/console/clients/acme_1")
+	p = b.post("/console/clients/acme_1", e).wantStatus(http.StatusUnprocessableEntity)
+	if got := p.fieldError("clientMeta.email"); got != "" {
+		t.Errorf("edit with its own email: email error %q", got)
+	}
+	e.Set("clientMeta.email", "grace@example.com")
+	p = b.post("/console/clients/acme_1", e).wantStatus(http.StatusUnprocessableEntity)
+	if got := p.fieldError("clientMeta.phone"); got != switchboard.MsgInvalidPhone {
+		t.Errorf("edit: phone error = %q", got)
+	}
+	if got := p.fieldError("clientMeta.email"); got != "Another client already uses this email." {
+		t.Errorf("edit: email error = %q", got)
+	}
+	if c := s.mustClient(t, "acme_1"); c.Meta.Email != "ada@example.com" || c.Meta.Phone != "+14155550123" {
+		t.Errorf("acme_1 changed: %+v", c.Meta)
+	}
+}
+
 // wantNoInjection checks that the page has no script but the site's own,
 // no element a payload could have injected, and shows payload as text.
 func wantNoInjection(t *testing.T, p *page, where string) {

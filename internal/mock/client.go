@@ -15,6 +15,7 @@ var _ switchboard.ClientService = (*ClientService)(nil)
 // method the test did not expect.
 type ClientService struct {
 	FindClientByIDFn       func(ctx context.Context, id string) (*switchboard.Client, error)
+	FindClientByEmailFn    func(ctx context.Context, email string) (*switchboard.Client, error)
 	FindTokenClientFn      func(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error)
 	FindClientsFn          func(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error)
 	FindClientPageFn       func(ctx context.Context, f switchboard.ClientPageFilter) (*switchboard.ClientPage, error)
@@ -28,6 +29,10 @@ type ClientService struct {
 
 func (s *ClientService) FindClientByID(ctx context.Context, id string) (*switchboard.Client, error) {
 	return s.FindClientByIDFn(ctx, id)
+}
+
+func (s *ClientService) FindClientByEmail(ctx context.Context, email string) (*switchboard.Client, error) {
+	return s.FindClientByEmailFn(ctx, email)
 }
 
 func (s *ClientService) FindTokenClient(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error) {

@@ -138,6 +138,23 @@ func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Cli
 	return row.domain(), nil
 }
 
+// FindClientByEmail implements switchboard.ClientService: one lookup in
+// the unique index of email_key.
+func (s *Store) FindClientByEmail(ctx context.Context, email string) (*switchboard.Client, error) {
+	key := switchboard.EmailKey(switchboard.NormalizeEmail(email))
+	if key == "" || !storableKey(key) {
+		return nil, errClientNotFound
+	}
+	var row clientRow
+	err := s.db.WithContext(ctx).Where("email_key = ?", key).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errClientNotFound
+	} else if err != nil {
+		return nil, wrap("find client by email", err)
+	}
+	return row.domain(), nil
+}
+
 // tokenClientRow is a client row with the revocation state of one token.
 type tokenClientRow struct {
 	Client  clientRow `gorm:"embedded"`

@@ -344,6 +344,27 @@ func TestClientService_FindClientByID(t *testing.T) {
 	})
 }
 
+func TestClientService_FindClientByEmail(t *testing.T) {
+	each(t, "AnyCase", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustCreate(t, s, newClient("client_a", "John@Example.com"))
+		mustCreate(t, s, newClient("client_b", "jane@example.com"))
+		for _, email := range []string{"John@Example.com", "john@example.com", " JOHN@EXAMPLE.COM "} {
+			c, err := s.FindClientByEmail(ctx, email)
+			if err != nil || c.ID != "client_a" {
+				t.Errorf("FindClientByEmail(%q) = %v, %v; want client_a", email, c, err)
+			}
+		}
+		for _, email := range []string{"", "nobody@example.com", "john@example", "john\x00@example.com", "\xff"} {
+			c, err := s.FindClientByEmail(ctx, email)
+			checkErr(t, err, switchboard.ENOTFOUND, msgNotFound, "")
+			if c != nil {
+				t.Errorf("FindClientByEmail(%q) = %+v, want nil", email, c)
+			}
+		}
+	})
+}
+
 // TestStore_UnstorableKey: a key that PostgreSQL cannot hold as text (a NUL,
 // invalid UTF-8) names no row. Every lookup says ENOTFOUND, as on SQLite, rather
 // than an internal error: an admin login with such a username must be a 401.

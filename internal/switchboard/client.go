@@ -119,6 +119,10 @@ type ClientService interface {
 	// FindClientByID returns the client, or ENOTFOUND.
 	FindClientByID(ctx context.Context, id string) (*Client, error)
 
+	// FindClientByEmail returns the client whose email is email in any
+	// letter case (after NormalizeEmail), or ENOTFOUND.
+	FindClientByEmail(ctx context.Context, email string) (*Client, error)
+
 	// FindTokenClient returns the client named by a token together with
 	// whether the token's id has been revoked, in one read. ENOTFOUND if the
 	// client does not exist.
