@@ -43,10 +43,10 @@ var (
 )
 
 // ProfileFieldsets are the inputs of a client's own profile form: the
-// contact fields PUT /secure/client lets a client change, with the
-// autocomplete tokens of one's own details (the console's say "off": an
-// administrator types somebody else's).
-var ProfileFieldsets = []Fieldset{{"Profile", ownDetails(contactFields.Fields, map[string]string{
+// contact fields PUT /secure/client lets a client change (not the
+// administrator's notes), with the autocomplete tokens of one's own details
+// (the console's say "off": an administrator types somebody else's).
+var ProfileFieldsets = []Fieldset{{"Profile", ownDetails(formFields(switchboard.OwnFields), map[string]string{
 	"clientMeta.fullName": "name", "clientMeta.email": "email", "clientMeta.phone": "tel",
 	"clientMeta.businessName": "organization", "clientMeta.city": "address-level2",
 	"clientMeta.jobTitle": "organization-title",
