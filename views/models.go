@@ -134,6 +134,9 @@ func (f ClientForm) FieldError(fd Field) string {
 	return f.Errors[fd.Name]
 }
 
+// Refused reports whether the form came back with a problem.
+func (f ClientForm) Refused() bool { return f.Error != "" || len(f.Errors) > 0 }
+
 // FirstInvalid is the name of the first field of sets, in the order the
 // form shows them, that has an error: where the cursor goes when a refused
 // form comes back. "" when none has.

@@ -653,3 +653,64 @@ func TestConsole_ClientIDNewReserved(t *testing.T) {
 		}
 	}
 }
+
+// The client's page shows the details read-only, with an Edit button that
+// opens the form in place and a Cancel; the status, reset and delete
+// controls come first, above the details, so a phone reaches them at once.
+func TestConsole_ClientPageReadOnly(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.signedIn(t)
+	f := newClientForm("acme_1", "ada@example.com")
+	f.Set("clientMeta.notes", "Line one\nLine two")
+	f.Set("clientMeta.jobTitle", "")
+	b.create(f)
+
+	p := b.get("/console/clients/acme_1").wantStatus(http.StatusOK)
+	for id, want := range map[string]string{
+		"fact-clientMeta.fullName": "Ada Lovelace", "fact-clientMeta.email": "ada@example.com",
+		"fact-clientMeta.city": "London", "fact-clientMeta.jobTitle": "Not given", "fact-clientMeta.notes": "Line one\nLine two",
+	} {
+		if got := p.text(id); got != want {
+			t.Errorf("%s = %q, want %q", id, got, want)
+		}
+	}
+	edit := p.testid("client-edit")
+	if goquery.NodeName(edit) != "details" || edit.AttrOr("open", "closed") != "closed" {
+		t.Errorf("the edit form is not a closed <details>: %s", goquery.NodeName(edit))
+	}
+	if got := strings.TrimSpace(edit.Find(`summary[data-action="edit"]`).Text()); got != "Edit" {
+		t.Errorf("Edit button = %q", got)
+	}
+	if edit.Find(`[data-testid="client-form"]`).Length() != 1 {
+		t.Error("the edit form is not inside the Edit disclosure")
+	}
+	if href, _ := edit.Find(`[data-action="cancel-edit"]`).Attr("href"); href != "/console/clients/acme_1" {
+		t.Errorf("Cancel links to %q", href)
+	}
+	// Reset and delete sit with the status, before the details.
+	actions := p.testid("client-actions")
+	for _, action := range []string{"reset-secret", "delete"} {
+		if actions.Find(`[data-action="`+action+`"]`).Length() != 1 {
+			t.Errorf("%s is not among the header's actions", action)
+		}
+	}
+	if actions.Find(`[data-testid="status-panel"]`).Length() != 1 {
+		t.Error("the status panel is not among the header's actions")
+	}
+	html, _ := p.Doc.Html()
+	if strings.Index(html, `data-testid="client-actions"`) > strings.Index(html, `data-testid="client-facts"`) {
+		t.Error("the actions come after the details")
+	}
+
+	// A refused edit comes back with the form open and the facts as stored.
+	e := editForm()
+	e.Set("clientMeta.city", strings.Repeat("c", 101))
+	p = b.post("/console/clients/acme_1", e).wantStatus(http.StatusUnprocessableEntity)
+	if _, open := p.testid("client-edit").Attr("open"); !open {
+		t.Error("a refused edit comes back with the form closed")
+	}
+	if got := p.text("fact-clientMeta.city"); got != "London" {
+		t.Errorf("after a refused edit the facts say city %q, want the stored London", got)
+	}
+}

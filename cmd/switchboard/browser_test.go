@@ -885,6 +885,41 @@ func TestBrowserConsole(t *testing.T) {
 			`document.querySelector('[data-testid="client-title"]').textContent.trim() === %s`, jsString(fullName))),
 		b.screenshot("client"),
 	)
+	// The details are read-only until Edit; Cancel closes the form again.
+	b.step("open and cancel the edit form",
+		assertJS("the facts show the notes as text", fmt.Sprintf(
+			`document.querySelector('[data-testid="fact-clientMeta.notes"]').textContent === %s`, jsString(notes))),
+		assertJS("the form is closed", `!document.querySelector('[data-testid="client-edit"]').open`),
+		chromedp.Click(`[data-action="edit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="client-form"]`, chromedp.ByQuery),
+		assertJS("the cursor is in the first input", `document.activeElement === document.querySelector('[name="clientMeta.fullName"]')`),
+		assertJS("the facts are hidden", `document.querySelector('[data-testid="client-facts-list"]').offsetParent === null`),
+		b.screenshot("client-edit"),
+		// Typed over a selection: chromedp.Clear would change the input's
+		// default value, which is what Cancel restores.
+		chromedp.Evaluate(`document.querySelector('[name="clientMeta.city"]').select()`, nil),
+		chromedp.SendKeys(inputNamed("clientMeta.city"), "Typed, then cancelled", chromedp.ByQuery),
+		assertJS("typed", `document.querySelector('[name="clientMeta.city"]').value === "Typed, then cancelled"`),
+		chromedp.Click(`[data-action="cancel-edit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="client-facts-list"]`, chromedp.ByQuery),
+		assertJS("the form is closed", `!document.querySelector('[data-testid="client-edit"]').open`),
+		assertJS("what was typed is dropped", `document.querySelector('[name="clientMeta.city"]').value === "Lisbon"`),
+		assertJS("the focus is back on Edit", `document.activeElement === document.querySelector('[data-action="edit"]')`),
+	)
+	// On a phone, the reset and delete buttons are in the first screenful.
+	b.step("the client's page on a phone",
+		phoneViewport,
+		waitJS(`window.innerWidth === 390`),
+		chromedp.Evaluate(`window.scrollTo(0, 0)`, nil),
+		assertJS("Reset and Delete are in view without scrolling", `['reset-secret', 'delete'].every(function (a) {
+			var r = document.querySelector('[data-action="' + a + '"]').getBoundingClientRect();
+			return r.top >= 0 && r.bottom <= window.innerHeight;
+		})`),
+		assertJS("no sideways scrolling on a phone", `document.documentElement.scrollWidth <= window.innerWidth`),
+		b.screenshot("client-phone"),
+		desktopViewport,
+		waitJS(`window.innerWidth === 1280`),
+	)
 	b.step("reset the secret",
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`[data-action="reset-secret"]`, chromedp.ByQuery),
@@ -913,6 +948,8 @@ func TestBrowserConsole(t *testing.T) {
 	)
 	b.step("save an edit",
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
+		chromedp.Click(`[data-action="edit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="client-form"]`, chromedp.ByQuery),
 		retype(inputNamed("clientMeta.city"), "Porto"),
 		chromedp.Click(`[data-testid="submit"]`, chromedp.ByQuery),
 		waitJS(`window.__notReloaded === undefined && document.querySelector('[data-testid="flash"]') !== null`),

@@ -24,6 +24,32 @@
     );
   });
 
+  // An edit form inside a <details> (the client's page): opening it puts
+  // the cursor in its first input, its Cancel closes it again and puts the
+  // focus back on Edit. A form that came back refused (data-refused) is
+  // left to its Cancel link, which loads the page afresh.
+  document.addEventListener('toggle', function (event) {
+    var details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.querySelector('form')) return;
+    if (details.open) {
+      var first = details.querySelector('form input:not([type=hidden]), form select, form textarea');
+      if (first) first.focus();
+    } else {
+      var summary = details.querySelector('summary');
+      if (summary) summary.focus();
+    }
+  }, true);
+  document.addEventListener('click', function (event) {
+    var cancel = event.target instanceof Element ? event.target.closest('[data-close-details]') : null;
+    if (!cancel) return;
+    var details = cancel.closest('details');
+    if (!details || details.hasAttribute('data-refused')) return;
+    event.preventDefault();
+    var form = cancel.closest('form');
+    if (form) form.reset();
+    details.open = false;
+  });
+
   // say shows word on the button for two seconds, then its own label again.
   function say(button, word) {
     if (!button.hasAttribute('data-label')) button.setAttribute('data-label', button.textContent);
