@@ -313,13 +313,49 @@ func (con *console) handleSetStatus(c *fiber.Ctx) error {
 	case views.ClientRowID(client.ID):
 		return render(c, fiber.StatusOK, views.ClientRow(client))
 	case "status-panel":
-		return render(c, fiber.StatusOK, views.StatusPanel(client))
+		// The confirmation that led here goes with the change.
+		return render(c, fiber.StatusOK, templ.Join(views.StatusPanel(client), views.ClientActionPanel(true)))
 	}
 	if err := con.setFlash(c, fmt.Sprintf("%s is now %s.", client.Meta.FullName, client.Status)); err != nil {
 		return err
 	}
-	back := localPath(refererPath(c), "/console", "/console/clients/"+url.PathEscape(client.ID))
-	return redirect(c, back)
+	// Back where the change was asked for: the confirmation page says
+	// where it came from (next), a button on a page is its Referer.
+	back := c.FormValue("next")
+	if back == "" {
+		back = refererPath(c)
+	}
+	return redirect(c, localPath(back, "/console", "/console/clients/"+url.PathEscape(client.ID)))
+}
+
+// handleConfirmStatus handles GET /console/clients/:clientId/status?to=,
+// the question before a status change: a panel for the client's page, a
+// row for the clients table (whose Cancel asks again without "to" and gets
+// the row back), or a page of its own without JavaScript.
+func (con *console) handleConfirmStatus(c *fiber.Ctx) error {
+	client, err := con.Clients.FindClientByID(c.UserContext(), c.Params("clientId"))
+	if err != nil {
+		return err
+	}
+	row := htmxTarget(c) == views.ClientRowID(client.ID)
+	to := switchboard.Status(c.Query("to"))
+	if to == "" {
+		if row {
+			return render(c, fiber.StatusOK, views.ClientRow(client))
+		}
+		return c.Redirect("/console/clients/"+url.PathEscape(client.ID), fiber.StatusSeeOther)
+	}
+	if !to.Valid() {
+		return &pageError{Status: fiber.StatusBadRequest, Title: "Request refused", Message: switchboard.MsgInvalidStatus}
+	}
+	switch {
+	case row:
+		return render(c, fiber.StatusOK, views.ConfirmStatusRow(client, to))
+	case isHTMX(c):
+		return render(c, fiber.StatusOK, views.ConfirmStatus(client, to, ""))
+	}
+	next := localPath(refererPath(c), "/console", "/console/clients/"+url.PathEscape(client.ID))
+	return render(c, fiber.StatusOK, views.ConfirmPage(client, views.ConfirmStatus(client, to, next)))
 }
 
 // refererPath is the path and query of the Referer, if it is this site.

@@ -74,6 +74,7 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Post("/clients", con.requireSignIn, con.handleCreateClient)
 	g.Get("/clients/:clientId", con.requireSignIn, con.handleClient)
 	g.Post("/clients/:clientId", con.requireSignIn, con.handleUpdateClient)
+	g.Get("/clients/:clientId/status", con.requireSignIn, con.handleConfirmStatus)
 	g.Post("/clients/:clientId/status", con.requireSignIn, con.handleSetStatus)
 	g.Get("/clients/:clientId/reset-secret", con.requireSignIn, con.handleConfirmReset)
 	g.Post("/clients/:clientId/reset-secret", con.requireSignIn, con.handleResetSecret)

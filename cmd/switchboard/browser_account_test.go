@@ -383,7 +383,13 @@ func TestBrowserAccount(t *testing.T) {
 	admin.step("admin: suspend the client",
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`#status-panel button[data-action="toggle-status"][value="Suspended"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action="confirm-status"]`, chromedp.ByQuery),
+		htmxSettled,
+		assertJS("asking changed nothing yet", badge+` === "Active"`),
+		shots.take("admin-confirm-suspend"),
+		chromedp.Click(`[data-action="confirm-status"]`, chromedp.ByQuery),
 		waitJS(badge+` === "Suspended"`),
+		assertJS("the question is gone", `document.querySelector('[data-testid="confirm-status"]') === null`),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		shots.take("admin-suspended"),
 	)

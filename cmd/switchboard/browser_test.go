@@ -542,6 +542,11 @@ func assertJS(what, expr string) chromedp.Action {
 	})
 }
 
+// htmxSettled waits until htmx has finished its swaps: it wires the
+// content it swapped in (hx-get, hx-post) only when the swap settles, and a
+// click before that would follow the plain link or form.
+var htmxSettled = waitJS(`document.querySelector('.htmx-request, .htmx-swapping, .htmx-added, .htmx-settling') === null`)
+
 // hover moves the mouse over the middle of the element sel matches and
 // waits out the colour transition, so that a check sees it as a pointer
 // over it does.
@@ -852,6 +857,11 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		assertJS("the row says Active", badge(row)+` === "Active"`),
 		chromedp.Click(row+` [data-action="toggle-status"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(row+` [data-action="confirm-status"]`, chromedp.ByQuery),
+		htmxSettled,
+		assertJS("asking changed nothing yet", `document.querySelector(`+jsString(row)+`).textContent.includes("Suspend Beatrice Browserton?")`),
+		b.screenshot("clients-confirm-suspend"),
+		chromedp.Click(row+` [data-action="confirm-status"]`, chromedp.ByQuery),
 		waitJS(badge(row)+` === "Suspended"`),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		assertJS("the row now offers Activate",
@@ -886,13 +896,19 @@ func TestBrowserConsole(t *testing.T) {
 		b.screenshot("client"),
 	)
 	// The details are read-only until Edit; Cancel closes the form again.
+	// The dangerous buttons are light; they ask before acting.
+	b.step("the client's dangerous buttons are secondary",
+		assertJS("Suspend and Delete are white", `['#status-panel [value="Suspended"]', '[data-action="delete"]'].every(function (sel) {
+			return getComputedStyle(document.querySelector(sel)).backgroundColor === 'rgb(255, 255, 255)';
+		})`),
+	)
 	b.step("open and cancel the edit form",
 		assertJS("the facts show the notes as text", fmt.Sprintf(
 			`document.querySelector('[data-testid="fact-clientMeta.notes"]').textContent === %s`, jsString(notes))),
 		assertJS("the form is closed", `!document.querySelector('[data-testid="client-edit"]').open`),
 		chromedp.Click(`[data-action="edit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="client-form"]`, chromedp.ByQuery),
-		assertJS("the cursor is in the first input", `document.activeElement === document.querySelector('[name="clientMeta.fullName"]')`),
+		waitJS(`document.activeElement === document.querySelector('[name="clientMeta.fullName"]')`), // the cursor is in the first input
 		assertJS("the facts are hidden", `document.querySelector('[data-testid="client-facts-list"]').offsetParent === null`),
 		b.screenshot("client-edit"),
 		// Typed over a selection: chromedp.Clear would change the input's
@@ -904,7 +920,7 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="client-facts-list"]`, chromedp.ByQuery),
 		assertJS("the form is closed", `!document.querySelector('[data-testid="client-edit"]').open`),
 		assertJS("what was typed is dropped", `document.querySelector('[name="clientMeta.city"]').value === "Lisbon"`),
-		assertJS("the focus is back on Edit", `document.activeElement === document.querySelector('[data-action="edit"]')`),
+		waitJS(`document.activeElement === document.querySelector('[data-action="edit"]')`), // the focus is back on Edit
 	)
 	// On a phone, the reset and delete buttons are in the first screenful.
 	b.step("the client's page on a phone",
@@ -924,6 +940,7 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`[data-action="reset-secret"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action="confirm-reset-secret"]`, chromedp.ByQuery),
+		htmxSettled,
 		b.screenshot("confirm-reset"),
 		chromedp.Click(`[data-action="confirm-reset-secret"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-secret]`, chromedp.ByQuery),
@@ -950,6 +967,8 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`[data-action="edit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="client-form"]`, chromedp.ByQuery),
+		// Opening the form moves the cursor to its first input: wait for it.
+		waitJS(`document.activeElement === document.querySelector('[name="clientMeta.fullName"]')`),
 		retype(inputNamed("clientMeta.city"), "Porto"),
 		chromedp.Click(`[data-testid="submit"]`, chromedp.ByQuery),
 		waitJS(`window.__notReloaded === undefined && document.querySelector('[data-testid="flash"]') !== null`),
@@ -989,6 +1008,16 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		assertJS("the row says Active", badge(dotted)+` === "Active"`),
 		chromedp.Click(dotted+` [data-action="toggle-status"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(dotted+` [data-action="cancel-status"]`, chromedp.ByQuery),
+		htmxSettled,
+		chromedp.Click(dotted+` [data-action="cancel-status"]`, chromedp.ByQuery),
+		waitJS(`document.querySelector(`+jsString(dotted+` [data-action="cancel-status"]`)+`) === null`),
+		assertJS("Cancel changed nothing", badge(dotted)+` === "Active"`),
+		htmxSettled,
+		chromedp.Click(dotted+` [data-action="toggle-status"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(dotted+` [data-action="confirm-status"]`, chromedp.ByQuery),
+		htmxSettled,
+		chromedp.Click(dotted+` [data-action="confirm-status"]`, chromedp.ByQuery),
 		waitJS(badge(dotted)+` === "Suspended"`),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 	)
