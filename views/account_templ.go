@@ -636,7 +636,7 @@ func TokenRevealed(v APIAccess) templ.Component {
 			templ_7745c5c3_Var25 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div class=\"space-y-3 rounded-md border border-emerald-200 bg-emerald-50 p-4 text-sm\" data-testid=\"token-revealed\"><p class=\"font-medium\">New API token. Copy it now: it is shown only once.</p><div class=\"flex flex-wrap items-start gap-2\"><code id=\"api-token\" class=\"min-w-0 flex-1 break-all rounded bg-white px-2 py-1 font-mono text-xs\" data-secret data-testid=\"api-token\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div class=\"swap-focus space-y-3 rounded-md border border-emerald-200 bg-emerald-50 p-4 text-sm\" tabindex=\"-1\" data-autofocus data-testid=\"token-revealed\"><p class=\"font-medium\">New API token. Copy it now: it is shown only once.</p><div class=\"flex flex-wrap items-start gap-2\"><code id=\"api-token\" class=\"min-w-0 flex-1 break-all rounded bg-white px-2 py-1 font-mono text-xs\" data-secret data-testid=\"api-token\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -705,7 +705,7 @@ func ConfirmSignOutEverywhere() templ.Component {
 			templ_7745c5c3_Var29 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "<div class=\"space-y-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm\" data-testid=\"confirm-sign-out-everywhere\"><p>Sign out everywhere? Programs using a token of this account stop working until they get a new one, and you will need to sign in here again.</p><form method=\"post\" action=\"/account/api/sign-out-everywhere\" class=\"flex gap-2\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "<div class=\"swap-focus space-y-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm\" tabindex=\"-1\" data-autofocus data-testid=\"confirm-sign-out-everywhere\"><p>Sign out everywhere? Programs using a token of this account stop working until they get a new one, and you will need to sign in here again.</p><form method=\"post\" action=\"/account/api/sign-out-everywhere\" class=\"flex gap-2\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -1238,7 +1238,7 @@ func StatusPanel(c *switchboard.Client) templ.Component {
 			templ_7745c5c3_Var64 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 100, "<div id=\"status-panel\" class=\"flex flex-wrap items-center gap-2\" data-testid=\"status-panel\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 100, "<div id=\"status-panel\" class=\"swap-focus flex flex-wrap items-center gap-2 rounded-md\" tabindex=\"-1\" data-autofocus data-testid=\"status-panel\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1427,14 +1427,14 @@ func ConfirmStatus(c *switchboard.Client, to switchboard.Status, next string) te
 			templ_7745c5c3_Var75 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 115, "<div class=\"space-y-3 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm\" data-testid=\"confirm-status\" data-status=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 115, "<div class=\"swap-focus space-y-3 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm\" tabindex=\"-1\" data-autofocus data-testid=\"confirm-status\" data-status=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var76 string
 		templ_7745c5c3_Var76, templ_7745c5c3_Err = templ.JoinStringErrs(string(to))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `client.templ`, Line: 186, Col: 136}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `client.templ`, Line: 186, Col: 176}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var76))
 		if templ_7745c5c3_Err != nil {
@@ -1735,14 +1735,14 @@ func ConfirmStatusRow(c *switchboard.Client, to switchboard.Status) templ.Compon
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 138, "\" hx-target=\"closest tr\" hx-swap=\"outerHTML\" class=\"flex flex-wrap items-center gap-3\" data-testid=\"confirm-status\" data-status=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 138, "\" hx-target=\"closest tr\" hx-swap=\"outerHTML\" class=\"swap-focus flex flex-wrap items-center gap-3 rounded-md\" tabindex=\"-1\" data-autofocus data-testid=\"confirm-status\" data-status=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var95 string
 		templ_7745c5c3_Var95, templ_7745c5c3_Err = templ.JoinStringErrs(string(to))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `client.templ`, Line: 213, Col: 99}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `client.templ`, Line: 213, Col: 150}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var95))
 		if templ_7745c5c3_Err != nil {
@@ -1887,7 +1887,7 @@ func ConfirmReset(c *switchboard.Client) templ.Component {
 			templ_7745c5c3_Var104 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 149, "<div class=\"space-y-3 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm\" data-testid=\"confirm-reset\"><p>Reset the secret of <strong>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 149, "<div class=\"swap-focus space-y-3 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm\" tabindex=\"-1\" data-autofocus data-testid=\"confirm-reset\"><p>Reset the secret of <strong>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1978,7 +1978,7 @@ func ConfirmDelete(c *switchboard.Client) templ.Component {
 			templ_7745c5c3_Var109 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 155, "<div class=\"space-y-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm\" data-testid=\"confirm-delete\"><p>Delete <strong>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 155, "<div class=\"swap-focus space-y-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm\" tabindex=\"-1\" data-autofocus data-testid=\"confirm-delete\"><p>Delete <strong>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2139,7 +2139,7 @@ func SecretRevealed(v SecretView) templ.Component {
 			templ_7745c5c3_Var117 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 164, "<div class=\"space-y-3 rounded-md border border-emerald-200 bg-emerald-50 p-4 text-sm\" data-testid=\"secret-revealed\"><p class=\"font-medium\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 164, "<div class=\"swap-focus space-y-3 rounded-md border border-emerald-200 bg-emerald-50 p-4 text-sm\" tabindex=\"-1\" data-autofocus data-testid=\"secret-revealed\"><p class=\"font-medium\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

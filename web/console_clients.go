@@ -311,7 +311,7 @@ func (con *console) handleSetStatus(c *fiber.Ctx) error {
 	httpserver.Audit(con.Log, c, httpserver.EventStatusChange, nil, "client_id", client.ID, "status", string(status))
 	switch htmxTarget(c) {
 	case views.ClientRowID(client.ID):
-		return render(c, fiber.StatusOK, views.ClientRow(client))
+		return render(c, fiber.StatusOK, views.SwappedClientRow(client))
 	case "status-panel":
 		// The confirmation that led here goes with the change.
 		return render(c, fiber.StatusOK, templ.Join(views.StatusPanel(client), views.ClientActionPanel(true)))
@@ -341,7 +341,7 @@ func (con *console) handleConfirmStatus(c *fiber.Ctx) error {
 	to := switchboard.Status(c.Query("to"))
 	if to == "" {
 		if row {
-			return render(c, fiber.StatusOK, views.ClientRow(client))
+			return render(c, fiber.StatusOK, views.SwappedClientRow(client))
 		}
 		return c.Redirect("/console/clients/"+url.PathEscape(client.ID), fiber.StatusSeeOther)
 	}

@@ -114,3 +114,44 @@ func (b *browser) create2(t *testing.T) string {
 	_, secret := b.create(f)
 	return secret
 }
+
+// Every panel htmx swaps in to confirm or to show a result carries
+// data-autofocus (and tabindex -1), which app.js focuses once it is in
+// place; the live search's results carry none, so typing goes on.
+func TestFocus_SwappedPanelsTakeTheFocus(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.signedIn(t)
+	seedAda(t, b)
+	b.get("/console/clients/acme_1")
+	panels := map[string]*page{
+		"confirm reset":  b.htmx(http.MethodGet, "/console/clients/acme_1/reset-secret", "client-action-panel", nil),
+		"confirm delete": b.htmx(http.MethodGet, "/console/clients/acme_1/delete", "client-action-panel", nil),
+		"confirm status": b.htmx(http.MethodGet, "/console/clients/acme_1/status?to=Inactive", "client-action-panel", nil),
+		"confirm in row": b.htmx(http.MethodGet, "/console/clients/acme_1/status?to=Suspended", "client-row-acme_1", nil),
+		"status changed": b.htmx(http.MethodPost, "/console/clients/acme_1/status", "status-panel", url.Values{"status": {"Active"}}),
+		"row changed":    b.htmx(http.MethodPost, "/console/clients/acme_1/status", "client-row-acme_1", url.Values{"status": {"Active"}}),
+		"not found":      b.htmx(http.MethodGet, "/console/clients/nobody", "main", nil),
+	}
+	panels["secret reset"] = b.htmx(http.MethodPost, "/console/clients/acme_1/reset-secret", "client-action-panel", nil)
+	client := s.signInClient(t, "acme_1", panels["secret reset"].secret())
+	client.get("/account/api")
+	panels["token issued"] = client.htmx(http.MethodPost, "/account/api/token", "token-panel", nil)
+	panels["confirm sign-out everywhere"] = client.htmx(http.MethodGet, "/account/api/sign-out-everywhere", "sign-out-everywhere-panel", nil)
+	for name, p := range panels {
+		// A row alone parses without its <tr>, its button kept.
+		focus := p.Doc.Find("[data-autofocus]")
+		if focus.Length() != 1 {
+			t.Errorf("%s: %d elements marked data-autofocus, want 1:\n%s", name, focus.Length(), p.Body)
+			continue
+		}
+		if goquery.NodeName(focus) != "button" && focus.AttrOr("tabindex", "") != "-1" {
+			t.Errorf("%s: the element to focus cannot take the focus: %s", name, goquery.NodeName(focus))
+		}
+	}
+	for _, q := range []string{"/console/clients?search=ada", "/console/clients"} {
+		if n := b.htmx(http.MethodGet, q, "client-results", nil).Doc.Find("[data-autofocus]").Length(); n != 0 {
+			t.Errorf("%s: the live search's results would take the focus from the search box", q)
+		}
+	}
+}

@@ -319,6 +319,7 @@ func TestBrowserAccount(t *testing.T) {
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`[data-action="issue-token"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#token-panel [data-testid="api-token"]`, chromedp.ByQuery),
+		waitJS(focusedIn(byTestID("token-revealed"))), // the token shown takes the focus
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		assertJS("the URL did not change", fmt.Sprintf(`location.href === %s`, jsString(base+"/account/api"))),
 		chromedp.Text(byTestID("api-token"), &token, chromedp.ByQuery),

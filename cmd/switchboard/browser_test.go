@@ -547,6 +547,18 @@ func assertJS(what, expr string) chromedp.Action {
 // click before that would follow the plain link or form.
 var htmxSettled = waitJS(`document.querySelector('.htmx-request, .htmx-swapping, .htmx-added, .htmx-settling') === null`)
 
+// focusedIn is a JavaScript expression: the focus is on the element sel
+// matches or inside it.
+func focusedIn(sel string) string {
+	return fmt.Sprintf(`(function (el) { return !!el && el.contains(document.activeElement); })(document.querySelector(%s))`, jsString(sel))
+}
+
+// inView is a JavaScript expression: the top of the element sel matches is
+// in the viewport, without scrolling.
+func inView(sel string) string {
+	return fmt.Sprintf(`(function (r) { return r.top >= 0 && r.top < window.innerHeight; })(document.querySelector(%s).getBoundingClientRect())`, jsString(sel))
+}
+
 // hover moves the mouse over the middle of the element sel matches and
 // waits out the colour transition, so that a check sees it as a pointer
 // over it does.
@@ -936,14 +948,37 @@ func TestBrowserConsole(t *testing.T) {
 		desktopViewport,
 		waitJS(`window.innerWidth === 1280`),
 	)
+	// On a phone, a confirmation takes the focus and is in view: the
+	// button that asked for it must not look dead.
+	for _, action := range []struct{ button, panel string }{
+		{"reset-secret", "confirm-reset"}, {"delete", "confirm-delete"},
+	} {
+		b.step("a phone asks to "+action.button,
+			phoneViewport,
+			waitJS(`window.innerWidth === 390`),
+			chromedp.Click(`[data-action="`+action.button+`"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`[data-testid="`+action.panel+`"]`, chromedp.ByQuery),
+			waitJS(focusedIn(`[data-testid="`+action.panel+`"]`)),
+			assertJS("the question is in view", inView(`[data-testid="`+action.panel+`"]`)),
+			b.screenshot(action.panel+"-phone"),
+			chromedp.Click(`[data-testid="`+action.panel+`"] a.btn-secondary`, chromedp.ByQuery), // Cancel
+			chromedp.WaitNotPresent(`[data-testid="`+action.panel+`"]`, chromedp.ByQuery),
+			desktopViewport,
+			waitJS(`window.innerWidth === 1280`),
+		)
+	}
 	b.step("reset the secret",
+		chromedp.WaitVisible(`[data-action="reset-secret"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`[data-action="reset-secret"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action="confirm-reset-secret"]`, chromedp.ByQuery),
 		htmxSettled,
+		waitJS(focusedIn(`[data-testid="confirm-reset"]`)),
 		b.screenshot("confirm-reset"),
 		chromedp.Click(`[data-action="confirm-reset-secret"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-secret]`, chromedp.ByQuery),
+		waitJS(focusedIn(`[data-testid="secret-revealed"]`)),
+		assertJS("the new secret is in view", inView(`[data-testid="secret-revealed"]`)),
 		chromedp.Text(`[data-secret]`, &newSecret, chromedp.ByQuery),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		b.screenshot("secret-reset"),

@@ -24,6 +24,21 @@
     );
   });
 
+  // What htmx swaps in and marks data-autofocus (a confirmation, a secret
+  // or token shown once, the panel a change updated) takes the focus, so
+  // it is read out and in view: on a phone it may be far from the button
+  // that asked for it. The event comes once htmx has wired the new
+  // content, on each element it swapped in; live search results carry no
+  // such mark and leave the focus in the search box.
+  document.addEventListener('htmx:afterSettle', function (event) {
+    var swapped = event.target;
+    if (!(swapped instanceof Element)) return;
+    var target = swapped.matches('[data-autofocus]') ? swapped : swapped.querySelector('[data-autofocus]');
+    if (!target) return;
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: 'nearest' });
+  });
+
   // An edit form inside a <details> (the client's page): opening it puts
   // the cursor in its first input, its Cancel closes it again and puts the
   // focus back on Edit. A form that came back refused (data-refused) is
