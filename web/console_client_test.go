@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -817,4 +818,29 @@ func TestConsole_ConfirmStatus(t *testing.T) {
 		t.Errorf("the question without a status goes to %q", got)
 	}
 	b.get("/console/clients/nobody/status?to=Suspended").wantError(http.StatusNotFound)
+}
+
+// A change made in place (status, secret reset) sends the Details panel
+// again, out of band, so its "Updated" says when the client last changed.
+func TestConsole_DetailsRefreshAfterAChange(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.signedIn(t)
+	seedAda(t, b)
+	b.get("/console/clients/acme_1")
+	updated := func(what string, p *page) {
+		t.Helper()
+		details := p.Doc.Find(`#client-details[hx-swap-oob="true"]`)
+		if details.Length() != 1 {
+			t.Fatalf("%s: no Details panel out of band:\n%s", what, p.Body)
+		}
+		want := s.mustClient(t, "acme_1").UpdatedAt.UTC().Format(time.RFC3339)
+		if got := details.Find(`[data-testid="detail-updated"] time`).AttrOr("datetime", ""); got != want {
+			t.Errorf("%s: Updated = %q, want the stored %q", what, got, want)
+		}
+	}
+	updated("suspend", b.htmx(http.MethodPost, "/console/clients/acme_1/status", "status-panel", url.Values{"status": {"Suspended"}}).
+		wantStatus(http.StatusOK))
+	updated("reset", b.htmx(http.MethodPost, "/console/clients/acme_1/reset-secret", "client-action-panel", nil).
+		wantStatus(http.StatusOK))
 }

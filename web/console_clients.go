@@ -314,7 +314,8 @@ func (con *console) handleSetStatus(c *fiber.Ctx) error {
 		return render(c, fiber.StatusOK, views.SwappedClientRow(client))
 	case "status-panel":
 		// The confirmation that led here goes with the change.
-		return render(c, fiber.StatusOK, templ.Join(views.StatusPanel(client), views.ClientActionPanel(true)))
+		return render(c, fiber.StatusOK, templ.Join(views.StatusPanel(client), views.ClientActionPanel(true),
+			views.ClientDetails(client, true)))
 	}
 	if err := con.setFlash(c, fmt.Sprintf("%s is now %s.", client.Meta.FullName, client.Status)); err != nil {
 		return err
@@ -399,7 +400,7 @@ func (con *console) handleResetSecret(c *fiber.Ctx) error {
 	httpserver.Audit(con.Log, c, httpserver.EventSecretReset, nil, "client_id", client.ID)
 	v := views.SecretView{Client: client, Secret: secret, BaseURL: c.BaseURL(), Event: views.SecretReset}
 	if isHTMX(c) {
-		return render(c, fiber.StatusOK, views.SecretRevealed(v))
+		return render(c, fiber.StatusOK, templ.Join(views.SecretRevealed(v), views.ClientDetails(client, true)))
 	}
 	return render(c, fiber.StatusOK, views.SecretPage(v))
 }

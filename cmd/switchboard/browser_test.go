@@ -1011,6 +1011,15 @@ func TestBrowserConsole(t *testing.T) {
 		assertJS("the city is saved", `document.querySelector('[name="clientMeta.city"]').value === "Porto"`),
 		b.screenshot("client-saved"),
 	)
+	// "Changes saved." was about the edit: the next action takes it away.
+	b.step("the next action clears the flash",
+		chromedp.Click(`#status-panel [value="Inactive"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="confirm-status"]`, chromedp.ByQuery),
+		assertJS("the flash is gone", `document.querySelector('[data-testid="flash"]') === null`),
+		htmxSettled,
+		chromedp.Click(`[data-action="cancel-status"]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`[data-testid="confirm-status"]`, chromedp.ByQuery),
+	)
 	r := srv.do("GET", "/admin/clients/"+id, adminToken, nil).expect(t, "GET /admin/clients/<id> after the edit", 200)
 	r.fields(t, "GET /admin/clients/<id> after the edit", map[string]any{"clientMeta.city": "Porto", "status": "Active"})
 	if got := srv.do("GET", "/secure/client", token, nil).status; got != 200 {

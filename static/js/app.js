@@ -39,6 +39,13 @@
     target.scrollIntoView({ block: 'nearest' });
   });
 
+  // A flash message ("Changes saved.") is about the request before this
+  // page: it goes at the page's next htmx request, so it never sits above
+  // a later change as if it were about that one.
+  document.addEventListener('htmx:beforeRequest', function () {
+    document.querySelectorAll('[data-flash]').forEach(function (flash) { flash.remove(); });
+  });
+
   // An edit form inside a <details> (the client's page): opening it puts
   // the cursor in its first input, its Cancel closes it again and puts the
   // focus back on Edit. A form that came back refused (data-refused) is
