@@ -226,6 +226,10 @@ func (v SecretView) LoginCurl() string {
 		shellQuote(v.BaseURL+"/auth/login"), shellQuote(string(body)))
 }
 
+// SignInURL is the client's sign-in page in a browser, to hand over with
+// the clientId and the secret.
+func (v SecretView) SignInURL() string { return v.BaseURL + "/account/login" }
+
 // APIAccess is a client's API access page; Token is set once, right after
 // it was issued, the only time it is shown.
 type APIAccess struct {

@@ -125,8 +125,9 @@ func formUpdate(values map[string]string) switchboard.ClientUpdate {
 
 // handleCreateClient handles POST /console/clients. It checks the form with
 // the domain's rules (every problem at once, next to its field), creates
-// the client through the same service as POST /admin/clients, and shows the
-// secret: the one time it is ever seen.
+// the client through the same service as POST /admin/clients, and sends
+// the browser to the page that shows the secret: the one time it is ever
+// seen.
 func (con *console) handleCreateClient(c *fiber.Ctx) error {
 	values := formValues(c, views.NewClientFieldsets)
 	client := &switchboard.Client{
@@ -156,8 +157,32 @@ func (con *console) handleCreateClient(c *fiber.Ctx) error {
 		return render(c, fiber.StatusUnprocessableEntity, views.NewClientPage(form))
 	}
 	httpserver.Audit(con.Log, c, httpserver.EventClientCreated, nil, "client_id", client.ID)
-	return render(c, fiber.StatusCreated, views.SecretPage(views.SecretView{
-		Client: client, Secret: secret, BaseURL: c.BaseURL(), Event: views.SecretCreated,
+	// Post, redirect, get: the secret rides in the session to the next
+	// page, so a reload shows that page again, not the form resubmitted.
+	if err := con.setReveal(c, &reveal{ClientID: client.ID, Secret: secret}); err != nil {
+		return err
+	}
+	return redirect(c, "/console/clients/"+url.PathEscape(client.ID)+"/created")
+}
+
+// handleCreated handles GET /console/clients/:clientId/created, where the
+// create form leads: the new client's secret, once. Loaded again (a
+// reload, a bookmark) it has no secret to show and goes to the client's
+// page, saying so.
+func (con *console) handleCreated(c *fiber.Ctx) error {
+	client, err := con.Clients.FindClientByID(c.UserContext(), c.Params("clientId"))
+	if err != nil {
+		return err
+	}
+	r := takeReveal(c)
+	if r == nil || r.ClientID != client.ID {
+		if err := con.setFlash(c, "The secret of "+client.Meta.FullName+" was shown once, when it was created. Reset it to get a new one."); err != nil {
+			return err
+		}
+		return redirect(c, "/console/clients/"+url.PathEscape(client.ID))
+	}
+	return render(c, fiber.StatusOK, views.SecretPage(views.SecretView{
+		Client: client, Secret: r.Secret, BaseURL: c.BaseURL(), Event: views.SecretCreated,
 	}))
 }
 

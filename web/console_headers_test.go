@@ -22,7 +22,7 @@ func TestConsole_SecurityHeaders(t *testing.T) {
 	s := newSite(t, nil)
 	s.seed(t, "acme_1", "Ada Lovelace", "ada@example.com", "Engines", switchboard.StatusActive)
 	b := s.signedIn(t)
-	created := b.post("/console/clients", newClientForm("acme_2", "grace@example.com"))
+	created := b.createPage(newClientForm("acme_2", "grace@example.com"))
 	guest := s.browser(t)
 	guest.get("/console/login")
 

@@ -73,6 +73,7 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Get("/clients/new", con.requireSignIn, con.handleNewClient)
 	g.Post("/clients", con.requireSignIn, con.handleCreateClient)
 	g.Get("/clients/:clientId", con.requireSignIn, con.handleClient)
+	g.Get("/clients/:clientId/created", con.requireSignIn, con.handleCreated)
 	g.Post("/clients/:clientId", con.requireSignIn, con.handleUpdateClient)
 	g.Get("/clients/:clientId/status", con.requireSignIn, con.handleConfirmStatus)
 	g.Post("/clients/:clientId/status", con.requireSignIn, con.handleSetStatus)

@@ -802,6 +802,18 @@ func TestBrowserConsole(t *testing.T) {
 	b.step("the created page",
 		assertJS("the curl line has the secret", fmt.Sprintf(
 			`document.querySelector('[data-testid="login-curl"]').textContent.includes(%s)`, jsString(secret))),
+		assertJS("the address has no secret", fmt.Sprintf(`location.pathname === %s && location.search === ""`,
+			jsString("/console/clients/"+id+"/created"))),
+		assertJS("the client sign-in page is offered", fmt.Sprintf(`%s === %s`, textOf(`[data-testid="client-sign-in-url"]`),
+			jsString(base+"/account/login"))),
+	)
+	// A reload is harmless: no second client, no "email taken", no secret.
+	b.step("reload the created page",
+		chromedp.Reload(),
+		chromedp.WaitVisible(`[data-testid="client-title"]`, chromedp.ByQuery),
+		assertJS("on the client's page", fmt.Sprintf(`location.pathname === %s`, jsString("/console/clients/"+id))),
+		assertJS("the secret is not shown again", `document.querySelector('[data-secret]') === null`),
+		assertJS("the flash says why", `document.querySelector('[data-testid="flash"]').textContent.includes("shown once")`),
 	)
 
 	// 3. The client signs in through the JSON API with the secret the page showed.
