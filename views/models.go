@@ -304,30 +304,3 @@ func statusClass(s switchboard.Status) string {
 		return "badge badge-inactive"
 	}
 }
-
-// eventText says what an audit event did, for the activity list.
-func eventText(e *switchboard.Event) string {
-	switch e.Action {
-	case switchboard.EventClientCreated:
-		return "created"
-	case switchboard.EventClientUpdated:
-		return "edited"
-	case switchboard.EventClientStatusChanged:
-		return "changed the status of"
-	case switchboard.EventClientSecretReset:
-		return "reset the secret of"
-	case switchboard.EventClientTokensRevoked:
-		return "ended every token and session of"
-	case switchboard.EventClientDeleted:
-		return "deleted"
-	}
-	return e.Action
-}
-
-// actorName is who did something, without the kind prefix for admins.
-func actorName(actor string) string {
-	if name, ok := strings.CutPrefix(actor, "admin:"); ok {
-		return name
-	}
-	return actor
-}

@@ -68,6 +68,7 @@ var (
 		{"/console", "Dashboard", "nav-dashboard"},
 		{"/console/clients", "Clients", "nav-clients"},
 		{"/console/clients/new", "New client", "nav-new-client"},
+		{"/console/activity", "Activity", "nav-activity"},
 	}
 	accountNav = []navItem{
 		{"/account", "Overview", "nav-overview"},

@@ -288,7 +288,61 @@ func (con *console) handleClient(c *fiber.Ctx) error {
 		return err
 	}
 	form := views.ClientForm{Values: views.ClientFormValues(client), ClientID: client.ID}
-	return render(c, fiber.StatusOK, views.ClientPage(client, form))
+	return con.renderClientPage(c, fiber.StatusOK, client, form)
+}
+
+// historySize is how many of a client's latest events its page shows.
+const historySize = 10
+
+// renderClientPage renders the client's page with the form given and its
+// latest history.
+func (con *console) renderClientPage(c *fiber.Ctx, status int, client *switchboard.Client, form views.ClientForm) error {
+	page, err := con.Events.FindEventPage(c.UserContext(), switchboard.EventPageFilter{ClientID: client.ID, Limit: historySize})
+	if err != nil {
+		return err
+	}
+	history := views.ClientHistory{Events: page.Events, More: page.Older != nil}
+	return render(c, status, views.ClientPage(client, form, history))
+}
+
+// handleActivity handles GET /console/activity?client=&kind=&after=: the
+// audit trail, newest first, by keyset pages. htmx's filter gets the
+// results alone.
+func (con *console) handleActivity(c *fiber.Ctx) error {
+	a := views.Activity{ClientID: strings.TrimSpace(c.Query("client")), Kind: c.Query("kind")}
+	f := switchboard.EventPageFilter{Limit: pageSize}
+	var problems []string
+	if a.ClientID != "" && !switchboard.ValidClientID(a.ClientID) {
+		problems = append(problems, "That is not a client ID: 3 to 64 letters, digits, '_', '.' or '-'.")
+		a.ClientID = ""
+	}
+	if a.Kind != "" && !views.ValidEventKind(a.Kind) {
+		problems = append(problems, "There is no such kind of event; showing every kind.")
+		a.Kind = ""
+	}
+	f.ClientID, f.Action = a.ClientID, a.Kind
+	if v := c.Query("after"); v != "" {
+		cur, err := switchboard.ParseEventCursor(v)
+		if err != nil {
+			problems = append(problems, "That page link is broken; showing the newest events.")
+		} else {
+			f.After = cur
+			a.NewestURL = views.ActivityURL(a.ClientID, a.Kind, nil)
+		}
+	}
+	a.Error = strings.Join(problems, " ")
+	page, err := con.Events.FindEventPage(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	a.Events = page.Events
+	if page.Older != nil {
+		a.OlderURL = views.ActivityURL(a.ClientID, a.Kind, url.Values{"after": {page.Older.String()}})
+	}
+	if htmxTarget(c) == "activity-results" {
+		return render(c, fiber.StatusOK, views.ActivityResults(a))
+	}
+	return render(c, fiber.StatusOK, views.ActivityPage(a))
 }
 
 // handleUpdateClient handles POST /console/clients/:clientId, the edit form:
@@ -317,7 +371,7 @@ func (con *console) handleUpdateClient(c *fiber.Ctx) error {
 		return err
 	}
 	form.ClientID = client.ID
-	return render(c, fiber.StatusUnprocessableEntity, views.ClientPage(client, form))
+	return con.renderClientPage(c, fiber.StatusUnprocessableEntity, client, form)
 }
 
 // handleSetStatus handles POST /console/clients/:clientId/status. The new

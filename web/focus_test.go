@@ -36,7 +36,7 @@ func TestFocusOrder_NavigationBeforeSignOut(t *testing.T) {
 		order := focusOrder(tt.b.get(tt.path).wantStatus(http.StatusOK))
 		want := []string{"brand"}
 		if tt.path == "/console" {
-			want = append(want, "nav-dashboard", "nav-clients", "nav-new-client", "sign-out")
+			want = append(want, "nav-dashboard", "nav-clients", "nav-new-client", "nav-activity", "sign-out")
 		} else {
 			want = append(want, "nav-overview", "nav-profile", "nav-api", "nav-secret", "sign-out")
 		}

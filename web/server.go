@@ -69,6 +69,7 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Post("/logout", con.requireSignIn, con.handleLogout)
 
 	g.Get("/", con.requireSignIn, con.handleDashboard)
+	g.Get("/activity", con.requireSignIn, con.handleActivity)
 	g.Get("/clients", con.requireSignIn, con.handleClients)
 	g.Get("/clients/new", con.requireSignIn, con.handleNewClient)
 	g.Post("/clients", con.requireSignIn, con.handleCreateClient)

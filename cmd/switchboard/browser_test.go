@@ -713,9 +713,9 @@ func TestBrowserConsole(t *testing.T) {
 	b.step("tab through the header",
 		chromedp.Reload(),
 		chromedp.WaitVisible(`[data-testid="count-total"]`, chromedp.ByQuery),
-		tabThrough(6, &order),
+		tabThrough(7, &order),
 	)
-	if got, want := strings.Join(order, " "), "skip brand nav-dashboard nav-clients nav-new-client sign-out"; got != want {
+	if got, want := strings.Join(order, " "), "skip brand nav-dashboard nav-clients nav-new-client nav-activity sign-out"; got != want {
 		t.Errorf("the Tab key visits %q, want %q", got, want)
 	}
 	ring := func(sel string) string {
@@ -1091,6 +1091,25 @@ func TestBrowserConsole(t *testing.T) {
 		b.try("the activity list shows "+action, assertJS(action+" listed", fmt.Sprintf(
 			`document.querySelector('[data-testid="activity"] [data-event-action=%s]') !== null`, jsString(action))))
 	}
+
+	// The whole trail, filtered in place.
+	b.step("the activity page",
+		chromedp.Click(`[data-testid="all-activity"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="activity-filter"]`, chromedp.ByQuery),
+		assertJS("on /console/activity", `location.pathname === "/console/activity"`),
+		assertJS("the deleted client is not linked", fmt.Sprintf(
+			`document.querySelector('[data-event-action="client.deleted"] a') === null && %s.includes(%s)`,
+			textOf(`[data-event-action="client.deleted"]`), jsString(id))),
+		b.screenshot("activity"),
+		chromedp.Evaluate(`window.__notReloaded = true`, nil),
+		chromedp.SetValue(`[data-testid="activity-kind"]`, "client.secret_reset", chromedp.ByQuery), // and its change event
+		waitJS(`location.search.includes("kind=client.secret_reset")`),
+		waitJS(`Array.from(document.querySelectorAll('[data-testid="event"]')).every(function (e) {
+			return e.dataset.eventAction === "client.secret_reset";
+		}) && document.querySelectorAll('[data-testid="event"]').length === 1`),
+		assertJS("the page was not reloaded", `window.__notReloaded === true`),
+		b.screenshot("activity-filtered"),
+	)
 
 	// An address that matches nothing is a page with a way back, not JSON;
 	// in the console it keeps the navigation.

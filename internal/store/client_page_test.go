@@ -626,6 +626,40 @@ func TestClientPageQueryPlan(t *testing.T) {
 	}
 }
 
+// TestEventPageQueryPlan: a page of the audit trail, filtered or not, is a
+// range read of an index in its order (migration 00007 for the filters)
+// with one lookup of the client's name per event: no scan, no sort.
+func TestEventPageQueryPlan(t *testing.T) {
+	s := pageStore(t, SQLite)
+	ctx := context.Background()
+	cur := &switchboard.EventCursor{CreatedAt: time.Now().UTC(), ID: 7}
+	for _, tt := range []struct {
+		name  string
+		f     switchboard.EventPageFilter
+		index string
+	}{
+		{"First", switchboard.EventPageFilter{}, "events_created_at_idx"},
+		{"After", switchboard.EventPageFilter{After: cur}, "events_created_at_idx"},
+		{"Client", switchboard.EventPageFilter{ClientID: "client_a", After: cur}, "events_client_id_created_at_idx"},
+		{"Action", switchboard.EventPageFilter{Action: switchboard.EventClientDeleted, After: cur}, "events_action_created_at_idx"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var rows []namedEventRow
+			stmt := s.eventsQuery(ctx, tt.f, 26).Session(&gorm.Session{DryRun: true}).Scan(&rows).Statement
+			plan := explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...)
+			if !strings.Contains(plan, "INDEX "+tt.index) {
+				t.Errorf("plan does not use %s:\n%s", tt.index, plan)
+			}
+			if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "SCAN clients") {
+				t.Errorf("plan sorts or scans the clients:\n%s", plan)
+			}
+			if !strings.Contains(plan, "SEARCH clients USING INDEX clients_client_id_key") {
+				t.Errorf("plan does not look the name up by clientId:\n%s", plan)
+			}
+		})
+	}
+}
+
 // explainSQLite returns SQLite's EXPLAIN QUERY PLAN of query, one step a line.
 func explainSQLite(t *testing.T, s *Store, query string, args ...any) string {
 	t.Helper()

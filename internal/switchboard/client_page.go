@@ -23,9 +23,40 @@ func CursorOf(c *Client) *ClientCursor {
 // String returns the cursor's text form for links: URL-safe (unpadded
 // base64url of the creation time in Unix nanoseconds, a dot and the
 // clientId) and opaque to whoever holds it. ParseClientCursor reads it back.
-func (c ClientCursor) String() string {
-	raw := strconv.FormatInt(c.CreatedAt.UnixNano(), 10) + "." + c.ID
+func (c ClientCursor) String() string { return encodeCursor(c.CreatedAt, c.ID) }
+
+// encodeCursor is the text form of a place in a newest-first listing: the
+// time and the key that breaks ties (see ClientCursor.String).
+func encodeCursor(at time.Time, key string) string {
+	raw := strconv.FormatInt(at.UnixNano(), 10) + "." + key
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// decodeCursor reads what encodeCursor wrote, with a key of at most
+// maxKey bytes that valid accepts; false for anything else, an equivalent
+// but differently written form included.
+func decodeCursor(s string, maxKey int, valid func(string) bool) (time.Time, string, bool) {
+	// The longest cursor: 20 characters of nanoseconds, a dot, the key.
+	if s == "" || len(s) > base64.RawURLEncoding.EncodedLen(20+1+maxKey) {
+		return time.Time{}, "", false
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return time.Time{}, "", false
+	}
+	nanos, key, ok := strings.Cut(string(raw), ".")
+	if !ok || !valid(key) {
+		return time.Time{}, "", false
+	}
+	n, err := strconv.ParseInt(nanos, 10, 64)
+	if err != nil {
+		return time.Time{}, "", false
+	}
+	at := time.Unix(0, n).UTC()
+	if encodeCursor(at, key) != s { // leading zeros, a plus sign, ...
+		return time.Time{}, "", false
+	}
+	return at, key, true
 }
 
 // ErrBadCursor is the error for a cursor that names no place in the listing:
@@ -36,27 +67,11 @@ var ErrBadCursor = &Error{Code: EINVALID, Message: "Invalid page cursor"}
 // ParseClientCursor reads the text form of String. Anything else, including
 // an equivalent but differently written form, is an EINVALID *Error.
 func ParseClientCursor(s string) (*ClientCursor, error) {
-	// The longest cursor: 20 characters of nanoseconds, a dot, 64 of clientId.
-	if s == "" || len(s) > base64.RawURLEncoding.EncodedLen(20+1+64) {
+	at, id, ok := decodeCursor(s, 64, clientIDPattern.MatchString)
+	if !ok {
 		return nil, ErrBadCursor
 	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
-	nanos, id, ok := strings.Cut(string(raw), ".")
-	if !ok || !clientIDPattern.MatchString(id) {
-		return nil, ErrBadCursor
-	}
-	n, err := strconv.ParseInt(nanos, 10, 64)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
-	c := &ClientCursor{CreatedAt: time.Unix(0, n).UTC(), ID: id}
-	if c.String() != s { // leading zeros, a plus sign, ...
-		return nil, ErrBadCursor
-	}
-	return c, nil
+	return &ClientCursor{CreatedAt: at, ID: id}, nil
 }
 
 // ClientPageFilter selects one page of the newest-first listing of clients.
