@@ -57,7 +57,7 @@ func ClientsPage(l ClientList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" class=\"input\" maxlength=\"200\" placeholder=\"Search name, email or business\" autocomplete=\"off\" data-testid=\"search\"></div><div><label for=\"status-filter\" class=\"sr-only\">Status</label> <select id=\"status-filter\" name=\"status\" class=\"input\" data-testid=\"status-filter\"><option value=\"\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" class=\"input\" maxlength=\"200\" placeholder=\"Name, email, business, client ID or phone\" autocomplete=\"off\" data-testid=\"search\"></div><div><label for=\"status-filter\" class=\"sr-only\">Status</label> <select id=\"status-filter\" name=\"status\" class=\"input\" data-testid=\"status-filter\"><option value=\"\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

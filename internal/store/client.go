@@ -71,7 +71,7 @@ func clientColumns(c *switchboard.Client) map[string]any {
 		"status": string(c.Status), "agent_id": c.AgentID, "twilio_phone_number": c.TwilioPhoneNumber,
 		"full_name": m.FullName, "email": m.Email, "email_key": switchboard.EmailKey(m.Email),
 		"phone": m.Phone, "business_name": m.BusinessName, "city": m.City,
-		"job_title": m.JobTitle, "notes": m.Notes, "search_key": searchKey(m),
+		"job_title": m.JobTitle, "notes": m.Notes, "search_key": searchKey(c),
 		"calling_max_per_hour": c.Calling.MaxCallsPerHour, "calling_hours": encodeHours(c.Calling.Hours),
 	}
 }
@@ -100,9 +100,46 @@ func decodeHours(s string) *switchboard.CallingHours {
 	return &h
 }
 
-// searchKey is what FindClients' Search matches against.
-func searchKey(m switchboard.ClientMeta) string {
-	return strings.ToLower(m.FullName + "\n" + m.Email + "\n" + m.BusinessName)
+// searchKey is what a listing's Search matches against: the name, email,
+// business name, clientId and both phone numbers, lower-cased. Migration
+// 00008 wrote the last three onto the keys of the rows stored before
+// (lower(client_id) in SQL is exact: a clientId is ASCII).
+func searchKey(c *switchboard.Client) string {
+	m := c.Meta
+	return strings.ToLower(strings.Join([]string{
+		m.FullName, m.Email, m.BusinessName, c.ID, m.Phone, c.TwilioPhoneNumber,
+	}, "\n"))
+}
+
+// searchPattern is the LIKE pattern of a search text: any part of the key,
+// ignoring case, with % and _ literal. A text that can only be a phone
+// number ("+1 (415) 555-0123") is looked for by its digits, as the key
+// holds numbers in E.164 ("+14155550123").
+func searchPattern(search string) string {
+	if digits := phoneDigits(search); digits != "" {
+		search = digits
+	}
+	return "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
+}
+
+// phoneDigits returns the digits of s when s is written like a phone
+// number (digits with spaces, dashes, dots, parentheses and a leading +)
+// and has at least three of them; "" otherwise.
+func phoneDigits(s string) string {
+	var digits []rune
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, r)
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return ""
+		}
+	}
+	if len(digits) < 3 {
+		return ""
+	}
+	return string(digits)
 }
 
 var errClientNotFound = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Client not found"}
@@ -187,16 +224,16 @@ func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // clientsMatching selects the clients with the status (any when nil) whose
-// full name, email or business name contains search, ignoring case. Both
-// listings filter through it, so the JSON API and the console agree.
+// full name, email, business name, clientId or phone numbers contain
+// search, ignoring case (see searchPattern). Both listings filter through
+// it, so the JSON API and the console agree.
 func (s *Store) clientsMatching(ctx context.Context, status *switchboard.Status, search string) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&clientRow{})
 	if status != nil {
 		q = q.Where("status = ?", string(*status))
 	}
 	if search = strings.TrimSpace(search); search != "" {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
-		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, searchPattern(search))
 	}
 	return q
 }

@@ -93,10 +93,12 @@ func pageRow(id string, created time.Time, status switchboard.Status, meta switc
 		meta.FullName = "Name of " + id
 	}
 	created = created.UTC()
+	meta.Phone = "+12125551234"
+	c := &switchboard.Client{ID: id, TwilioPhoneNumber: "+18001234567", Meta: meta}
 	return clientRow{
-		ClientID: id, Status: string(status), AgentID: "agent_" + id, TwilioPhoneNumber: "+18001234567",
-		FullName: meta.FullName, Email: meta.Email, EmailKey: switchboard.EmailKey(meta.Email), Phone: "+12125551234",
-		BusinessName: meta.BusinessName, SearchKey: searchKey(meta), SecretHash: "hash-of-" + id, TokenVersion: 1,
+		ClientID: id, Status: string(status), AgentID: "agent_" + id, TwilioPhoneNumber: c.TwilioPhoneNumber,
+		FullName: meta.FullName, Email: meta.Email, EmailKey: switchboard.EmailKey(meta.Email), Phone: meta.Phone,
+		BusinessName: meta.BusinessName, SearchKey: searchKey(c), SecretHash: "hash-of-" + id, TokenVersion: 1,
 		CreatedAt: created, UpdatedAt: created,
 	}
 }
@@ -444,11 +446,12 @@ func TestFindClientPage_Search(t *testing.T) {
 			{"acme", ptrTo(switchboard.StatusSuspended), []string{"c_jane"}},
 			{"%", nil, []string{"c_pct"}},
 			{"%%", nil, []string{}},
-			{"_", nil, []string{"c_under"}},
+			{"r_s", nil, []string{"c_under"}}, // every clientId has a "_" now
 			{"1_0", nil, []string{}},
 			{`\`, nil, []string{"c_slash"}},
 			{`k\s`, nil, []string{"c_slash"}},
-			{"c_", nil, []string{}},
+			{"C_EMI", nil, []string{"c_emile"}},
+			{"+1 212 555 1234", ptrTo(switchboard.StatusSuspended), []string{"c_slash", "c_jane"}},
 			{"nobody", nil, []string{}},
 			{"   ", nil, nil},
 		} {

@@ -472,14 +472,18 @@ func TestClientService_FindClients(t *testing.T) {
 		{"SearchPercentLiteral", switchboard.ClientFilter{Search: "%"}, []string{"c_pct"}},
 		{"SearchPercentsLiteral", switchboard.ClientFilter{Search: "%%"}, []string{}},
 		{"SearchPercentWithText", switchboard.ClientFilter{Search: "100%"}, []string{"c_pct"}},
-		{"SearchUnderscoreLiteral", switchboard.ClientFilter{Search: "_"}, []string{"c_under"}},
+		{"SearchUnderscoreLiteral", switchboard.ClientFilter{Search: "r_s"}, []string{"c_under"}}, // every clientId has a "_"
 		{"SearchUnderscoreNotWildcard", switchboard.ClientFilter{Search: "1_0"}, []string{}},
 		{"SearchBackslashLiteral", switchboard.ClientFilter{Search: `\`}, []string{"c_slash"}},
 		{"SearchBackslashWithText", switchboard.ClientFilter{Search: `k\s`}, []string{"c_slash"}},
 		{"SearchNotCity", switchboard.ClientFilter{Search: "springfield"}, []string{}},
 		{"SearchNotNotes", switchboard.ClientFilter{Search: "secret plans"}, []string{}},
 		{"SearchNotJobTitle", switchboard.ClientFilter{Search: "chief"}, []string{}},
-		{"SearchNotClientID", switchboard.ClientFilter{Search: "c_"}, []string{}},
+		{"SearchClientID", switchboard.ClientFilter{Search: "C_EM"}, []string{"c_emile"}},
+		{"SearchClientIDWhole", switchboard.ClientFilter{Search: "c_jane"}, []string{"c_jane"}},
+		{"SearchPhone", switchboard.ClientFilter{Search: "+1 (212) 555-1234", Status: ptr(switchboard.StatusSuspended)}, []string{"c_slash", "c_jane"}},
+		{"SearchTwilioNumber", switchboard.ClientFilter{Search: "800 123 4567", Status: ptr(switchboard.StatusInactive)}, []string{"c_other", "c_pct"}},
+		{"SearchPhoneTooShort", switchboard.ClientFilter{Search: "9-9"}, []string{}},
 		{"SearchNoMatch", switchboard.ClientFilter{Search: "nobody"}, []string{}},
 		{"SearchBlankIsAll", switchboard.ClientFilter{Search: "   "}, []string{"c_other", "c_slash", "c_under", "c_pct", "c_emile", "c_jane", "c_john"}},
 		{"SearchAndStatus", switchboard.ClientFilter{Search: "acme", Status: ptr(switchboard.StatusActive)}, []string{"c_john"}},
@@ -1233,5 +1237,40 @@ func TestStore_OpenCreatesFolder(t *testing.T) {
 	}
 	if got, want := s.Dialect(), store.SQLite; got != want {
 		t.Errorf("Dialect() = %q, want %q", got, want)
+	}
+}
+
+// TestMigration00008_SearchKeys: the clients stored before search matched
+// clientIds and phone numbers get the key the code writes now, on both
+// databases, names beyond ASCII included.
+func TestMigration00008_SearchKeys(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, storetest.URL(t, dialect))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			s.MigrateTo(t, 7)
+			c := newClient("Client_EA.1", "Emile@Zola.fr")
+			c.Meta.FullName, c.Meta.BusinessName = "ÉMILE Zola", "Librairie ÅNGSTRÖM"
+			c.Meta.Phone, c.TwilioPhoneNumber = "+33612345678", "+18005550199"
+			mustCreate(t, s, c)
+			// The key as the code before 00008 wrote it.
+			s.SetSearchKey(t, c.ID, strings.ToLower(c.Meta.FullName+"\n"+c.Meta.Email+"\n"+c.Meta.BusinessName))
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			stored := mustFind(t, s, c.ID)
+			if got, want := s.SearchKey(t, c.ID), store.SearchKeyOf(stored); got != want {
+				t.Errorf("migrated key = %q, want %q", got, want)
+			}
+			for _, search := range []string{"client_ea", "+33 6 12 34 56 78", "8005550199", "ångström"} {
+				if cs, _, err := s.FindClients(ctx, switchboard.ClientFilter{Search: search}); err != nil || len(cs) != 1 {
+					t.Errorf("search %q after the migration = %d clients, %v; want 1", search, len(cs), err)
+				}
+			}
+		})
 	}
 }

@@ -98,7 +98,9 @@ func (upd ClientUpdate) Empty() bool {
 // ClientFilter selects clients for a listing, newest first.
 type ClientFilter struct {
 	Status *Status
-	// Search matches, ignoring case, any part of the full name, email or business name.
+	// Search matches, ignoring case, any part of the full name, email,
+	// business name or clientId, or the digits of the phone or Twilio
+	// number when it is written like a phone number.
 	Search string
 	Offset int
 	Limit  int

@@ -80,8 +80,7 @@ func ParseClientCursor(s string) (*ClientCursor, error) {
 // Before may be set; with neither, the page is the newest one.
 type ClientPageFilter struct {
 	Status *Status
-	// Search matches, ignoring case, any part of the full name, email or
-	// business name, as in ClientFilter.
+	// Search matches as in ClientFilter.
 	Search string
 	// After selects the clients older than the cursor (the next page).
 	After *ClientCursor
