@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -162,9 +163,16 @@ func ClientFormValues(c *switchboard.Client) map[string]string {
 
 // ClientList is one page of the clients table with the filter that chose it.
 type ClientList struct {
-	Search  string
-	Status  string
+	Search string
+	Status string
+	// Sort is the order (a switchboard.ClientSort); "" for the default,
+	// newest first.
+	Sort    string
 	Clients []*switchboard.Client
+	// Count is how many clients the filter matches; CountMore means more
+	// than Count (a search is counted only so far).
+	Count     int
+	CountMore bool
 	// NewerURL and OlderURL link the neighbouring pages; empty at either end.
 	NewerURL, OlderURL string
 	// Error explains a filter that could not be applied.
@@ -175,6 +183,79 @@ type ClientList struct {
 
 // Filtered reports whether a search or status filter is applied.
 func (l ClientList) Filtered() bool { return l.Search != "" || l.Status != "" }
+
+// URL is the address of the list with its filter and order, and the page
+// parameters given.
+func (l ClientList) URL(page url.Values) string {
+	q := url.Values{}
+	if l.Sort != "" {
+		q.Set("sort", l.Sort)
+	}
+	for k, v := range page {
+		q[k] = v
+	}
+	return ClientsURL(l.Search, l.Status, q)
+}
+
+// CSVURL is the address of the CSV export of the list's filter and order.
+func (l ClientList) CSVURL() string {
+	return strings.Replace(l.URL(nil), "/console/clients", "/console/clients.csv", 1)
+}
+
+// SortURL is where a column's header leads: the first page in that
+// column's order, or in its reverse when the list is in it already.
+func (l ClientList) SortURL(column string) string {
+	next := ""
+	switch {
+	case column == "name" && l.Sort == string(switchboard.SortName):
+		next = string(switchboard.SortNameDesc)
+	case column == "name":
+		next = string(switchboard.SortName)
+	case l.Sort == "":
+		next = string(switchboard.SortOldest)
+	}
+	return ClientList{Search: l.Search, Status: l.Status, Sort: next}.URL(nil)
+}
+
+// AriaSort is a column header's aria-sort: how the list is sorted by it.
+func (l ClientList) AriaSort(column string) string {
+	switch {
+	case column == "name" && l.Sort == string(switchboard.SortName), column == "created" && l.Sort == string(switchboard.SortOldest):
+		return "ascending"
+	case column == "name" && l.Sort == string(switchboard.SortNameDesc), column == "created" && l.Sort == "":
+		return "descending"
+	}
+	return "none"
+}
+
+// CountText says how many clients the filter matches: "1,234 clients",
+// "1 client matches", "More than 1,000 clients match".
+func (l ClientList) CountText() string {
+	one := l.Count == 1 && !l.CountMore
+	text := thousands(l.Count) + " clients"
+	if one {
+		text = "1 client"
+	}
+	if l.CountMore {
+		text = "More than " + text
+	}
+	switch {
+	case !l.Filtered():
+		return text
+	case one:
+		return text + " matches"
+	}
+	return text + " match"
+}
+
+// thousands writes n with a comma between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 // ClientsURL is the address of the clients list with the given filter and
 // page parameters, so any state of the list can be bookmarked.

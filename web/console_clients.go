@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -33,12 +34,39 @@ func (con *console) handleDashboard(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, views.DashboardPage(views.Dashboard{Counts: counts, Newest: newest.Clients, Events: events}))
 }
 
-// handleClients handles GET /console/clients?search=&status=&after=|before=.
+// handleClients handles GET /console/clients?search=&status=&sort=&after=|before=.
 // Pages are read by keyset (after or before a client), so a page deep in a
 // long list costs what the first one does. htmx's live search gets the
 // results alone.
 func (con *console) handleClients(c *fiber.Ctx) error {
-	l := views.ClientList{Search: strings.TrimSpace(c.Query("search")), Status: c.Query("status")}
+	l, f := clientListFilter(c)
+	l.Paged = f.After != nil || f.Before != nil
+
+	ctx := c.UserContext()
+	page, err := con.Clients.FindClientPage(ctx, f)
+	if err != nil {
+		return err
+	}
+	l.Clients = page.Clients
+	if page.Newer != nil {
+		l.NewerURL = l.URL(url.Values{"before": {page.Newer.String()}})
+	}
+	if page.Older != nil {
+		l.OlderURL = l.URL(url.Values{"after": {page.Older.String()}})
+	}
+	if l.Count, l.CountMore, err = con.countClients(ctx, f); err != nil {
+		return err
+	}
+	if htmxTarget(c) == "client-results" {
+		return render(c, fiber.StatusOK, views.ClientResults(l))
+	}
+	return render(c, fiber.StatusOK, views.ClientsPage(l))
+}
+
+// clientListFilter reads the clients list's filter, order and page from
+// the query: what it could not apply is dropped and said in l.Error.
+func clientListFilter(c *fiber.Ctx) (views.ClientList, switchboard.ClientPageFilter) {
+	l := views.ClientList{Search: strings.TrimSpace(c.Query("search")), Status: c.Query("status"), Sort: c.Query("sort")}
 	f := switchboard.ClientPageFilter{Limit: pageSize}
 	var problems []string
 	if p := switchboard.SearchProblem(l.Search); p != "" {
@@ -55,13 +83,23 @@ func (con *console) handleClients(c *fiber.Ctx) error {
 			f.Status = &st
 		}
 	}
+	if l.Sort != "" {
+		if !slices.Contains(switchboard.ClientSorts, switchboard.ClientSort(l.Sort)) {
+			problems = append(problems, "There is no such order; showing the newest first.")
+			l.Sort = ""
+		}
+		if l.Sort == string(switchboard.SortNewest) {
+			l.Sort = "" // the default: its links do not say it
+		}
+	}
+	f.Sort = switchboard.ClientSort(l.Sort)
 	for _, p := range []struct {
 		name string
 		dst  **switchboard.ClientCursor
 	}{{"after", &f.After}, {"before", &f.Before}} {
 		if v := c.Query(p.name); v != "" {
 			cur, err := switchboard.ParseClientCursor(v)
-			if err != nil {
+			if err != nil || (cur.Name != "") != f.Sort.ByName() {
 				problems = append(problems, "That page link is broken; showing the first page.")
 				continue
 			}
@@ -72,23 +110,35 @@ func (con *console) handleClients(c *fiber.Ctx) error {
 		f.After, f.Before = nil, nil
 	}
 	l.Error = strings.Join(problems, " ")
-	l.Paged = f.After != nil || f.Before != nil
+	return l, f
+}
 
-	page, err := con.Clients.FindClientPage(c.UserContext(), f)
+// countCap is how far a search's matches are counted: exactly up to it,
+// "more than" beyond, so a common term costs what reading that many index
+// entries does, never a scan per keystroke of a search box.
+const countCap = 1000
+
+// countClients counts the clients f's status and search match: from the
+// dashboard's one GROUP BY over the status index when there is no search,
+// else by a count that stops past countCap (more is true then).
+func (con *console) countClients(ctx context.Context, f switchboard.ClientPageFilter) (n int, more bool, err error) {
+	if f.Search == "" {
+		counts, err := con.Clients.CountClientsByStatus(ctx)
+		if err != nil {
+			return 0, false, err
+		}
+		for st, c := range counts {
+			if f.Status == nil || *f.Status == st {
+				n += c
+			}
+		}
+		return n, false, nil
+	}
+	n, err = con.Clients.CountClientsUpTo(ctx, f.Status, f.Search, countCap)
 	if err != nil {
-		return err
+		return 0, false, err
 	}
-	l.Clients = page.Clients
-	if page.Newer != nil {
-		l.NewerURL = views.ClientsURL(l.Search, l.Status, url.Values{"before": {page.Newer.String()}})
-	}
-	if page.Older != nil {
-		l.OlderURL = views.ClientsURL(l.Search, l.Status, url.Values{"after": {page.Older.String()}})
-	}
-	if htmxTarget(c) == "client-results" {
-		return render(c, fiber.StatusOK, views.ClientResults(l))
-	}
-	return render(c, fiber.StatusOK, views.ClientsPage(l))
+	return min(n, countCap), n > countCap, nil
 }
 
 // handleNewClient handles GET /console/clients/new.

@@ -71,6 +71,7 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Get("/", con.requireSignIn, con.handleDashboard)
 	g.Get("/activity", con.requireSignIn, con.handleActivity)
 	g.Get("/clients", con.requireSignIn, con.handleClients)
+	g.Get("/clients.csv", con.requireSignIn, con.handleClientsCSV)
 	g.Get("/clients/new", con.requireSignIn, con.handleNewClient)
 	g.Post("/clients", con.requireSignIn, con.handleCreateClient)
 	g.Get("/clients/:clientId", con.requireSignIn, con.handleClient)

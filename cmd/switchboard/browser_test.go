@@ -842,6 +842,20 @@ func TestBrowserConsole(t *testing.T) {
 		assertJS("all four clients listed", rows+`.length === 4`),
 		b.screenshot("clients"),
 	)
+	b.step("the list's count and name order",
+		assertJS("the count", textOf(`[data-testid="client-count"]`)+` === "4 clients"`),
+		chromedp.Click(`[data-testid="sort-name"]`, chromedp.ByQuery),
+		waitJS(`location.search === "?sort=name"`),
+		chromedp.WaitVisible(`[data-testid="clients-table"]`, chromedp.ByQuery),
+		assertJS("A to Z", fmt.Sprintf(`Array.from(%s).map(function (r) { return r.dataset.clientId; }).join(" ") === %s`,
+			rows, jsString(dottedID+" "+id+" other_2 other_3"))),
+		assertJS("the header says so", `document.querySelector('[data-testid="sort-name"]').parentElement.getAttribute('aria-sort') === "ascending"`),
+		assertJS("the export follows", `document.querySelector('[data-testid="export-csv"]').getAttribute('href') === "/console/clients.csv?sort=name"`),
+		b.screenshot("clients-by-name"),
+		chromedp.Click(`[data-testid="nav-clients"]`, chromedp.ByQuery),
+		waitJS(`location.search === ""`),
+		chromedp.WaitVisible(`[data-testid="clients-table"]`, chromedp.ByQuery),
+	)
 	// The primary button's colour under the pointer is checked too.
 	b.step("the pointer over the primary button",
 		hover(`[data-testid="new-client"]`),

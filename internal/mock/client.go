@@ -20,6 +20,7 @@ type ClientService struct {
 	FindClientsFn          func(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error)
 	FindClientPageFn       func(ctx context.Context, f switchboard.ClientPageFilter) (*switchboard.ClientPage, error)
 	CountClientsByStatusFn func(ctx context.Context) (map[switchboard.Status]int, error)
+	CountClientsUpToFn     func(ctx context.Context, status *switchboard.Status, search string, max int) (int, error)
 	CreateClientFn         func(ctx context.Context, c *switchboard.Client) error
 	UpdateClientFn         func(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error)
 	DeleteClientFn         func(ctx context.Context, id string) error
@@ -49,6 +50,10 @@ func (s *ClientService) FindClientPage(ctx context.Context, f switchboard.Client
 
 func (s *ClientService) CountClientsByStatus(ctx context.Context) (map[switchboard.Status]int, error) {
 	return s.CountClientsByStatusFn(ctx)
+}
+
+func (s *ClientService) CountClientsUpTo(ctx context.Context, status *switchboard.Status, search string, max int) (int, error) {
+	return s.CountClientsUpToFn(ctx, status, search, max)
 }
 
 func (s *ClientService) CreateClient(ctx context.Context, c *switchboard.Client) error {

@@ -32,6 +32,7 @@ type clientRow struct {
 	JobTitle          string
 	Notes             string
 	SearchKey         string
+	NameKey           string
 	SecretHash        string
 	TokenVersion      int64
 	// The calling settings: the hourly limit (0: the default) and the
@@ -71,7 +72,7 @@ func clientColumns(c *switchboard.Client) map[string]any {
 		"status": string(c.Status), "agent_id": c.AgentID, "twilio_phone_number": c.TwilioPhoneNumber,
 		"full_name": m.FullName, "email": m.Email, "email_key": switchboard.EmailKey(m.Email),
 		"phone": m.Phone, "business_name": m.BusinessName, "city": m.City,
-		"job_title": m.JobTitle, "notes": m.Notes, "search_key": searchKey(c),
+		"job_title": m.JobTitle, "notes": m.Notes, "search_key": searchKey(c), "name_key": switchboard.NameKey(m.FullName),
 		"calling_max_per_hour": c.Calling.MaxCallsPerHour, "calling_hours": encodeHours(c.Calling.Hours),
 	}
 }

@@ -1,6 +1,11 @@
 package store
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"switchboard/internal/switchboard"
+)
 
 // SQLiteSynchronous reads PRAGMA synchronous (0 OFF, 1 NORMAL, 2 FULL), for
 // tests of the connection settings.
@@ -26,23 +31,29 @@ func (s *Store) MigrateTo(t testing.TB, version int64) {
 	}
 }
 
-// SetSearchKey overwrites a client's stored search key, as an older
-// version of the code wrote it.
-func (s *Store) SetSearchKey(t testing.TB, clientID, key string) {
+// InsertOldClient stores c as the code of migration 00007's time did: no
+// name_key, and a search key of the name, email and business name alone.
+func (s *Store) InsertOldClient(t testing.TB, c *switchboard.Client) {
 	t.Helper()
-	if err := s.db.Exec("UPDATE clients SET search_key = ? WHERE client_id = ?", key, clientID).Error; err != nil {
+	c.Normalize()
+	row := clientColumns(c)
+	delete(row, "name_key")
+	row["search_key"] = strings.ToLower(c.Meta.FullName + "\n" + c.Meta.Email + "\n" + c.Meta.BusinessName)
+	t0 := now()
+	row["client_id"], row["secret_hash"], row["token_version"], row["created_at"], row["updated_at"] = c.ID, "hash", 1, t0, t0
+	if err := s.db.Model(&clientRow{}).Create(row).Error; err != nil {
 		t.Fatal(err)
 	}
 }
 
-// SearchKey is the search key of the stored client.
-func (s *Store) SearchKey(t testing.TB, clientID string) string {
+// Keys are the search and name keys of the stored client.
+func (s *Store) Keys(t testing.TB, clientID string) (search, name string) {
 	t.Helper()
-	var key string
-	if err := s.db.Raw("SELECT search_key FROM clients WHERE client_id = ?", clientID).Scan(&key).Error; err != nil {
+	var row clientRow
+	if err := s.db.Where("client_id = ?", clientID).Take(&row).Error; err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return row.SearchKey, row.NameKey
 }
 
 // SearchKeyOf is searchKey, for the migration's test.

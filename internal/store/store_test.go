@@ -1240,10 +1240,11 @@ func TestStore_OpenCreatesFolder(t *testing.T) {
 	}
 }
 
-// TestMigration00008_SearchKeys: the clients stored before search matched
-// clientIds and phone numbers get the key the code writes now, on both
-// databases, names beyond ASCII included.
-func TestMigration00008_SearchKeys(t *testing.T) {
+// TestMigrations_SearchAndNameKeys: the clients stored before search
+// matched clientIds and phone numbers (00008) and before the name order
+// (00009) get the keys the code writes now, on both databases, names beyond
+// ASCII included.
+func TestMigrations_SearchAndNameKeys(t *testing.T) {
 	for _, dialect := range []string{store.SQLite, store.Postgres} {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
@@ -1256,15 +1257,17 @@ func TestMigration00008_SearchKeys(t *testing.T) {
 			c := newClient("Client_EA.1", "Emile@Zola.fr")
 			c.Meta.FullName, c.Meta.BusinessName = "ÉMILE Zola", "Librairie ÅNGSTRÖM"
 			c.Meta.Phone, c.TwilioPhoneNumber = "+33612345678", "+18005550199"
-			mustCreate(t, s, c)
-			// The key as the code before 00008 wrote it.
-			s.SetSearchKey(t, c.ID, strings.ToLower(c.Meta.FullName+"\n"+c.Meta.Email+"\n"+c.Meta.BusinessName))
+			s.InsertOldClient(t, c)
 			if err := s.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
 			stored := mustFind(t, s, c.ID)
-			if got, want := s.SearchKey(t, c.ID), store.SearchKeyOf(stored); got != want {
-				t.Errorf("migrated key = %q, want %q", got, want)
+			search, name := s.Keys(t, c.ID)
+			if want := store.SearchKeyOf(stored); search != want {
+				t.Errorf("migrated search key = %q, want %q", search, want)
+			}
+			if want := switchboard.NameKey(c.Meta.FullName); name != want {
+				t.Errorf("migrated name key = %q, want %q", name, want)
 			}
 			for _, search := range []string{"client_ea", "+33 6 12 34 56 78", "8005550199", "ångström"} {
 				if cs, _, err := s.FindClients(ctx, switchboard.ClientFilter{Search: search}); err != nil || len(cs) != 1 {

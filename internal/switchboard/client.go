@@ -143,6 +143,11 @@ type ClientService interface {
 	// status of Statuses is in the map, zero when no client has it.
 	CountClientsByStatus(ctx context.Context) (map[Status]int, error)
 
+	// CountClientsUpTo returns how many clients match the status (any when
+	// nil) and search, as FindClientPage's filter does, counting no
+	// further than max+1: a result above max means "more than max".
+	CountClientsUpTo(ctx context.Context, status *Status, search string, max int) (int, error)
+
 	// CreateClient stores c, which must carry its SecretHash, and sets its
 	// timestamps. EINVALID for bad fields, ECONFLICT when the clientId or the
 	// email (in any letter case) is taken.
