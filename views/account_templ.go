@@ -599,7 +599,7 @@ func APIAccessPage(v APIAccess) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</div></section><section class=\"card space-y-3\" aria-labelledby=\"everywhere-heading\"><h2 id=\"everywhere-heading\" class=\"font-semibold\">Sign out everywhere</h2><p class=\"text-sm text-slate-600\">Ends every API token of this account and every browser session, this one included. Your secret stays the same.</p><div id=\"sign-out-everywhere-panel\"><a href=\"/account/api/sign-out-everywhere\" hx-get=\"/account/api/sign-out-everywhere\" hx-target=\"#sign-out-everywhere-panel\" class=\"btn btn-danger\" data-action=\"sign-out-everywhere\">Sign out everywhere</a></div></section></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</div></section><section class=\"card space-y-3\" aria-labelledby=\"everywhere-heading\"><h2 id=\"everywhere-heading\" class=\"font-semibold\">Sign out everywhere</h2><p class=\"text-sm text-slate-600\">Ends every API token of this account and every browser session, this one included. Your secret stays the same.</p><div id=\"sign-out-everywhere-panel\"><a href=\"/account/api/sign-out-everywhere\" hx-get=\"/account/api/sign-out-everywhere\" hx-target=\"#sign-out-everywhere-panel\" class=\"btn btn-danger-secondary\" data-action=\"sign-out-everywhere\">Sign out everywhere</a></div></section></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -313,6 +313,8 @@ func TestBrowserAccount(t *testing.T) {
 		chromedp.WaitVisible(`[data-action="issue-token"]`, chromedp.ByQuery),
 		pathIs("/account/api"),
 		assertJS("no token yet", `document.querySelector('[data-testid="api-token"]') === null`),
+		assertJS("Sign out everywhere, which asks first, is a light button",
+			`getComputedStyle(document.querySelector('[data-action="sign-out-everywhere"]')).backgroundColor === 'rgb(255, 255, 255)'`),
 	)
 	var token string
 	client.step("client: issue an API token",
