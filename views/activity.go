@@ -26,20 +26,7 @@ func (a Activity) Filtered() bool { return a.ClientID != "" || a.Kind != "" }
 // ActivityURL is the address of the Activity page with the given filter
 // and page parameters, so any state of it can be bookmarked.
 func ActivityURL(clientID, kind string, page url.Values) string {
-	q := url.Values{}
-	if clientID != "" {
-		q.Set("client", clientID)
-	}
-	if kind != "" {
-		q.Set("kind", kind)
-	}
-	for k, v := range page {
-		q[k] = v
-	}
-	if len(q) == 0 {
-		return "/console/activity"
-	}
-	return "/console/activity?" + q.Encode()
+	return pageURL("/console/activity", page, "client", clientID, "kind", kind)
 }
 
 // ClientHistory is the latest events of one client, for its page.

@@ -260,20 +260,25 @@ func thousands(n int) string {
 // ClientsURL is the address of the clients list with the given filter and
 // page parameters, so any state of the list can be bookmarked.
 func ClientsURL(search, status string, page url.Values) string {
+	return pageURL("/console/clients", page, "search", search, "status", status)
+}
+
+// pageURL is path with the page parameters and the name, value pairs that
+// are not empty as its query.
+func pageURL(path string, page url.Values, pairs ...string) string {
 	q := url.Values{}
-	if search != "" {
-		q.Set("search", search)
-	}
-	if status != "" {
-		q.Set("status", status)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			q.Set(pairs[i], pairs[i+1])
+		}
 	}
 	for k, v := range page {
 		q[k] = v
 	}
 	if len(q) == 0 {
-		return "/console/clients"
+		return path
 	}
-	return "/console/clients?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 // SecretEvent is what gave a client the secret a page shows.
