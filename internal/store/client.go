@@ -103,7 +103,7 @@ func decodeHours(s string) *switchboard.CallingHours {
 
 // searchKey is what a listing's Search matches against: the name, email,
 // business name, clientId and both phone numbers, lower-cased. Migration
-// 00008 wrote the last three onto the keys of the rows stored before
+// 00013 wrote the last three onto the keys of the rows stored before
 // (lower(client_id) in SQL is exact: a clientId is ASCII).
 func searchKey(c *switchboard.Client) string {
 	m := c.Meta

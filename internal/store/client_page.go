@@ -12,7 +12,7 @@ import (
 // clientOrder is a listing order of FindClientPage: a key column and
 // client_id, both ascending or both descending. The tie-break is
 // client_id, not the row id, so that a cursor is domain data. Migrations
-// 00003 (by creation) and 00009 (by name) add the indexes that serve
+// 00003 (by creation) and 00014 (by name) add the indexes that serve
 // exactly these orders, unfiltered and by status, so each page is an index
 // range read, backwards or forwards, that stops after Limit+1 rows (see
 // TestClientPageQueryPlan).

@@ -774,7 +774,7 @@ func TestClientPageQueryPlan(t *testing.T) {
 }
 
 // TestEventPageQueryPlan: a page of the audit trail, filtered or not, is a
-// range read of an index in its order (migration 00007 for the filters)
+// range read of an index in its order (migration 00012 for the filters)
 // with one lookup of the client's name per event: no scan, no sort.
 func TestEventPageQueryPlan(t *testing.T) {
 	s := pageStore(t, SQLite)

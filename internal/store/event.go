@@ -70,7 +70,7 @@ type namedEventRow struct {
 // insertion order) with their client's name, at most limit of them: the
 // index on (created_at, id) read backwards, or the one on (client_id,
 // created_at, id) or (action, created_at, id) for a filtered page
-// (migration 00007), and one lookup in the clients' unique index per event.
+// (migration 00012), and one lookup in the clients' unique index per event.
 func (s *Store) eventsNewestFirst(ctx context.Context, f switchboard.EventPageFilter, limit int) ([]*switchboard.Event, error) {
 	var rows []namedEventRow
 	if err := s.eventsQuery(ctx, f, limit).Scan(&rows).Error; err != nil {

@@ -31,7 +31,7 @@ func (s *Store) MigrateTo(t testing.TB, version int64) {
 	}
 }
 
-// InsertOldClient stores c as the code of migration 00007's time did: no
+// InsertOldClient stores c as the code of migration 00012's time did: no
 // name_key, and a search key of the name, email and business name alone.
 func (s *Store) InsertOldClient(t testing.TB, c *switchboard.Client) {
 	t.Helper()

@@ -1241,8 +1241,8 @@ func TestStore_OpenCreatesFolder(t *testing.T) {
 }
 
 // TestMigrations_SearchAndNameKeys: the clients stored before search
-// matched clientIds and phone numbers (00008) and before the name order
-// (00009) get the keys the code writes now, on both databases, names beyond
+// matched clientIds and phone numbers (00013) and before the name order
+// (00014) get the keys the code writes now, on both databases, names beyond
 // ASCII included.
 func TestMigrations_SearchAndNameKeys(t *testing.T) {
 	for _, dialect := range []string{store.SQLite, store.Postgres} {
@@ -1253,7 +1253,7 @@ func TestMigrations_SearchAndNameKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close() })
-			s.MigrateTo(t, 7)
+			s.MigrateTo(t, 11) // the last before these
 			c := newClient("Client_EA.1", "Emile@Zola.fr")
 			c.Meta.FullName, c.Meta.BusinessName = "ÉMILE Zola", "Librairie ÅNGSTRÖM"
 			c.Meta.Phone, c.TwilioPhoneNumber = "+33612345678", "+18005550199"

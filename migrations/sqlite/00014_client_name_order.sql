@@ -1,7 +1,7 @@
 -- +goose Up
 -- The console sorts clients by name too, by keyset like the newest-first
 -- order: name_key is the full name lower-cased in Go (switchboard.NameKey),
--- exactly the first line of search_key (00001, 00008), from which the rows
+-- exactly the first line of search_key (00001, 00013), from which the rows
 -- stored before get it here. The indexes serve the name orders, unfiltered
 -- and by status, as 00003's serve creation order; search_key rides along at
 -- the end for a search in name order, as there.
