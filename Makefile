@@ -4,7 +4,7 @@
 GO  ?= go
 BIN := bin/switchboard
 
-.PHONY: run build test test-short bench fuzz walkthrough generate css check-generated lint clean
+.PHONY: run build test test-short bench bench-micro fuzz walkthrough generate css check-generated lint clean
 
 run: build
 	./$(BIN) serve
@@ -19,8 +19,14 @@ test:
 test-short:
 	$(GO) test -count=1 -short ./...
 
-# Benchmarks behind docs/PERFORMANCE.md.
+# The load benchmark of docs/PERFORMANCE.md: the real binary beside a bare
+# Fiber reference, 100,000 clients and 1,000,000 calls, one table (about
+# 5 minutes on 2 cores; BENCH_FLAGS="-duration 5s -rounds 5" for longer).
 bench:
+	$(GO) run ./scripts/bench $(BENCH_FLAGS)
+
+# The in-process Go benchmarks of the API (app.Test, no network).
+bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/api/
 
 # Every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m); see docs/RELIABILITY.md.

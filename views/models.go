@@ -348,6 +348,7 @@ type Dashboard struct {
 	Counts map[switchboard.Status]int
 	Newest []*switchboard.Client
 	Events []*switchboard.Event
+	Calls  DashboardCalls
 }
 
 // Total is the number of clients of every status.

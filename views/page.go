@@ -68,10 +68,12 @@ var (
 		{"/console", "Dashboard", "nav-dashboard"},
 		{"/console/clients", "Clients", "nav-clients"},
 		{"/console/clients/new", "New client", "nav-new-client"},
+		{"/console/calls", "Calls", "nav-calls"},
 		{"/console/activity", "Activity", "nav-activity"},
 	}
 	accountNav = []navItem{
 		{"/account", "Overview", "nav-overview"},
+		{"/account/calls", "Calls", "nav-calls"},
 		{"/account/profile", "Profile", "nav-profile"},
 		{"/account/api", "API access", "nav-api"},
 		{"/account/secret", "Secret", "nav-secret"},

@@ -97,6 +97,9 @@ func (acc *account) handleLogin(c *fiber.Ctx) error {
 		httpserver.Audit(acc.Log, c, httpserver.EventSignIn, err)
 		form.Error = tooManyFailures(c, err, "sign-ins")
 		return render(c, fiber.StatusTooManyRequests, views.AccountLogin(form))
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return render(c, fiber.StatusServiceUnavailable, views.AccountLogin(form))
 	default:
 		return err
 	}
@@ -126,7 +129,11 @@ func (acc *account) handleLogout(c *fiber.Ctx) error {
 
 // handleOverview handles GET /account.
 func (acc *account) handleOverview(c *fiber.Ctx) error {
-	return render(c, fiber.StatusOK, views.AccountOverview(currentClient(c)))
+	stats, err := acc.Calls.CallStats(c.UserContext(), currentClient(c).ID)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.AccountOverview(currentClient(c), views.AccountSummary{Stats: stats}))
 }
 
 // handleProfile handles GET /account/profile.
@@ -234,6 +241,9 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 		httpserver.Audit(acc.Log, c, httpserver.EventSecretChange, err, "client_id", me.ID)
 		form.Error = tooManyFailures(c, err, "attempts")
 		return render(c, fiber.StatusTooManyRequests, views.SecretFormPage(form))
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return render(c, fiber.StatusServiceUnavailable, views.SecretFormPage(form))
 	case switchboard.EINVALID:
 		if mergeFields(&form, err); len(form.Errors) == 0 {
 			form.Error = switchboard.ErrorMessage(err)

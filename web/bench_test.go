@@ -18,6 +18,7 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/calling"
 	"switchboard/internal/httpserver"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
@@ -131,9 +132,7 @@ func benchSite(b *testing.B, s *store.Store) *site {
 	}
 	svc := &auth.Service{
 		Clients: s, Admins: s, Tokens: s, Hasher: hasher, Signer: signer,
-		Throttle: auth.NewThrottle(
-			auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute},
-			auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}),
+		Throttle:      auth.NewThrottle(s, secret, auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}
 	if _, err := svc.EnsureAdmin(context.Background(), adminUsername, adminPassword); err != nil {
@@ -144,7 +143,7 @@ func benchSite(b *testing.B, s *store.Store) *site {
 	app := httpserver.New(httpserver.Config{Log: log})
 	(&api.Server{Auth: svc, Clients: s, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
 	(&web.Server{
-		Auth: svc, Clients: s, Events: s, Log: log,
+		Auth: svc, Clients: s, Events: s, Log: log, Calls: s, Calling: &calling.Service{Calls: s, Log: log},
 		SessionKeys: [][]byte{secret}, SessionTTL: time.Hour,
 	}).Register(app)
 	return &site{t: b, app: app, svc: svc, store: s, log: logs}

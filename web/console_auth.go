@@ -72,6 +72,9 @@ func (con *console) handleLogin(c *fiber.Ctx) error {
 		httpserver.Audit(con.Log, c, httpserver.EventSignIn, err)
 		form.Error = tooManyFailures(c, err, "sign-ins")
 		return render(c, fiber.StatusTooManyRequests, views.ConsoleLogin(form))
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return render(c, fiber.StatusServiceUnavailable, views.ConsoleLogin(form))
 	default:
 		return err
 	}

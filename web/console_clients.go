@@ -31,7 +31,11 @@ func (con *console) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.DashboardPage(views.Dashboard{Counts: counts, Newest: newest.Clients, Events: events}))
+	calls, err := con.dashboardCalls(ctx)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.DashboardPage(views.Dashboard{Counts: counts, Newest: newest.Clients, Events: events, Calls: calls}))
 }
 
 // handleClients handles GET /console/clients?search=&status=&sort=&after=|before=.
@@ -338,21 +342,30 @@ func (con *console) handleClient(c *fiber.Ctx) error {
 		return err
 	}
 	form := views.ClientForm{Values: views.ClientFormValues(client), ClientID: client.ID}
-	return con.renderClientPage(c, fiber.StatusOK, client, form)
+	return con.renderClientPage(c, fiber.StatusOK, client, form, nil)
 }
 
 // historySize is how many of a client's latest events its page shows.
 const historySize = 10
 
-// renderClientPage renders the client's page with the form given and its
-// latest history.
-func (con *console) renderClientPage(c *fiber.Ctx, status int, client *switchboard.Client, form views.ClientForm) error {
+// renderClientPage renders the client's page with the form given, its
+// latest history and its calls, with change (when not nil) applied to the
+// calls part.
+func (con *console) renderClientPage(c *fiber.Ctx, status int, client *switchboard.Client, form views.ClientForm,
+	change func(*views.ClientCalls)) error {
 	page, err := con.Events.FindEventPage(c.UserContext(), switchboard.EventPageFilter{ClientID: client.ID, Limit: historySize})
 	if err != nil {
 		return err
 	}
 	history := views.ClientHistory{Events: page.Events, More: page.Older != nil}
-	return render(c, status, views.ClientPage(client, form, history))
+	calls, err := con.clientCalls(c, client)
+	if err != nil {
+		return err
+	}
+	if change != nil {
+		change(&calls)
+	}
+	return render(c, status, views.ClientPage(client, form, history, calls))
 }
 
 // handleActivity handles GET /console/activity?client=&kind=&after=: the
@@ -421,7 +434,7 @@ func (con *console) handleUpdateClient(c *fiber.Ctx) error {
 		return err
 	}
 	form.ClientID = client.ID
-	return con.renderClientPage(c, fiber.StatusUnprocessableEntity, client, form)
+	return con.renderClientPage(c, fiber.StatusUnprocessableEntity, client, form, nil)
 }
 
 // handleSetStatus handles POST /console/clients/:clientId/status. The new

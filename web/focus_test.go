@@ -36,9 +36,9 @@ func TestFocusOrder_NavigationBeforeSignOut(t *testing.T) {
 		order := focusOrder(tt.b.get(tt.path).wantStatus(http.StatusOK))
 		want := []string{"brand"}
 		if tt.path == "/console" {
-			want = append(want, "nav-dashboard", "nav-clients", "nav-new-client", "nav-activity", "sign-out")
+			want = append(want, "nav-dashboard", "nav-clients", "nav-new-client", "nav-calls", "nav-activity", "sign-out")
 		} else {
-			want = append(want, "nav-overview", "nav-profile", "nav-api", "nav-secret", "sign-out")
+			want = append(want, "nav-overview", "nav-calls", "nav-profile", "nav-api", "nav-secret", "sign-out")
 		}
 		if strings.Join(order, " ") != strings.Join(want, " ") {
 			t.Errorf("%s: header focus order %q, want %q", tt.path, order, want)

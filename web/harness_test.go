@@ -18,6 +18,8 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/calling"
+	"switchboard/internal/elevenlabs/elevenlabstest"
 	"switchboard/internal/httpserver"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
@@ -38,6 +40,9 @@ type site struct {
 	svc   *auth.Service
 	store *store.Store
 	log   *syncBuffer
+	// fake is the ElevenLabs the pages' calls go to (see calls_harness_test.go).
+	fake    *elevenlabstest.Fake
+	calling *calling.Service
 }
 
 type syncBuffer struct {
@@ -93,9 +98,7 @@ func siteOn(t testing.TB, s *store.Store, clients switchboard.ClientService, tru
 	}
 	svc := &auth.Service{
 		Clients: clients, Admins: s, Tokens: s, Hasher: hasher, Signer: signer,
-		Throttle: auth.NewThrottle(
-			auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute},
-			auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}),
+		Throttle:      auth.NewThrottle(s, secret, auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}
 	if _, err := svc.EnsureAdmin(context.Background(), adminUsername, adminPassword); err != nil {
@@ -105,11 +108,13 @@ func siteOn(t testing.TB, s *store.Store, clients switchboard.ClientService, tru
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	app := httpserver.New(httpserver.Config{Log: log, TrustedProxies: trustedProxies})
 	(&api.Server{Auth: svc, Clients: clients, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
+	fake := elevenlabstest.New(t)
+	calls := &calling.Service{Calls: s, Dialer: fake.Client(), Log: log}
 	(&web.Server{
-		Auth: svc, Clients: clients, Events: s, Log: log,
+		Auth: svc, Clients: clients, Events: s, Log: log, Calls: s, Calling: calls,
 		SessionKeys: [][]byte{secret}, SessionTTL: time.Hour,
 	}).Register(app)
-	return &site{t: t, app: app, svc: svc, store: s, log: logs}
+	return &site{t: t, app: app, svc: svc, store: s, log: logs, fake: fake, calling: calls}
 }
 
 // browser is one visitor of the site: it keeps cookies between requests and

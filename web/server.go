@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/calling"
 	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 	"switchboard/static"
@@ -32,6 +33,10 @@ type Server struct {
 	Clients switchboard.ClientService
 	Events  switchboard.EventService
 	Log     *slog.Logger
+	// Calls stores the calls and the do-not-call lists; Calling places
+	// calls (with no Dialer when calling is off).
+	Calls   switchboard.CallService
+	Calling *calling.Service
 
 	// SessionKeys sign and encrypt session cookies. The first makes new
 	// cookies; the others are still accepted, so keys can be rotated.
@@ -83,6 +88,7 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Post("/clients/:clientId/reset-secret", con.requireSignIn, con.handleResetSecret)
 	g.Get("/clients/:clientId/delete", con.requireSignIn, con.handleConfirmDelete)
 	g.Post("/clients/:clientId/delete", con.requireSignIn, con.handleDeleteClient)
+	con.registerCalls(g)
 	g.Use(notFound) // an HTML 404 for the rest of /console
 
 	acc := newAccount(s, sessions)
@@ -99,6 +105,7 @@ func (s *Server) Register(app *httpserver.App) {
 	a.Post("/api/sign-out-everywhere", acc.requireSignIn, acc.handleSignOutEverywhere)
 	a.Get("/secret", acc.requireSignIn, acc.handleSecret)
 	a.Post("/secret", acc.requireSignIn, acc.handleRotateSecret)
+	acc.registerCalls(a)
 	a.Use(notFound)
 }
 

@@ -254,13 +254,20 @@ func (a *area) setToken(c *fiber.Ctx, token string) error {
 // tooManyFailures sets Retry-After on a throttled request's response and
 // says how long to wait, for the form: "Too many failed sign-ins. ...".
 func tooManyFailures(c *fiber.Ctx, err error, what string) string {
-	wait := time.Minute
+	wait := setRetryAfter(c, err, time.Minute)
+	return fmt.Sprintf("Too many failed %s. Try again in %s.", what, minutes(wait.Minutes()))
+}
+
+// setRetryAfter sends the wait err carries, or def, as Retry-After, and
+// returns it.
+func setRetryAfter(c *fiber.Ctx, err error, def time.Duration) time.Duration {
+	wait := def
 	var e *switchboard.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		wait = e.RetryAfter
 	}
 	httpserver.SetRetryAfter(c, wait)
-	return fmt.Sprintf("Too many failed %s. Try again in %s.", what, minutes(wait.Minutes()))
+	return wait
 }
 
 func minutes(m float64) string {

@@ -67,14 +67,15 @@ func findBrowser(t *testing.T) string {
 	return ""
 }
 
-// screenshotDir returns the folder for the screenshots, emptied of an
-// earlier run's numbered files.
-func screenshotDir(t *testing.T) string {
+// screenshotDir returns the folder for the screenshots (or its subfolder
+// sub, for a test of its own), emptied of an earlier run's numbered files.
+func screenshotDir(t *testing.T, sub ...string) string {
 	t.Helper()
 	dir := os.Getenv("SWITCHBOARD_SCREENSHOTS")
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "switchboard-screenshots")
 	}
+	dir = filepath.Join(append([]string{dir}, sub...)...)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -624,20 +625,26 @@ func jsString(s string) string {
 }
 
 // startBrowserTest finds the browser, builds and starts the server (on a
-// fresh SQLite file, with the admin "admin"), and returns the test's
-// context, the server, the browser's path and when the flow began (after
-// the build, so the flow's own time can be logged).
-func startBrowserTest(t *testing.T) (ctx context.Context, srv *server, browserPath string, began time.Time) {
+// fresh SQLite file, with the admin "admin", and the extra environment
+// given as KEY=VALUE), and returns the test's context, the server, the
+// browser's path and when the flow began (after the build, so the flow's
+// own time can be logged).
+func startBrowserTest(t *testing.T, extraEnv ...string) (ctx context.Context, srv *server, browserPath string, began time.Time) {
 	t.Helper()
 	browserPath = findBrowser(t)
 	needAxe(t)
 	binary(t) // build before the clock starts
 	ctx = testContext(t)
 	began = time.Now()
-	srv = startServer(ctx, t, map[string]string{
+	env := map[string]string{
 		"HOST": "127.0.0.1", "PORT": "0", "DATABASE_URL": filepath.Join(t.TempDir(), "sb.db"), "SECRET_HASH_COST": "4",
 		"ADMIN_USERNAME": "admin", "ADMIN_PASSWORD": adminPass,
-	})
+	}
+	for _, kv := range extraEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	srv = startServer(ctx, t, env)
 	return ctx, srv, browserPath, began
 }
 
@@ -713,9 +720,9 @@ func TestBrowserConsole(t *testing.T) {
 	b.step("tab through the header",
 		chromedp.Reload(),
 		chromedp.WaitVisible(`[data-testid="count-total"]`, chromedp.ByQuery),
-		tabThrough(7, &order),
+		tabThrough(8, &order),
 	)
-	if got, want := strings.Join(order, " "), "skip brand nav-dashboard nav-clients nav-new-client nav-activity sign-out"; got != want {
+	if got, want := strings.Join(order, " "), "skip brand nav-dashboard nav-clients nav-new-client nav-calls nav-activity sign-out"; got != want {
 		t.Errorf("the Tab key visits %q, want %q", got, want)
 	}
 	ring := func(sel string) string {

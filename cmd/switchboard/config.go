@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"switchboard/internal/auth"
 	"switchboard/internal/store"
 	"switchboard/internal/switchboard"
 )
@@ -35,6 +36,9 @@ type Config struct {
 	// SessionKeys sign and encrypt browser session cookies, the first for new
 	// cookies. Empty: derived from the server secret.
 	SessionKeys []string
+	// MaxConcurrentHashes bounds the sign-ins' bcrypt comparisons that run at
+	// once; by default all cores but one.
+	MaxConcurrentHashes int
 
 	// ElevenLabsAPIKey turns calling on; ElevenLabsAPIURL is where the API is.
 	ElevenLabsAPIKey string
@@ -43,9 +47,16 @@ type Config struct {
 	ElevenLabsWebhookSecret string
 	// SimulateCalls places calls with the in-process simulator instead.
 	SimulateCalls bool
+	// SimulateCallsDelay is how long a simulated call takes to get its
+	// outcome; 0: the simulator's own (3 s). Tests shorten it.
+	SimulateCallsDelay time.Duration
 	// PublicBaseURL is where ElevenLabs reaches this server, for the webhook
 	// URL printed at start-up; never taken from a request's Host header.
 	PublicBaseURL string
+
+	// PprofAddr, when set, serves net/http/pprof on its own listener
+	// (host:port), apart from the API so it is never exposed with it.
+	PprofAddr string
 }
 
 // DefaultElevenLabsAPIURL is ELEVENLABS_API_URL's default.
@@ -83,6 +94,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminUsername:           getenv("ADMIN_USERNAME"),
 		AdminPassword:           getenv("ADMIN_PASSWORD"),
 		AdminTokenTTL:           12 * time.Hour,
+
+		MaxConcurrentHashes: auth.DefaultMaxConcurrentHashes(),
 	}
 	if v := getenv("HOST"); v != "" {
 		cfg.Host = v
@@ -124,6 +137,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.SecretHashCost = cost
 	}
+	if v := getenv("MAX_CONCURRENT_HASHES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("MAX_CONCURRENT_HASHES must be a whole number of at least 1, not %q", v)
+		}
+		cfg.MaxConcurrentHashes = n
+	}
 	var err error
 	if cfg.TokenTTL, err = duration(getenv, "TOKEN_TTL", 0); err != nil {
 		return cfg, err
@@ -145,6 +165,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 	}
+	if v := getenv("PPROF_ADDR"); v != "" {
+		host, port, err := net.SplitHostPort(v)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, " /") {
+			return cfg, fmt.Errorf("PPROF_ADDR must be host:port such as 127.0.0.1:6060, not %q", v)
+		}
+		cfg.PprofAddr = v
+	}
 	if err := cfg.loadCalling(getenv); err != nil {
 		return cfg, err
 	}
@@ -159,6 +186,13 @@ func (cfg *Config) loadCalling(getenv func(string) string) error {
 		cfg.SimulateCalls = true
 	default:
 		return fmt.Errorf("SIMULATE_CALLS must be 1 or 0, not %q", v)
+	}
+	var err error
+	if cfg.SimulateCallsDelay, err = duration(getenv, "SIMULATE_CALLS_DELAY", 0); err != nil {
+		return err
+	}
+	if cfg.SimulateCallsDelay > time.Hour {
+		return errors.New("SIMULATE_CALLS_DELAY must be at most 1h")
 	}
 	if cfg.SimulateCalls && cfg.ElevenLabsAPIKey != "" {
 		return errors.New("SIMULATE_CALLS and ELEVENLABS_API_KEY are both set: simulate, or call through ElevenLabs, not both")

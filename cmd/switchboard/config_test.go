@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,7 +25,8 @@ func env(m map[string]string) func(string) string {
 
 func TestLoadConfig(t *testing.T) {
 	// defaults is the Config of an empty environment.
-	defaults := Config{Host: "127.0.0.1", Port: 8080, AdminTokenTTL: 12 * time.Hour, ElevenLabsAPIURL: DefaultElevenLabsAPIURL}
+	defaults := Config{Host: "127.0.0.1", Port: 8080, AdminTokenTTL: 12 * time.Hour, ElevenLabsAPIURL: DefaultElevenLabsAPIURL,
+		MaxConcurrentHashes: max(1, runtime.GOMAXPROCS(0)-1)}
 	with := func(f func(*Config)) Config {
 		c := defaults
 		f(&c)
@@ -47,6 +51,10 @@ func TestLoadConfig(t *testing.T) {
 				c.ElevenLabsWebhookSecret, c.PublicBaseURL = "wsec_0123456789abcdef", "https://calls.example.com"
 			})},
 		{name: "SIMULATE_CALLS", env: map[string]string{"SIMULATE_CALLS": "1"}, want: with(func(c *Config) { c.SimulateCalls = true })},
+		{name: "SIMULATE_CALLS_DELAY", env: map[string]string{"SIMULATE_CALLS": "1", "SIMULATE_CALLS_DELAY": "300ms"},
+			want: with(func(c *Config) { c.SimulateCalls, c.SimulateCallsDelay = true, 300*time.Millisecond })},
+		{name: "SIMULATE_CALLS_DELAY bad", env: map[string]string{"SIMULATE_CALLS_DELAY": "soon"}, errVar: "SIMULATE_CALLS_DELAY"},
+		{name: "SIMULATE_CALLS_DELAY long", env: map[string]string{"SIMULATE_CALLS_DELAY": "2h"}, errVar: "SIMULATE_CALLS_DELAY"},
 		{name: "SIMULATE_CALLS 0", env: map[string]string{"SIMULATE_CALLS": "0"}, want: defaults},
 		{name: "SIMULATE_CALLS bad", env: map[string]string{"SIMULATE_CALLS": "yes"}, errVar: "SIMULATE_CALLS"},
 		{name: "SIMULATE_CALLS with a key", env: map[string]string{"SIMULATE_CALLS": "1", "ELEVENLABS_API_KEY": "k"}, errVar: "SIMULATE_CALLS"},
@@ -84,16 +92,27 @@ func TestLoadConfig(t *testing.T) {
 		{name: "everything", env: map[string]string{
 			"HOST": "::1", "PORT": "1234", "DATABASE_URL": "file:x.db", "SERVER_SECRET": secret,
 			"ADMIN_USERNAME": "ops", "ADMIN_PASSWORD": "correct horse battery", "SECRET_HASH_COST": "10",
-			"TOKEN_TTL": "720h", "ADMIN_TOKEN_TTL": "1h",
+			"TOKEN_TTL": "720h", "ADMIN_TOKEN_TTL": "1h", "MAX_CONCURRENT_HASHES": "3",
 		}, want: Config{
 			Host: "::1", Port: 1234, DatabaseURL: "file:x.db", ServerSecret: secret,
 			AdminUsername: "ops", AdminPassword: "correct horse battery", SecretHashCost: 10,
-			TokenTTL: 720 * time.Hour, AdminTokenTTL: time.Hour, ElevenLabsAPIURL: DefaultElevenLabsAPIURL,
+			TokenTTL: 720 * time.Hour, AdminTokenTTL: time.Hour, MaxConcurrentHashes: 3, ElevenLabsAPIURL: DefaultElevenLabsAPIURL,
 		}},
+		{name: "MAX_CONCURRENT_HASHES", env: map[string]string{"MAX_CONCURRENT_HASHES": "1"},
+			want: with(func(c *Config) { c.MaxConcurrentHashes = 1 })},
+		{name: "MAX_CONCURRENT_HASHES zero", env: map[string]string{"MAX_CONCURRENT_HASHES": "0"}, errVar: "MAX_CONCURRENT_HASHES"},
+		{name: "MAX_CONCURRENT_HASHES not a number", env: map[string]string{"MAX_CONCURRENT_HASHES": "many"}, errVar: "MAX_CONCURRENT_HASHES"},
 
 		{name: "TRUSTED_PROXIES", env: map[string]string{"TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16,,::1 "},
 			want: with(func(c *Config) { c.TrustedProxies = []string{"10.0.0.1", "192.168.0.0/16", "::1"} })},
 		{name: "TRUSTED_PROXIES not an address", env: map[string]string{"TRUSTED_PROXIES": "10.0.0.1,proxy.local"}, errVar: "TRUSTED_PROXIES"},
+		{name: "PPROF_ADDR", env: map[string]string{"PPROF_ADDR": "127.0.0.1:6060"},
+			want: with(func(c *Config) { c.PprofAddr = "127.0.0.1:6060" })},
+		{name: "PPROF_ADDR free port", env: map[string]string{"PPROF_ADDR": "[::1]:0"},
+			want: with(func(c *Config) { c.PprofAddr = "[::1]:0" })},
+		{name: "PPROF_ADDR without a host", env: map[string]string{"PPROF_ADDR": "6060"}, errVar: "PPROF_ADDR"},
+		{name: "PPROF_ADDR bad port", env: map[string]string{"PPROF_ADDR": "127.0.0.1:http"}, errVar: "PPROF_ADDR"},
+		{name: "PPROF_ADDR port too large", env: map[string]string{"PPROF_ADDR": "127.0.0.1:70000"}, errVar: "PPROF_ADDR"},
 		{name: "PORT not a number", env: map[string]string{"PORT": "abc"}, errVar: "PORT"},
 		{name: "PORT too large", env: map[string]string{"PORT": "70000"}, errVar: "PORT"},
 		{name: "PORT negative", env: map[string]string{"PORT": "-1"}, errVar: "PORT"},
@@ -299,5 +318,25 @@ func TestRun_PortTaken(t *testing.T) {
 	stop()
 	if err := <-done; err != nil {
 		t.Errorf("run on a free port: %v\nstderr:\n%s", err, logs)
+	}
+}
+
+// TestPprofHandler: PPROF_ADDR's listener answers pprof's index and its
+// profiles, and nothing else (not the API).
+func TestPprofHandler(t *testing.T) {
+	h := pprofHandler()
+	for path, want := range map[string]int{
+		"/debug/pprof/":                  http.StatusOK,
+		"/debug/pprof/heap?debug=1":      http.StatusOK,
+		"/debug/pprof/goroutine?debug=1": http.StatusOK,
+		"/debug/pprof/cmdline":           http.StatusOK,
+		"/secure/client":                 http.StatusNotFound,
+		"/healthz":                       http.StatusNotFound,
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s = %d, want %d", path, rec.Code, want)
+		}
 	}
 }

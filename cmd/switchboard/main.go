@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -88,12 +89,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		if m.pprofLn, err = net.Listen("tcp", cfg.PprofAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("PPROF_ADDR: %w", err)
+		}
+	}
 	if err := m.Open(ctx); err != nil {
 		ln.Close()
+		if m.pprofLn != nil {
+			m.pprofLn.Close()
+		}
 		m.Close()
 		return err
 	}
 	return m.Serve(ctx, ln)
+}
+
+// pprofHandler serves net/http/pprof's pages under /debug/pprof/ on a mux of
+// its own: the default mux would also carry anything else a library put there.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // Main is the running program: its config, database and HTTP app. The
@@ -111,14 +133,9 @@ type Main struct {
 	Calling *calling.Service
 
 	simulator *elevenlabs.Simulator // SIMULATE_CALLS only
+	pprofLn   net.Listener          // PPROF_ADDR only
 	selfURL   atomic.Value          // string: where this server listens, for the simulator's webhooks
 }
-
-// Throttling defaults (DESIGN.md §3): failed sign-ins per 15 minutes.
-var (
-	accountThrottle = auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute}
-	ipThrottle      = auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}
-)
 
 func (m *Main) openStore(ctx context.Context) error {
 	s, err := store.Open(ctx, m.Config.DatabaseURL)
@@ -152,8 +169,12 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	svc := &auth.Service{
 		Clients: m.Store, Admins: m.Store, Tokens: m.Store,
-		Hasher: hasher, Signer: signer, Throttle: auth.NewThrottle(accountThrottle, ipThrottle),
-		TokenTTL: m.Config.TokenTTL, AdminTokenTTL: m.Config.AdminTokenTTL,
+		Hasher: hasher, Signer: signer, Log: m.Log,
+		// The throttle's state is in the database: every instance on it
+		// shares one allowance (docs/SECURITY.md).
+		Throttle:  auth.NewThrottle(m.Store, []byte(secret), auth.DefaultThrottlePolicy),
+		HashLimit: auth.NewHashLimit(m.Config.MaxConcurrentHashes, auth.HashWait),
+		TokenTTL:  m.Config.TokenTTL, AdminTokenTTL: m.Config.AdminTokenTTL,
 	}
 	generated, err := svc.EnsureAdmin(ctx, m.Config.AdminUsername, m.Config.AdminPassword)
 	if err != nil {
@@ -181,7 +202,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	(&web.Server{
-		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log,
+		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log, Calls: m.Store, Calling: m.Calling,
 		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL,
 	}).Register(m.App)
 	return nil
@@ -200,7 +221,7 @@ func (m *Main) openCalling() (webhookSecret string) {
 		if webhookSecret == "" {
 			webhookSecret = auth.GenerateSecret()
 		}
-		m.simulator = &elevenlabs.Simulator{Secret: webhookSecret, Deliver: m.deliverToSelf}
+		m.simulator = &elevenlabs.Simulator{Secret: webhookSecret, Deliver: m.deliverToSelf, Delay: m.Config.SimulateCallsDelay}
 		m.Calling.Dialer, m.Calling.Simulated = m.simulator, true
 	}
 	return webhookSecret
@@ -265,6 +286,14 @@ func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
 	m.Log.Info("listening", "addr", self, "database", m.Store.Dialect())
 	msg, attrs := m.callingLine(self)
 	m.Log.Info(msg, attrs...)
+	if m.pprofLn != nil {
+		// Profiles take up to their seconds parameter (30 s by default), so
+		// no write timeout; the listener closes with the server.
+		ps := &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go ps.Serve(m.pprofLn)
+		defer ps.Close()
+		m.Log.Info("pprof listening", "addr", "http://"+m.pprofLn.Addr().String()+"/debug/pprof/")
+	}
 	reconcileCtx, stopReconciling := context.WithCancel(ctx)
 	reconciled := make(chan struct{})
 	go func() { defer close(reconciled); m.Calling.Run(reconcileCtx, reconcileInterval) }()

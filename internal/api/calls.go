@@ -572,12 +572,12 @@ func (s *Server) handleWebhook(c *fiber.Ctx) error {
 	}
 	body := c.Body()
 	if err := elevenlabs.VerifySignature(s.WebhookSecret, c.Get("ElevenLabs-Signature"), body, s.now()); err != nil {
-		s.Log.Warn("webhook refused", "reason", err.Error(), "ip", httpserver.ClientIP(c), "request_id", httpserver.RequestID(c))
+		s.Log.Warn("webhook refused", "reason", switchboard.ErrorMessage(err), "ip", httpserver.ClientIP(c), "request_id", httpserver.RequestID(c))
 		return errorOnly(fiber.StatusUnauthorized, "Invalid signature")
 	}
 	ev, err := elevenlabs.ParseWebhook(body)
 	if err != nil {
-		return badRequest("Invalid webhook body", err.Error())
+		return badRequest("Invalid webhook body", switchboard.ErrorMessage(err))
 	}
 	if ev.ConversationID == "" {
 		s.Log.Info("webhook ignored", "type", ev.Type, "request_id", httpserver.RequestID(c))

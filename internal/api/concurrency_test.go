@@ -44,8 +44,9 @@ func TestConcurrentOperations(t *testing.T) {
 		ts := newTestServer(t, s)
 		// Concurrent resets make logins with a just-replaced secret fail; the
 		// throttle is not what this test is about, so give it room.
-		ts.svc.Throttle = auth.NewThrottle(auth.ThrottleRule{Failures: 1_000_000, Window: time.Minute},
-			auth.ThrottleRule{Failures: 1_000_000, Window: time.Minute})
+		loose := auth.ThrottleRule{Limit: 1_000_000, Window: time.Minute}
+		ts.svc.Throttle = auth.NewThrottle(s, []byte("test-server-secret-of-at-least-32-bytes"),
+			auth.ThrottlePolicy{AccountAddress: loose, Address: loose, Account: loose, Refresh: loose})
 
 		history := map[string]*clientHistory{}
 		var ids []string

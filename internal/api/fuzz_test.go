@@ -35,9 +35,11 @@ import (
 // (TestLoginThrottle covers throttling), and an admin token that does not
 // expire after an hour of fuzzing.
 func newFuzzServer(f *testing.F) *testServer {
-	ts := newTestServer(f, storetest.Open(f, "sqlite"))
-	loose := auth.ThrottleRule{Failures: 1 << 30, Window: time.Hour}
-	ts.svc.Throttle = auth.NewThrottle(loose, loose)
+	s := storetest.Open(f, "sqlite")
+	ts := newTestServer(f, s)
+	loose := auth.ThrottleRule{Limit: 1 << 30, Window: time.Hour}
+	ts.svc.Throttle = auth.NewThrottle(s, []byte("test-server-secret-of-at-least-32-bytes"),
+		auth.ThrottlePolicy{AccountAddress: loose, Address: loose, Account: loose, Refresh: loose})
 	ts.svc.AdminTokenTTL = 100 * 365 * 24 * time.Hour
 	ts.adminToken = ts.do("POST", "/auth/admin/login", "",
 		`{"username":"`+adminUsername+`","password":"`+adminPassword+`"}`).wantStatus(200).str("token")

@@ -78,9 +78,7 @@ func newTestServerWith(t testing.TB, s *store.Store, clients switchboard.ClientS
 	}
 	svc := &auth.Service{
 		Clients: clients, Admins: s, Tokens: s, Hasher: hasher, Signer: signer,
-		Throttle: auth.NewThrottle(
-			auth.ThrottleRule{Failures: 10, Window: 15 * time.Minute},
-			auth.ThrottleRule{Failures: 50, Window: 15 * time.Minute}),
+		Throttle:      auth.NewThrottle(s, []byte("test-server-secret-of-at-least-32-bytes"), auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}
 	if _, err := svc.EnsureAdmin(context.Background(), adminUsername, adminPassword); err != nil {
@@ -127,9 +125,15 @@ func (ts *testServer) do(method, path, token, body string) *response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return ts.send(req)
+}
+
+// send sends req through the Fiber app as it is.
+func (ts *testServer) send(req *http.Request) *response {
+	ts.t.Helper()
 	res, err := ts.app.Test(req, -1)
 	if err != nil {
-		ts.t.Fatalf("%s %s: %v", method, path, err)
+		ts.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)

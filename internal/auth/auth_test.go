@@ -387,17 +387,81 @@ type fakeClock struct{ t time.Time }
 func (c *fakeClock) now() time.Time          { return c.t }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
-func newThrottle() (*Throttle, *fakeClock) {
+// oldPolicy is the policy the old in-memory throttle had, 10 failures per
+// account and 50 per ip in 15 minutes, which TestThrottle was written for:
+// per (account, address) and per account the same 10, so an account's
+// allowance is spent from any address that has not signed in to it.
+var oldPolicy = ThrottlePolicy{
+	AccountAddress: ThrottleRule{10, 15 * time.Minute},
+	Address:        ThrottleRule{50, 15 * time.Minute},
+	Account:        ThrottleRule{10, 15 * time.Minute},
+	Remember:       30 * 24 * time.Hour,
+	Refresh:        ThrottleRule{60, 15 * time.Minute},
+}
+
+// throttleTester drives a Throttle through the two calls of the old
+// in-memory throttle, Wait and Fail, which TestThrottle was written against.
+type throttleTester struct {
+	*Throttle
+	t *testing.T
+}
+
+// newThrottle returns a throttle over s at a fixed time, with a key of its
+// own: its rows are apart from every other throttle's on s.
+func newThrottle(t *testing.T, s *store.Store) (throttleTester, *fakeClock) {
 	clock := &fakeClock{t: time.Date(2025, 3, 20, 12, 0, 0, 0, time.UTC)}
-	th := NewThrottle(ThrottleRule{Failures: 10, Window: 15 * time.Minute}, ThrottleRule{Failures: 50, Window: 15 * time.Minute})
+	th := NewThrottle(s, []byte(GenerateSecret()), oldPolicy)
 	th.now = clock.now
-	return th, clock
+	return throttleTester{th, t}, clock
+}
+
+// Wait is what the old Throttle.Wait was: how long before an attempt for
+// account from ip may be made, or 0.
+func (th throttleTester) Wait(account, ip string) time.Duration {
+	_, err := th.begin(context.Background(), account, ip)
+	var e *switchboard.Error
+	if errors.As(err, &e) && e.Code == switchboard.ETHROTTLED {
+		return e.RetryAfter
+	} else if err != nil {
+		th.t.Errorf("begin(%q, %q): %v", account, ip, err)
+	}
+	return 0
+}
+
+// Fail is what the old Throttle.Fail was: a failed attempt, which keeps the
+// allowance it took (none, when there was none left).
+func (th throttleTester) Fail(account, ip string) {
+	id := th.hashKey("account", account, "")
+	a := &attempt{t: th.Throttle, limits: []switchboard.ThrottleLimit{
+		th.policy.AccountAddress.limit(th.hashKey("account address", id, addressOf(ip))),
+		th.policy.Address.limit(th.hashKey("address", "", addressOf(ip))),
+		th.policy.Account.limit(id),
+	}}
+	if err := a.take(context.Background()); err != nil && switchboard.ErrorCode(err) != switchboard.ETHROTTLED {
+		th.t.Errorf("take(%q, %q): %v", account, ip, err)
+	}
+}
+
+// countingPurges counts the purges a Throttle asks for.
+type countingPurges struct {
+	switchboard.ThrottleService
+	n int
+}
+
+func (c *countingPurges) PurgeThrottle(ctx context.Context, now time.Time) error {
+	c.n++
+	return c.ThrottleService.PurgeThrottle(ctx, now)
 }
 
 func TestThrottle(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, st *store.Store) { testThrottle(t, st) })
+}
+
+func testThrottle(t *testing.T, st *store.Store) {
 	const ip1, ip2 = "192.0.2.1", "198.51.100.7"
 	const accountRefill = 15 * time.Minute / 10 // 90s per attempt
 	const ipRefill = 15 * time.Minute / 50      // 18s per attempt
+	newThrottle := func() (throttleTester, *fakeClock) { return newThrottle(t, st) }
 
 	t.Run("OKNoFailures", func(t *testing.T) {
 		th, clock := newThrottle()
@@ -495,29 +559,36 @@ func TestThrottle(t *testing.T) {
 	})
 
 	t.Run("OKForgetsRefilledBuckets", func(t *testing.T) {
+		// The rows live in the database now: refilled ones are purged, at
+		// most once a minute per instance (the store's tests count the rows).
 		th, clock := newThrottle()
-		// Fill the table to two short of its bound: fillers and ip1.
-		for i := range maxBuckets - 3 {
+		purges := &countingPurges{ThrottleService: th.store}
+		th.store = purges
+		for i := range 40 {
 			th.Fail("filler"+strconv.Itoa(i), ip1)
 		}
 		clock.advance(16 * time.Minute) // every filler has refilled
 		for range 10 {
 			th.Fail("victim", ip2)
 		}
-		if got, want := len(th.buckets), maxBuckets; got != want {
-			t.Fatalf("buckets = %d, want %d", got, want)
-		}
-		th.Fail("newcomer", ip2) // a new key at the bound sweeps first
-		// Left: victim and ip2 (spent), newcomer; the refilled fillers and
-		// ip1 are forgotten.
-		if got, want := len(th.buckets), 3; got != want {
-			t.Errorf("buckets after the sweep = %d, want %d", got, want)
+		th.Wait("newcomer", ip2)
+		th.Wait("newcomer", ip2)
+		if got, want := purges.n, 1; got != want {
+			t.Errorf("purges = %d, want %d", got, want)
 		}
 		if got := th.Wait("victim", "203.0.113.9"); got <= 0 {
-			t.Errorf("Wait for the spent account after the sweep = %v, want > 0", got)
+			t.Errorf("Wait for the spent account after the purge = %v, want > 0", got)
+		}
+		if got := th.Wait("filler1", ip1); got != 0 {
+			t.Errorf("Wait for a purged filler = %v, want 0", got)
 		}
 		if got := th.Wait("newcomer", "203.0.113.9"); got != 0 {
 			t.Errorf("Wait for the newcomer = %v, want 0", got)
+		}
+		clock.advance(purgeEvery)
+		th.Wait("newcomer", ip2)
+		if got, want := purges.n, 2; got != want {
+			t.Errorf("purges a minute later = %d, want %d", got, want)
 		}
 	})
 
@@ -557,7 +628,7 @@ func newServiceOn(t *testing.T, s *store.Store) testService {
 			Clients: s, Admins: s, Tokens: s,
 			Hasher:        newHasher(t),
 			Signer:        newSigner(t, serverSecret),
-			Throttle:      NewThrottle(ThrottleRule{10, 15 * time.Minute}, ThrottleRule{50, 15 * time.Minute}),
+			Throttle:      NewThrottle(s, serverSecret, DefaultThrottlePolicy),
 			AdminTokenTTL: 12 * time.Hour,
 		},
 		store: s,

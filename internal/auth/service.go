@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"time"
 
 	"switchboard/internal/switchboard"
@@ -20,23 +21,37 @@ const (
 	MsgWrongTokenType     = "Insufficient permissions"
 	MsgCurrentSecretWrong = "Current secret is incorrect"
 	MsgTooManyAttempts    = "Too many failed attempts, try again later"
+	MsgTooManyRefreshes   = "Too many token refreshes, try again later"
 )
 
 const (
-	maxThrottleKeyLength    = 64
+	// Throttle accounts are named by kind, so a client and an admin of the
+	// same name are two accounts.
 	clientThrottlePrefix    = "client "
 	adminThrottlePrefix     = "admin "
 	generatedClientIDPrefix = "client_"
 )
+
+// SecretHasher hashes and checks secrets; *Hasher is the service's.
+type SecretHasher interface {
+	Hash(secret string) (string, error)
+	Matches(hash, secret string) (bool, error)
+}
 
 // Service implements sign-in, tokens and secrets on top of the stores.
 type Service struct {
 	Clients  switchboard.ClientService
 	Admins   switchboard.AdminService
 	Tokens   switchboard.TokenService
-	Hasher   *Hasher
+	Hasher   SecretHasher
 	Signer   *Signer
 	Throttle *Throttle
+	// HashLimit bounds the sign-ins' hash comparisons that run at once; nil
+	// bounds nothing.
+	HashLimit *HashLimit
+	// Log receives what the service does on its own account, such as ending
+	// every token of a client past MaxRevokedTokens; nil logs nothing.
+	Log *slog.Logger
 
 	// TokenTTL is the lifetime of client tokens; zero means they do not
 	// expire, as the client-account document says (README.md, section
@@ -65,17 +80,32 @@ func unauthorized(msg string) error {
 	return &switchboard.Error{Code: switchboard.EUNAUTHORIZED, Message: msg}
 }
 
-func throttled(wait time.Duration) error {
-	return &switchboard.Error{Code: switchboard.ETHROTTLED, Message: MsgTooManyAttempts, RetryAfter: wait}
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
-// throttleKey keeps throttle keys short: ids that cannot exist share one key,
-// so nobody can fill memory with long made-up ids.
-func throttleKey(prefix, id string) string {
-	if len(id) > maxThrottleKeyLength {
-		id = "(too long)"
+// compare is the one way a sign-in's secret or password meets its hash: it
+// waits for a turn to hash (EUNAVAILABLE if none comes soon), takes the
+// attempt's allowance (ETHROTTLED if it is spent by now: a burst gets no
+// further than the allowance), and only then hashes. The allowance comes
+// back if the comparison could not run; on a match the caller ends the
+// attempt with succeeded, and on a mismatch it stays spent.
+func (s *Service) compare(ctx context.Context, a *attempt, hash, secret string) (bool, error) {
+	if err := s.HashLimit.acquire(ctx); err != nil {
+		return false, err
 	}
-	return prefix + id
+	defer s.HashLimit.release()
+	if err := a.take(ctx); err != nil {
+		return false, err
+	}
+	ok, err := s.Hasher.Matches(hash, secret)
+	if err != nil {
+		return false, errors.Join(err, a.giveBack(ctx))
+	}
+	return ok, nil
 }
 
 // CreateClient validates c, generates its clientId when empty and its secret
@@ -144,13 +174,14 @@ func (s *Service) LoginClient(ctx context.Context, id, secret, ip string) (*swit
 // AuthenticateClient checks a clientId and secret and returns the client.
 // Unknown ids, wrong secrets and clients that are not Active all get the
 // same EUNAUTHORIZED after the same hashing time; ETHROTTLED once too many
-// attempts failed for the id or the ip. Every door a client signs in by
-// (the JSON API, the account pages) comes through here, so they share one
-// throttle.
+// attempts failed for the id or the ip (see ThrottlePolicy); EUNAVAILABLE
+// when too many sign-ins are hashing at once (see HashLimit). Every door a
+// client signs in by (the JSON API, the account pages) comes through here,
+// so they share one throttle.
 func (s *Service) AuthenticateClient(ctx context.Context, id, secret, ip string) (*switchboard.Client, error) {
-	key := throttleKey(clientThrottlePrefix, id)
-	if wait := s.Throttle.Wait(key, ip); wait > 0 {
-		return nil, throttled(wait)
+	a, err := s.Throttle.begin(ctx, clientThrottlePrefix+id, ip)
+	if err != nil {
+		return nil, err
 	}
 	var c *switchboard.Client
 	hash := "" // unknown id: compare against the hasher's dummy
@@ -162,13 +193,15 @@ func (s *Service) AuthenticateClient(ctx context.Context, id, secret, ip string)
 			return nil, err
 		}
 	}
-	ok, err := s.Hasher.Matches(hash, secret)
+	ok, err := s.compare(ctx, a, hash, secret)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || c.Status != switchboard.StatusActive {
-		s.Throttle.Fail(key, ip)
-		return nil, unauthorized(MsgInvalidClientLogin)
+		return nil, a.refuse(ctx, unauthorized(MsgInvalidClientLogin))
+	}
+	if err := a.succeeded(ctx); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -214,43 +247,65 @@ func (s *Service) Client(ctx context.Context, token string) (*switchboard.Client
 	return c, claims, nil
 }
 
-// RefreshClientToken issues a new token for c and revokes the one presented,
-// so a refresh never leaves two live tokens behind.
+// RefreshClientToken revokes the token presented and issues a new one for
+// c, so a refresh never leaves two live tokens behind. ETHROTTLED past the
+// policy's Refresh rule. When the revocation ended every token of c (see
+// RevokeToken), the new token is issued at c's new TokenVersion.
 func (s *Service) RefreshClientToken(ctx context.Context, c *switchboard.Client, old *Claims) (string, error) {
-	token, err := s.IssueClientToken(c)
+	if err := s.Throttle.refresh(ctx, c.ID); err != nil {
+		return "", err
+	}
+	ended, err := s.revoke(ctx, old)
 	if err != nil {
 		return "", err
 	}
-	if err := s.RevokeToken(ctx, old); err != nil {
-		return "", err
+	if ended {
+		if c, err = s.Clients.FindClientByID(ctx, c.ID); err != nil {
+			return "", err
+		}
 	}
-	return token, nil
+	return s.IssueClientToken(c)
 }
 
-// RevokeToken ends one token before its time; the owner's other tokens live on.
+// RevokeToken ends one token before its time; the owner's other tokens live
+// on, unless the client has switchboard.MaxRevokedTokens revoked already:
+// then every token of the client ends at once, which is logged (and
+// recorded in the audit trail by the store).
 func (s *Service) RevokeToken(ctx context.Context, claims *Claims) error {
+	_, err := s.revoke(ctx, claims)
+	return err
+}
+
+func (s *Service) revoke(ctx context.Context, claims *Claims) (ended bool, err error) {
 	t := switchboard.RevokedToken{ID: claims.ID, ClientID: claims.ClientID}
 	if claims.ExpiresAt != nil {
 		t.ExpiresAt = claims.ExpiresAt.Time
 	}
-	return s.Tokens.RevokeToken(ctx, t)
+	ended, err = s.Tokens.RevokeToken(ctx, t)
+	if ended {
+		s.log().Warn("every token of a client ended: too many revoked tokens",
+			"client_id", claims.ClientID, "max_revoked_tokens", switchboard.MaxRevokedTokens)
+	}
+	return ended, err
 }
 
 // ChangeClientSecret replaces c's secret after checking the current one,
 // ends every earlier token, and returns the updated client, whose new
 // TokenVersion the caller's next token needs. A wrong current secret counts
-// as a failed sign-in.
+// as a failed sign-in, under the same throttle and hash limit.
 func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client, current, next, ip string) (*switchboard.Client, error) {
-	key := throttleKey(clientThrottlePrefix, c.ID)
-	if wait := s.Throttle.Wait(key, ip); wait > 0 {
-		return nil, throttled(wait)
+	a, err := s.Throttle.begin(ctx, clientThrottlePrefix+c.ID, ip)
+	if err != nil {
+		return nil, err
 	}
-	ok, err := s.Hasher.Matches(c.SecretHash, current)
+	ok, err := s.compare(ctx, a, c.SecretHash, current)
 	if err != nil {
 		return nil, err
 	} else if !ok {
-		s.Throttle.Fail(key, ip)
-		return nil, unauthorized(MsgCurrentSecretWrong)
+		return nil, a.refuse(ctx, unauthorized(MsgCurrentSecretWrong))
+	}
+	if err := a.succeeded(ctx); err != nil {
+		return nil, err
 	}
 	if err := switchboard.ValidateSecret("newSecret", next); err != nil {
 		return nil, err
@@ -268,9 +323,9 @@ func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client,
 // LoginAdmin checks an admin's username and password and returns the admin
 // with a token that expires after AdminTokenTTL. Same rules as LoginClient.
 func (s *Service) LoginAdmin(ctx context.Context, username, password, ip string) (*switchboard.Admin, string, time.Time, error) {
-	key := throttleKey(adminThrottlePrefix, username)
-	if wait := s.Throttle.Wait(key, ip); wait > 0 {
-		return nil, "", time.Time{}, throttled(wait)
+	at, err := s.Throttle.begin(ctx, adminThrottlePrefix+username, ip)
+	if err != nil {
+		return nil, "", time.Time{}, err
 	}
 	a, err := s.Admins.FindAdminByUsername(ctx, username)
 	hash := ""
@@ -279,12 +334,14 @@ func (s *Service) LoginAdmin(ctx context.Context, username, password, ip string)
 	} else if switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
 		return nil, "", time.Time{}, err
 	}
-	ok, err := s.Hasher.Matches(hash, password)
+	ok, err := s.compare(ctx, at, hash, password)
 	if err != nil {
 		return nil, "", time.Time{}, err
 	} else if !ok {
-		s.Throttle.Fail(key, ip)
-		return nil, "", time.Time{}, unauthorized(MsgInvalidAdminLogin)
+		return nil, "", time.Time{}, at.refuse(ctx, unauthorized(MsgInvalidAdminLogin))
+	}
+	if err := at.succeeded(ctx); err != nil {
+		return nil, "", time.Time{}, err
 	}
 	issued := s.now()
 	token, err := s.Signer.Sign(Claims{AdminID: a.Username, Type: TypeAdmin, Version: a.TokenVersion}, issued, s.AdminTokenTTL)

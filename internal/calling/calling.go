@@ -45,6 +45,10 @@ const (
 // never taken for an interrupted one.
 const dialTimeout = 20 * time.Second
 
+// recordTimeout bounds recording the provider's answer to a call; with
+// dialTimeout it stays under queuedAge, for the same reason.
+const recordTimeout = 10 * time.Second
+
 // Reconciler timing.
 const (
 	queuedAge = time.Minute      // a queued call older than this was interrupted
@@ -62,6 +66,9 @@ type Service struct {
 	Log       *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// DialTimeout bounds the request that places a call; zero means
+	// dialTimeout. Keep it well under a minute (see dialTimeout).
+	DialTimeout time.Duration
 
 	numbers numberCache
 }
@@ -168,13 +175,20 @@ func (s *Service) Place(ctx context.Context, client *switchboard.Client, req Req
 	}
 	// The call is recorded: from here on its answer must be recorded too,
 	// even if the caller goes away, so the provider is asked under a
-	// context of its own.
-	dialCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dialTimeout)
-	defer cancel()
+	// context of its own, and the answer recorded under another: a dial
+	// that timed out has spent the first.
+	timeout := s.DialTimeout
+	if timeout <= 0 {
+		timeout = dialTimeout
+	}
+	dialCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	dialled, err := s.Dialer.PlaceCall(dialCtx, switchboard.OutboundCall{
 		AgentID: client.AgentID, PhoneNumberID: number.ID, To: req.Phone, FirstMessage: req.FirstMessage,
 		DynamicVariables: dynamicVariables(client, call.ID, req.DynamicVariables),
 	})
+	cancel()
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	if err != nil {
 		reason := switchboard.ErrorMessage(err)
 		switch switchboard.ErrorReason(err) {
@@ -184,12 +198,12 @@ func (s *Service) Place(ctx context.Context, client *switchboard.Client, req Req
 		case switchboard.ReasonProviderKeyRefused:
 			s.Log.Error("place call: check ELEVENLABS_API_KEY", "call_id", call.ID, "err", err)
 		}
-		if _, ferr := s.Calls.FailCall(dialCtx, call.ID, reason, s.now()); ferr != nil {
+		if _, ferr := s.Calls.FailCall(recordCtx, call.ID, reason, s.now()); ferr != nil {
 			s.Log.Error("record failed call", "call_id", call.ID, "err", ferr)
 		}
 		return nil, &switchboard.Error{Code: switchboard.EUPSTREAM, Message: MsgInitiationFailed, Details: reason}
 	}
-	done, err := s.Calls.MarkCallDialled(dialCtx, call.ID, dialled, s.now())
+	done, err := s.Calls.MarkCallDialled(recordCtx, call.ID, dialled, s.now())
 	if err != nil {
 		// The provider is calling; the reconciler will find the call queued
 		// and fail it as interrupted, which is what the caller is told too.

@@ -58,6 +58,8 @@ func StatusOf(code string) int {
 		return fiber.StatusUnauthorized
 	case switchboard.EUPSTREAM:
 		return fiber.StatusBadGateway
+	case switchboard.EUNAVAILABLE:
+		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }
@@ -118,7 +120,9 @@ func (a *App) WriteJSONError(c *fiber.Ctx, err error) error {
 		je = Failed("Internal server error", err)
 	}
 	SetRetryAfter(c, je.RetryAfter)
-	if je.Status >= fiber.StatusInternalServerError {
+	// A 503 is load shed (the hasher is busy) or a service that is off, not
+	// a failure: a storm of them must not flood the log with errors.
+	if je.Status >= fiber.StatusInternalServerError && je.Status != fiber.StatusServiceUnavailable {
 		a.log.Error("request failed", "method", c.Method(), "path", c.Path(),
 			"status", je.Status, "request_id", RequestID(c), "err", je.Err)
 	}

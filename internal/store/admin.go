@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -28,9 +29,13 @@ func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*swit
 	if !storableKey(username) {
 		return nil, errAdminNotFound
 	}
+	st, err := s.stmt(ctx, "SELECT username, password_hash, token_version, created_at FROM admins WHERE username = ?")
+	if err != nil {
+		return nil, wrap("find admin", err)
+	}
 	var row adminRow
-	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err = st.QueryRowContext(ctx, username).Scan(&row.Username, &row.PasswordHash, &row.TokenVersion, &row.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAdminNotFound
 	} else if err != nil {
 		return nil, wrap("find admin", err)

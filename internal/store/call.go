@@ -123,9 +123,8 @@ func (doNotCallRow) TableName() string { return "do_not_call" }
 
 var (
 	errCallNotFound     = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Call not found"}
-	errDoNotCall        = &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: "This number is on the do-not-call list"}
+	errDoNotCall        = &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: "This number is on the do-not-call list", Field: "phone"}
 	errNotOnDoNotCall   = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "This number is not on the do-not-call list"}
-	errBadCallCursor    = &switchboard.Error{Code: switchboard.EINVALID, Message: "Invalid page cursor"}
 	msgCallLimitReached = "Hourly call limit reached"
 )
 
@@ -137,15 +136,6 @@ const clientScope = "client_pk = (SELECT id FROM clients WHERE client_id = ?)"
 // callsNewestFirst is the order of every listing of calls; the indexes of
 // migration 00005 end in (created_at, call_id) to serve it.
 const callsNewestFirst = "created_at DESC, call_id DESC"
-
-// wrapCall returns err as it is when it is nil or a switchboard.Error (a
-// refusal meant for the caller), and wrapped with op otherwise.
-func wrapCall(op string, err error) error {
-	if err == nil || switchboard.ErrorCode(err) != switchboard.EINTERNAL {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
 
 // forUpdate locks the rows tx reads until it ends, on PostgreSQL. SQLite
 // needs no lock: its IMMEDIATE transactions hold the write lock from BEGIN.
@@ -215,7 +205,7 @@ func (s *Store) CreateCall(ctx context.Context, call *switchboard.Call, maxPerHo
 		return recordEvent(ctx, tx, switchboard.EventCallQueued, call.ClientID, call.ID+": "+string(switchboard.CallQueued), t)
 	})
 	if err != nil {
-		return wrapCall("create call", err)
+		return wrap("create call", err)
 	}
 	call.ClientName, call.Status, call.CreatedAt, call.UpdatedAt = row.ClientName, switchboard.CallQueued, t, t
 	return nil
@@ -301,7 +291,7 @@ func (s *Store) MarkCallDialled(ctx context.Context, id string, d switchboard.Di
 		r.Status, r.ConversationID, r.CallSID = string(switchboard.CallInitiated), d.ConversationID, d.CallSID
 		return true
 	})
-	return call, wrapCall("mark call dialled", err)
+	return call, wrap("mark call dialled", err)
 }
 
 // FailCall implements switchboard.CallService.
@@ -313,7 +303,7 @@ func (s *Store) FailCall(ctx context.Context, id, reason string, at time.Time) (
 		r.Status, r.Error = string(switchboard.CallFailed), reason
 		return true
 	})
-	return call, wrapCall("fail call", err)
+	return call, wrap("fail call", err)
 }
 
 // ApplyCallResult implements switchboard.CallService. A report changes the
@@ -358,7 +348,7 @@ func (s *Store) ApplyCallResult(ctx context.Context, r switchboard.CallResult, a
 		}
 		return true
 	})
-	return call, changed, wrapCall("apply call result", err)
+	return call, changed, wrap("apply call result", err)
 }
 
 // FindCall implements switchboard.CallService.
@@ -413,6 +403,15 @@ func (s *Store) clientCalls(ctx context.Context, clientID string, status *switch
 	return q
 }
 
+// clientCallsPage selects an offset page of the client's calls in two
+// steps: the page's ids from the index alone, then their rows. PostgreSQL
+// would otherwise read the row of every call the offset skips.
+func (s *Store) clientCallsPage(ctx context.Context, clientID string, f switchboard.CallFilter) *gorm.DB {
+	ids := s.clientCalls(ctx, clientID, f.Status).Select("id").Order(callsNewestFirst).
+		Offset(max(f.Offset, 0)).Limit(callLimit(f.Limit))
+	return s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript").Where("id IN (?)", ids).Order(callsNewestFirst)
+}
+
 // FindClientCalls implements switchboard.CallService: two counts and one
 // page, each a range of the client's (client_pk, ...) indexes. A clientId
 // no client has now has no calls.
@@ -431,18 +430,30 @@ func (s *Store) FindClientCalls(ctx context.Context, clientID string, f switchbo
 		}
 	}
 	var rows []callRow
-	err := s.clientCalls(ctx, clientID, f.Status).Omit("transcript").Order(callsNewestFirst).Offset(max(f.Offset, 0)).Limit(callLimit(f.Limit)).Find(&rows).Error
-	if err != nil {
+	if err := s.clientCallsPage(ctx, clientID, f).Find(&rows).Error; err != nil {
 		return nil, 0, 0, fmt.Errorf("find client calls: %w", err)
 	}
 	return domainCalls(rows), int(total), int(filtered), nil
 }
 
-// callPageQuery selects the calls of f's page, Limit+1 of them, newest
-// first from f.After (exclusive).
+// The keyset conditions of the newest-first listing, and its reverse for a
+// Before page.
+const (
+	callsOldestFirst = "created_at ASC, call_id ASC"
+	callsOlderThan   = "(created_at, call_id) < (?, ?)"
+	callsNewerThan   = "(created_at, call_id) > (?, ?)"
+)
+
+// callPageQuery selects the calls of f's page, Limit+1 of them: newest
+// first from f.After (exclusive), or with f.Before oldest first from it. Each
+// filter has an index ending in (created_at, call_id), so a page is a range
+// read of that index (TestCallQueryPlan, TestCallFilterQueryPlan).
 func (s *Store) callPageQuery(ctx context.Context, f switchboard.CallPageFilter) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript")
-	if f.ClientID != "" {
+	switch {
+	case f.ClientID != "" && f.CurrentClient:
+		q = q.Where(clientScope, f.ClientID)
+	case f.ClientID != "":
 		// The clientId recorded with each call: a deleted client's calls
 		// are listed under it too, with those of a later client of that id.
 		q = q.Where("client_id = ?", f.ClientID)
@@ -450,75 +461,141 @@ func (s *Store) callPageQuery(ctx context.Context, f switchboard.CallPageFilter)
 	if f.Status != nil {
 		q = q.Where("status = ?", string(*f.Status))
 	}
-	if f.After != nil {
-		q = q.Where("(created_at, call_id) < (?, ?)", storeTime(f.After.CreatedAt), f.After.ID)
+	if f.Outcome != "" {
+		q = q.Where("outcome = ?", f.Outcome)
 	}
-	return q.Order(callsNewestFirst).Limit(callLimit(f.Limit) + 1)
+	if f.To != "" {
+		q = q.Where("to_number = ?", f.To)
+	}
+	cond, order, cur := callsOlderThan, callsNewestFirst, f.After
+	if f.Before != nil {
+		cond, order, cur = callsNewerThan, callsOldestFirst, f.Before
+	}
+	if cur != nil {
+		q = q.Where(cond, storeTime(cur.CreatedAt), cur.ID)
+	}
+	return q.Order(order).Limit(callLimit(f.Limit) + 1)
 }
 
-// FindCallPage implements switchboard.CallService: one index range read of
-// Limit+1 rows, whatever the depth.
+// FindCallPage implements switchboard.CallService like FindClientPage: one
+// index range read of Limit+1 rows in the direction asked for, whatever the
+// depth, and for a page asked with a cursor a probe of one row the other
+// way. A Before page is read oldest first and reversed.
 func (s *Store) FindCallPage(ctx context.Context, f switchboard.CallPageFilter) (*switchboard.CallPage, error) {
-	if f.After != nil && !storableKey(f.After.ID) {
-		return nil, errBadCallCursor
+	if f.After != nil && f.Before != nil {
+		return nil, switchboard.ErrBadCursor
 	}
-	if !storableKey(f.ClientID) {
+	for _, cur := range []*switchboard.CallCursor{f.After, f.Before} {
+		if cur != nil && !storableKey(cur.ID) {
+			return nil, switchboard.ErrBadCursor
+		}
+	}
+	if !storableKey(f.ClientID) || !storableKey(f.Outcome) || !storableKey(f.To) {
 		return &switchboard.CallPage{Calls: []*switchboard.Call{}}, nil
+	}
+	limit := callLimit(f.Limit)
+	newer := f.Before != nil
+	from := f.After
+	if newer {
+		from = f.Before
 	}
 	var rows []callRow
 	if err := s.callPageQuery(ctx, f).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("find call page: %w", err)
 	}
-	limit := callLimit(f.Limit)
-	page := &switchboard.CallPage{Calls: domainCalls(rows[:min(len(rows), limit)])}
-	if len(rows) > limit {
-		last := page.Calls[limit-1]
-		page.Next = &switchboard.CallCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	more := len(rows) > limit
+	rows = rows[:min(len(rows), limit)]
+	if newer {
+		slices.Reverse(rows)
+	}
+	page := &switchboard.CallPage{Calls: domainCalls(rows)}
+
+	// The edges of the page; an empty page's edge is the cursor it was asked from.
+	newest, oldest := from, from
+	if n := len(page.Calls); n > 0 {
+		newest, oldest = switchboard.CallCursorOf(page.Calls[0]), switchboard.CallCursorOf(page.Calls[n-1])
+	}
+	// The first page has nothing newer; any other page probes one row the
+	// way it was not read.
+	probe := f
+	probe.After, probe.Before = nil, newest
+	if newer {
+		if more {
+			page.Newer = newest
+		}
+		probe.After, probe.Before = oldest, nil
+	} else if more {
+		page.Next = oldest
+	}
+	if from == nil {
+		return page, nil
+	}
+	var ids []string
+	if err := s.callPageQuery(ctx, probe).Limit(1).Pluck("call_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("find call page: %w", err)
+	}
+	if len(ids) > 0 && newer {
+		page.Next = oldest
+	} else if len(ids) > 0 {
+		page.Newer = newest
 	}
 	return page, nil
 }
 
-// CallStats implements switchboard.CallService with one GROUP BY. Every
-// status and the three outcomes ElevenLabs gives are counted, at zero when
-// no call has them; calls without an outcome (not ended, or never
-// connected) count under none. AverageDuration is TotalDuration over
-// TotalCalls, as the earlier system computed it.
+// CallStats implements switchboard.CallService with one GROUP BY status.
+// Every status and the three outcomes ElevenLabs gives are counted, at zero
+// when no call has them; a call without an outcome (not ended, or never
+// connected), or with any other, counts under none, as the earlier system's
+// fixed keys did. AverageDuration is TotalDuration over TotalCalls, as the
+// earlier system computed it.
 func (s *Store) CallStats(ctx context.Context, clientID string) (*switchboard.CallStats, error) {
 	stats := &switchboard.CallStats{
 		CallsByStatus:  make(map[switchboard.CallStatus]int, len(switchboard.CallStatuses)),
-		CallsByOutcome: map[string]int{switchboard.OutcomeSuccess: 0, switchboard.OutcomeFailure: 0, switchboard.OutcomeUnknown: 0},
+		CallsByOutcome: make(map[string]int, 3),
 	}
 	for _, st := range switchboard.CallStatuses {
 		stats.CallsByStatus[st] = 0
 	}
-	if !storableKey(clientID) {
-		return stats, nil
+	var groups []callStatsGroup
+	if storableKey(clientID) {
+		if err := s.callStatsQuery(ctx, clientID).Scan(&groups).Error; err != nil {
+			return nil, fmt.Errorf("call stats: %w", err)
+		}
 	}
-	q := s.db.WithContext(ctx).Model(&callRow{})
-	if clientID != "" {
-		q = q.Where(clientScope, clientID)
-	}
-	var groups []struct {
-		Status, Outcome string
-		N, Duration     int
-	}
-	err := q.Select("status, outcome, COUNT(*) AS n, COALESCE(SUM(duration_secs), 0) AS duration").
-		Group("status, outcome").Scan(&groups).Error
-	if err != nil {
-		return nil, fmt.Errorf("call stats: %w", err)
-	}
+	var success, failure, unknown int
 	for _, g := range groups {
 		stats.TotalCalls += g.N
 		stats.TotalDuration += g.Duration
 		stats.CallsByStatus[switchboard.CallStatus(g.Status)] += g.N
-		if g.Outcome != "" {
-			stats.CallsByOutcome[g.Outcome] += g.N
-		}
+		success, failure, unknown = success+g.Success, failure+g.Failure, unknown+g.Unknown
 	}
+	stats.CallsByOutcome[switchboard.OutcomeSuccess] = success
+	stats.CallsByOutcome[switchboard.OutcomeFailure] = failure
+	stats.CallsByOutcome[switchboard.OutcomeUnknown] = unknown
 	if stats.TotalCalls > 0 {
 		stats.AverageDuration = float64(stats.TotalDuration) / float64(stats.TotalCalls)
 	}
 	return stats, nil
+}
+
+// callStatsGroup is one status's line of callStatsQuery.
+type callStatsGroup struct {
+	Status                                 string
+	N, Duration, Success, Failure, Unknown int
+}
+
+// callStatsQuery counts and sums the calls of the client that has clientID
+// now, or every call for "", by status: a read of a status index, in its
+// order, which holds outcome and duration_secs for it (migration 00007).
+func (s *Store) callStatsQuery(ctx context.Context, clientID string) *gorm.DB {
+	q := s.db.WithContext(ctx).Model(&callRow{})
+	if clientID != "" {
+		q = q.Where(clientScope, clientID)
+	}
+	return q.Select(`status, COUNT(*) AS n, COALESCE(SUM(duration_secs), 0) AS duration,
+		COUNT(CASE WHEN outcome = ? THEN 1 END) AS success, COUNT(CASE WHEN outcome = ? THEN 1 END) AS failure,
+		COUNT(CASE WHEN outcome = ? THEN 1 END) AS unknown`,
+		switchboard.OutcomeSuccess, switchboard.OutcomeFailure, switchboard.OutcomeUnknown).Group("status")
 }
 
 // CountCallsSince implements switchboard.CallService.
@@ -591,7 +668,7 @@ func (s *Store) AddDoNotCall(ctx context.Context, clientID, phone string, at tim
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&doNotCallRow{ClientPK: pk[0], Phone: phone, CreatedAt: storeTime(at)}).Error
 	})
-	return wrapCall("add do-not-call number", err)
+	return wrap("add do-not-call number", err)
 }
 
 // RemoveDoNotCall implements switchboard.CallService.

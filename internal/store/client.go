@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -112,15 +113,15 @@ func searchKey(c *switchboard.Client) string {
 	}, "\n"))
 }
 
-// searchPattern is the LIKE pattern of a search text: any part of the key,
-// ignoring case, with % and _ literal. A text that can only be a phone
-// number ("+1 (415) 555-0123") is looked for by its digits, as the key
-// holds numbers in E.164 ("+14155550123").
-func searchPattern(search string) string {
+// searchTerm is what a search text is looked for as in the key: the text
+// lower-cased, or, for a text that can only be a phone number ("+1 (415)
+// 555-0123"), its digits, as the key holds numbers in E.164
+// ("+14155550123").
+func searchTerm(search string) string {
 	if digits := phoneDigits(search); digits != "" {
-		search = digits
+		return digits
 	}
-	return "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
+	return strings.ToLower(search)
 }
 
 // phoneDigits returns the digits of s when s is written like a phone
@@ -166,9 +167,13 @@ func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Cli
 	if !storableKey(id) {
 		return nil, errClientNotFound
 	}
+	st, err := s.stmt(ctx, "SELECT "+clientSelect+" FROM clients WHERE client_id = ?")
+	if err != nil {
+		return nil, wrap("find client", err)
+	}
 	var row clientRow
-	err := s.db.WithContext(ctx).Where("client_id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err = scanClient(st.QueryRowContext(ctx, id), &row)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errClientNotFound
 	} else if err != nil {
 		return nil, wrap("find client", err)
@@ -184,7 +189,7 @@ func (s *Store) FindClientByEmail(ctx context.Context, email string) (*switchboa
 		return nil, errClientNotFound
 	}
 	var row clientRow
-	err := s.db.WithContext(ctx).Where("email_key = ?", key).Take(&row).Error
+	err := s.rdb.WithContext(ctx).Where("email_key = ?", key).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, errClientNotFound
 	} else if err != nil {
@@ -193,15 +198,9 @@ func (s *Store) FindClientByEmail(ctx context.Context, email string) (*switchboa
 	return row.domain(), nil
 }
 
-// tokenClientRow is a client row with the revocation state of one token.
-type tokenClientRow struct {
-	Client  clientRow `gorm:"embedded"`
-	Revoked bool
-}
-
 // tokenClientQuery reads a client by clientId and whether a jti is revoked:
 // two unique-index lookups in one statement (see TestTokenClientQueryPlan).
-const tokenClientQuery = `SELECT clients.*, revoked_tokens.jti IS NOT NULL AS revoked
+const tokenClientQuery = `SELECT ` + clientSelect + `, revoked_tokens.jti IS NOT NULL AS revoked
 	FROM clients LEFT JOIN revoked_tokens ON revoked_tokens.jti = ?
 	WHERE clients.client_id = ?`
 
@@ -211,14 +210,19 @@ func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (
 	if !storableKey(clientID) {
 		return nil, false, errClientNotFound
 	}
-	var row tokenClientRow
-	res := s.db.WithContext(ctx).Raw(tokenClientQuery, tokenID, clientID).Scan(&row)
-	if res.Error != nil {
-		return nil, false, wrap("find token client", res.Error)
-	} else if res.RowsAffected == 0 {
-		return nil, false, errClientNotFound
+	st, err := s.stmt(ctx, tokenClientQuery)
+	if err != nil {
+		return nil, false, wrap("find token client", err)
 	}
-	return row.Client.domain(), row.Revoked, nil
+	var row clientRow
+	var revoked bool
+	err = scanClient(st.QueryRowContext(ctx, tokenID, clientID), &row, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, errClientNotFound
+	} else if err != nil {
+		return nil, false, wrap("find token client", err)
+	}
+	return row.domain(), revoked, nil
 }
 
 // likeEscaper makes a search string match literally inside a LIKE pattern.
@@ -226,17 +230,62 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // clientsMatching selects the clients with the status (any when nil) whose
 // full name, email, business name, clientId or phone numbers contain
-// search, ignoring case (see searchPattern). Both listings filter through
+// search, ignoring case (see searchTerm). Both listings filter through
 // it, so the JSON API and the console agree.
 func (s *Store) clientsMatching(ctx context.Context, status *switchboard.Status, search string) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&clientRow{})
+	q := s.rdb.WithContext(ctx).Model(&clientRow{})
 	if status != nil {
 		q = q.Where("status = ?", string(*status))
 	}
 	if search = strings.TrimSpace(search); search != "" {
-		q = q.Where(`search_key LIKE ? ESCAPE '\'`, searchPattern(search))
+		term := searchTerm(search)
+		if ids, ok, err := s.searchCandidates(ctx, term); err != nil {
+			q.AddError(err)
+		} else if ok {
+			q = q.Where("id IN ?", ids)
+		}
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(term)+"%")
 	}
 	return q
+}
+
+// gramSelective is how many clients a trigram may be in and still narrow a
+// search: a search reads at most this many ids per trigram of its term.
+const gramSelective = 1000
+
+// searchCandidates returns the ids of the clients listed under the rarest
+// trigram of term (lower-cased), from client_grams (migration 00011), which
+// every client whose search_key contains term is under: the search then
+// tests only these. ok is false when term is shorter than three characters
+// or every trigram of it is in more than gramSelective clients: then the
+// search walks the listing's index as before, where a term that common finds
+// a page of matches soon. An empty list with ok means no client matches.
+func (s *Store) searchCandidates(ctx context.Context, term string) (ids []uint64, ok bool, err error) {
+	runes := []rune(term)
+	seen := map[string]bool{}
+	for i := 0; i+3 <= len(runes); i++ {
+		gram := string(runes[i : i+3])
+		if seen[gram] {
+			continue
+		}
+		seen[gram] = true
+		var pks []uint64
+		err := s.rdb.WithContext(ctx).Table("client_grams").Where("gram = ?", gram).
+			Limit(gramSelective+1).Pluck("client_pk", &pks).Error
+		if err != nil {
+			return nil, false, err
+		}
+		if len(pks) <= gramSelective && (!ok || len(pks) < len(ids)) {
+			ids, ok = pks, true
+		}
+		if ok && len(ids) == 0 {
+			break // a trigram no client has: nothing matches
+		}
+	}
+	if ok && ids == nil {
+		ids = []uint64{}
+	}
+	return ids, ok, nil
 }
 
 // clientLimit clamps a page size to 1..MaxClientLimit, DefaultClientLimit
@@ -255,12 +304,12 @@ func clientLimit(limit int) int {
 // clientLimit and Offset to >= 0.
 func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error) {
 	q := s.clientsMatching(ctx, f.Status, f.Search)
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
+	total, err := s.countClients(ctx, q, f.Status, f.Search)
+	if err != nil {
 		return nil, 0, wrap("count clients", err)
 	}
 	var rows []clientRow
-	err := q.Order("created_at DESC, id DESC").Offset(max(f.Offset, 0)).Limit(clientLimit(f.Limit)).Find(&rows).Error
+	err = clientsOffsetPage(q, f.Offset, f.Limit).Find(&rows).Error
 	if err != nil {
 		return nil, 0, wrap("find clients", err)
 	}
@@ -269,6 +318,34 @@ func (s *Store) FindClients(ctx context.Context, f switchboard.ClientFilter) ([]
 		clients[i] = rows[i].domain()
 	}
 	return clients, int(total), nil
+}
+
+// countClients counts the clients q selects. Without a search that is
+// client_counts' rows (migration 00010), which triggers keep exact in every
+// write's transaction: a read of three rows at most, however many clients.
+// A search counts its matches.
+func (s *Store) countClients(ctx context.Context, q *gorm.DB, status *switchboard.Status, search string) (int64, error) {
+	var total int64
+	if strings.TrimSpace(search) != "" {
+		err := q.Count(&total).Error
+		return total, err
+	}
+	err := s.clientCountQuery(ctx, status).Row().Scan(&total)
+	return total, err
+}
+
+// clientCountQuery sums client_counts, one status's row or all three.
+func (s *Store) clientCountQuery(ctx context.Context, status *switchboard.Status) *gorm.DB {
+	c := s.rdb.WithContext(ctx).Table("client_counts").Select("COALESCE(SUM(n), 0)")
+	if status != nil {
+		c = c.Where("status = ?", string(*status))
+	}
+	return c
+}
+
+// clientsOffsetPage orders q as the JSON list does and takes one offset page.
+func clientsOffsetPage(q *gorm.DB, offset, limit int) *gorm.DB {
+	return q.Order("created_at DESC, id DESC").Offset(max(offset, 0)).Limit(clientLimit(limit))
 }
 
 // CreateClient implements switchboard.ClientService. The client.created

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -146,27 +147,34 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 	return page, nil
 }
 
-// CountClientsUpTo implements switchboard.ClientService: a count over a
-// subquery that stops at max+1 matching rows, so a common search term costs
-// what reading max rows does, whatever the table's size. A term that
-// matches few clients walks the whole search index, as its first page does.
+// CountClientsUpTo implements switchboard.ClientService: without a search
+// the sum of client_counts (CountClientsByStatus's rows), with one a count
+// over a subquery that stops at max+1 matching rows, so a common search
+// term costs what reading max rows does, whatever the table's size.
 func (s *Store) CountClientsUpTo(ctx context.Context, status *switchboard.Status, search string, max int) (int, error) {
 	var n int64
+	if strings.TrimSpace(search) == "" {
+		if err := s.clientCountQuery(ctx, status).Row().Scan(&n); err != nil {
+			return 0, wrap("count clients", err)
+		}
+		return int(n), nil
+	}
 	sub := s.clientsMatching(ctx, status, search).Select("1").Limit(max + 1)
-	if err := s.db.WithContext(ctx).Table("(?) AS matching", sub).Count(&n).Error; err != nil {
+	if err := s.rdb.WithContext(ctx).Table("(?) AS matching", sub).Count(&n).Error; err != nil {
 		return 0, wrap("count clients", err)
 	}
 	return int(n), nil
 }
 
-// CountClientsByStatus implements switchboard.ClientService with one
-// GROUP BY over the status index.
+// CountClientsByStatus implements switchboard.ClientService: the three rows
+// of client_counts, which triggers keep in every write's transaction
+// (migration 00010).
 func (s *Store) CountClientsByStatus(ctx context.Context) (map[switchboard.Status]int, error) {
 	var rows []struct {
 		Status string
 		N      int
 	}
-	err := s.db.WithContext(ctx).Model(&clientRow{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error
+	err := s.rdb.WithContext(ctx).Table("client_counts").Select("status, n").Scan(&rows).Error
 	if err != nil {
 		return nil, wrap("count clients by status", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -44,11 +45,16 @@ const (
 // AdminService and TokenService.
 type Store struct {
 	db      *gorm.DB
+	rdb     *gorm.DB // the list reads outside transactions: db but for a SQLite file (on readDB)
 	sqlDB   *sql.DB
+	readDB  *sql.DB // the kept statements' connections: sqlDB but for a SQLite file
 	dialect string
 
 	mu       sync.Mutex
 	provider *goose.Provider // built once, by migrator()
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // the kept statements of prepared.go
 }
 
 var (
@@ -159,15 +165,18 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		}
 		dialector = sqlite.Open(dsn)
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{
-		// GORM's logger prints statements with their values, and some values
-		// are secret hashes: the store reports errors to its callers instead.
-		Logger:  logger.Discard,
-		NowFunc: now,
-		// Each statement is its own transaction already; GORM's extra
-		// BEGIN/COMMIT around single writes only costs a round trip.
-		SkipDefaultTransaction: true,
-	})
+	gormConfig := func() *gorm.Config {
+		return &gorm.Config{
+			// GORM's logger prints statements with their values, and some values
+			// are secret hashes: the store reports errors to its callers instead.
+			Logger:  logger.Discard,
+			NowFunc: now,
+			// Each statement is its own transaction already; GORM's extra
+			// BEGIN/COMMIT around single writes only costs a round trip.
+			SkipDefaultTransaction: true,
+		}
+	}
+	db, err := gorm.Open(dialector, gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
@@ -175,19 +184,41 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	var readDB *sql.DB
 	if dialect == SQLite {
 		// SQLite has one writer at a time. One connection serializes writes in
 		// the process instead of letting them race for the lock, so no request
-		// ever sees SQLITE_BUSY; reads are fast enough to share it.
+		// ever sees SQLITE_BUSY.
 		sqlDB.SetMaxOpenConns(1)
+		// The kept statements (prepared.go), the reads of every signed-in
+		// request, and the client lists run on connections of their own, so they use both cores
+		// instead of queueing for the writer's: in WAL mode a read sees
+		// every transaction committed before it began, so a revocation or a
+		// suspension is seen by the next request as before. (":memory:" is
+		// a database per connection: there it shares the writer's.)
+		if !strings.Contains(dsn, ":memory:") {
+			if readDB, err = sql.Open("sqlite3", dsn+"&_query_only=1"); err != nil {
+				sqlDB.Close()
+				return nil, err
+			}
+			readDB.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
+			readDB.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+		}
 	} else {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, sqlDB: sqlDB, dialect: dialect}
+	s := &Store{db: db, rdb: db, sqlDB: sqlDB, readDB: sqlDB, dialect: dialect}
+	if readDB != nil {
+		s.readDB = readDB
+		if s.rdb, err = gorm.Open(sqlite.Dialector{Conn: readDB}, gormConfig()); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	if err := s.Ping(ctx); err != nil {
-		sqlDB.Close()
+		s.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
 	return s, nil
@@ -217,7 +248,13 @@ func (s *Store) Dialect() string { return s.dialect }
 func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
 
 // Close closes the connections.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+func (s *Store) Close() error {
+	s.closeStmts()
+	if s.readDB != s.sqlDB {
+		s.readDB.Close()
+	}
+	return s.sqlDB.Close()
+}
 
 // Migrate applies every pending migration. On PostgreSQL an advisory lock,
 // keyed by the schema, keeps instances that start together from racing.

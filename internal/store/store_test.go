@@ -737,7 +737,7 @@ func TestClientService_SetClientSecretHash(t *testing.T) {
 			{ID: "jti_a2", ClientID: "client_a"},
 			{ID: "jti_b1", ClientID: "client_b"},
 		} {
-			if err := s.RevokeToken(ctx, tok); err != nil {
+			if _, err := s.RevokeToken(ctx, tok); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -814,7 +814,7 @@ func TestClientService_RevokeClientTokens(t *testing.T) {
 			{ID: "jti_a1", ClientID: "client_a"},
 			{ID: "jti_b1", ClientID: "client_b"},
 		} {
-			if err := s.RevokeToken(ctx, tok); err != nil {
+			if _, err := s.RevokeToken(ctx, tok); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -855,7 +855,7 @@ func TestClientService_FindTokenClient(t *testing.T) {
 	each(t, "OK", func(t *testing.T, s *store.Store) {
 		orig := mustCreate(t, s, newClient("client_a", "john@example.com"))
 		mustCreate(t, s, newClient("client_b", "jane@example.com"))
-		if err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_1", ClientID: "client_a"}); err != nil {
+		if _, err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_1", ClientID: "client_a"}); err != nil {
 			t.Fatal(err)
 		}
 		tests := []struct {
@@ -888,7 +888,7 @@ func TestClientService_FindTokenClient(t *testing.T) {
 
 	each(t, "ErrNotFound", func(t *testing.T, s *store.Store) {
 		mustCreate(t, s, newClient("client_a", "john@example.com"))
-		if err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_1", ClientID: "client_a"}); err != nil {
+		if _, err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_1", ClientID: "client_a"}); err != nil {
 			t.Fatal(err)
 		}
 		c, revoked, err := s.FindTokenClient(ctx, "client_x", "jti_1")
@@ -910,7 +910,7 @@ func TestClientService_DeleteClient(t *testing.T) {
 			{ID: "jti_b", ClientID: "client_b"},
 			{ID: "jti_admin"},
 		} {
-			if err := s.RevokeToken(ctx, tok); err != nil {
+			if _, err := s.RevokeToken(ctx, tok); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -953,7 +953,7 @@ func TestTokenService_RevokeToken(t *testing.T) {
 		mustCreate(t, s, newClient("client_a", "john@example.com"))
 		tok := switchboard.RevokedToken{ID: "jti_1", ClientID: "client_a", ExpiresAt: time.Now().Add(time.Hour)}
 		for i := range 2 {
-			if err := s.RevokeToken(ctx, tok); err != nil {
+			if _, err := s.RevokeToken(ctx, tok); err != nil {
 				t.Fatalf("RevokeToken #%d: %v", i+1, err)
 			}
 		}
@@ -965,7 +965,7 @@ func TestTokenService_RevokeToken(t *testing.T) {
 	})
 
 	each(t, "OKAdminToken", func(t *testing.T, s *store.Store) {
-		if err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_admin", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		if _, err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_admin", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.IsTokenRevoked(ctx, "jti_admin"); err != nil || !got {
@@ -981,7 +981,7 @@ func TestTokenService_RevokeToken(t *testing.T) {
 			{ID: "jti_never", ClientID: "client_a"},
 			{ID: "jti_later", ClientID: "client_a", ExpiresAt: time.Now().Add(time.Hour)},
 		} {
-			if err := s.RevokeToken(ctx, tok); err != nil {
+			if _, err := s.RevokeToken(ctx, tok); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -989,7 +989,7 @@ func TestTokenService_RevokeToken(t *testing.T) {
 			t.Fatalf("IsTokenRevoked(jti_soon) before expiry = %v, %v; want true", got, err)
 		}
 		time.Sleep(time.Until(soon) + 50*time.Millisecond)
-		if err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_new", ClientID: "client_a"}); err != nil {
+		if _, err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_new", ClientID: "client_a"}); err != nil {
 			t.Fatal(err)
 		}
 		for jti, want := range map[string]bool{"jti_soon": false, "jti_never": true, "jti_later": true, "jti_new": true} {
@@ -1002,10 +1002,10 @@ func TestTokenService_RevokeToken(t *testing.T) {
 	each(t, "OKAlreadyExpired", func(t *testing.T, s *store.Store) {
 		mustCreate(t, s, newClient("client_a", "john@example.com"))
 		past := switchboard.RevokedToken{ID: "jti_past", ClientID: "client_a", ExpiresAt: time.Now().Add(-time.Minute)}
-		if err := s.RevokeToken(ctx, past); err != nil {
+		if _, err := s.RevokeToken(ctx, past); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_other", ClientID: "client_a"}); err != nil {
+		if _, err := s.RevokeToken(ctx, switchboard.RevokedToken{ID: "jti_other", ClientID: "client_a"}); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.IsTokenRevoked(ctx, "jti_past"); err != nil || got {

@@ -38,10 +38,20 @@ type RevokedToken struct {
 	ExpiresAt time.Time
 }
 
+// MaxRevokedTokens is the most revocations of unexpired tokens one client
+// can have stored. Tokens need not expire, and neither do their
+// revocations, so without a cap a client could grow the table without end
+// by refreshing or logging out in a loop.
+const MaxRevokedTokens = 1000
+
 // TokenService remembers revoked tokens.
 type TokenService interface {
-	// RevokeToken records t; revoking a token twice is not an error.
-	RevokeToken(ctx context.Context, t RevokedToken) error
+	// RevokeToken records t; revoking a token twice is not an error. When t's
+	// client already has MaxRevokedTokens revocations of unexpired tokens, it
+	// ends every token of the client at once instead, by raising its
+	// TokenVersion (and forgetting those revocations, which the new version
+	// makes needless), and reports ended.
+	RevokeToken(ctx context.Context, t RevokedToken) (ended bool, err error)
 	// IsTokenRevoked reports whether the token with this jti was revoked.
 	IsTokenRevoked(ctx context.Context, id string) (bool, error)
 }

@@ -207,13 +207,25 @@ const (
 // administrator set none.
 const MaxCallsPerHourDefault = 60
 
-// CallPageFilter selects one page of every client's calls, newest first,
-// by keyset (the admin's listing).
+// CallPageFilter selects one page of calls, newest first, by keyset: every
+// client's (the admin's listing), or one client's.
 type CallPageFilter struct {
 	ClientID string // "" for every client
-	Status   *CallStatus
-	Limit    int
-	After    *CallCursor // the page after this call; nil for the first
+	// CurrentClient, with ClientID, keeps only the calls of the client
+	// account that has ClientID now, as the client itself reads them;
+	// without it, ClientID matches the clientId recorded with each call, so
+	// the calls of a deleted client of that id are listed too.
+	CurrentClient bool
+	Status        *CallStatus
+	// Outcome is one of OutcomeSuccess, OutcomeFailure, OutcomeUnknown; ""
+	// for any.
+	Outcome string
+	// To is the number called (E.164); "" for any.
+	To    string
+	Limit int
+	After *CallCursor // the page after (older than) this call; nil for the first
+	// Before selects the page before (newer than) this call instead.
+	Before *CallCursor
 }
 
 // CallCursor marks a place in the newest-first listing of calls, ordered by
@@ -223,10 +235,27 @@ type CallCursor struct {
 	ID        string
 }
 
-// CallPage is one page of calls; Next is set when more follow.
+// CallPage is one page of calls, newest first.
 type CallPage struct {
 	Calls []*Call
-	Next  *CallCursor
+	// Next is the After cursor of the page of older calls, nil when none
+	// follow.
+	Next *CallCursor
+	// Newer is the Before cursor of the page of newer calls; nil on the
+	// first page and when there are none.
+	Newer *CallCursor
+}
+
+// Outcomes lists the outcomes ElevenLabs's analysis gives, for filters and
+// charts.
+var Outcomes = []string{OutcomeSuccess, OutcomeFailure, OutcomeUnknown}
+
+// CallDayCount is how many calls created on one day (UTC) have one outcome;
+// Outcome "" counts the calls without one (not ended, or never connected).
+type CallDayCount struct {
+	Day     time.Time // midnight UTC
+	Outcome string
+	Calls   int
 }
 
 // DoNotCallEntry is a number a client's calls must never reach.
@@ -280,6 +309,11 @@ type CallService interface {
 
 	// CountCallsSince counts every client's calls created at or after since.
 	CountCallsSince(ctx context.Context, since time.Time) (int, error)
+
+	// CountCallsByDay counts every client's calls created at or after since
+	// by day (UTC) and outcome, oldest day first; days without calls are
+	// left out.
+	CountCallsByDay(ctx context.Context, since time.Time) ([]CallDayCount, error)
 
 	// ClaimCallsToReconcile returns up to limit calls that no webhook
 	// settled in time (queued and not changed since queuedBefore, or

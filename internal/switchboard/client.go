@@ -144,8 +144,9 @@ type ClientService interface {
 	CountClientsByStatus(ctx context.Context) (map[Status]int, error)
 
 	// CountClientsUpTo returns how many clients match the status (any when
-	// nil) and search, as FindClientPage's filter does, counting no
-	// further than max+1: a result above max means "more than max".
+	// nil) and search, as FindClientPage's filter does. Without a search
+	// the count is exact; with one it stops at max+1: a result above max
+	// means "more than max".
 	CountClientsUpTo(ctx context.Context, status *Status, search string, max int) (int, error)
 
 	// CreateClient stores c, which must carry its SecretHash, and sets its

@@ -39,6 +39,10 @@ type Fake struct {
 	callFailures  []Failure
 	getFailures   []Failure
 	requests      []Request
+	// hold, when set, is closed by HoldCalls's release; held signals each
+	// outbound-call POST that waits on it.
+	hold chan struct{}
+	held chan struct{}
 }
 
 // Request is one request the Fake received.
@@ -92,7 +96,11 @@ func New(t testing.TB, opts ...Option) *Fake {
 	f.mux.HandleFunc("GET /v1/convai/conversations/{id}", f.conversation)
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	f.URL = f.Server.URL
-	t.Cleanup(f.Server.Close)
+	t.Cleanup(func() {
+		// Close waits for every request to end: a held one first.
+		f.release()
+		f.Server.Close()
+	})
 	return f
 }
 
@@ -145,6 +153,31 @@ func (f *Fake) FailGets(n int, failure Failure) {
 	}
 }
 
+// HoldCalls makes every outbound-call POST from now on wait, once received,
+// recorded and its key checked, until release is called or its caller goes
+// away (then it answers nothing): the moment between a call's row and
+// ElevenLabs's answer, for tests that time out or kill the caller there.
+// held receives one value per POST as it starts waiting (up to 16 unread).
+// Other requests are not held. The test's end releases them too.
+func (f *Fake) HoldCalls() (held <-chan struct{}, release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hold == nil {
+		f.hold, f.held = make(chan struct{}), make(chan struct{}, 16)
+	}
+	return f.held, f.release
+}
+
+// release ends the hold of HoldCalls, if any.
+func (f *Fake) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hold != nil {
+		close(f.hold)
+		f.hold = nil
+	}
+}
+
 // Requests returns every request received so far, in order.
 func (f *Fake) Requests() []Request {
 	f.mu.Lock()
@@ -175,12 +208,26 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.requests = append(f.requests, rec)
 	if rec.APIKey != f.Key {
+		f.mu.Unlock()
 		detail(w, http.StatusUnauthorized, "invalid_api_key", "Invalid API key")
 		return
 	}
+	if hold, held := f.hold, f.held; rec.Call != nil && hold != nil {
+		f.mu.Unlock() // other requests go on meanwhile
+		select {
+		case held <- struct{}{}:
+		default:
+		}
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+		f.mu.Lock()
+	}
+	defer f.mu.Unlock()
 	if r.Method == http.MethodGet && len(f.getFailures) > 0 {
 		fail := f.getFailures[0]
 		f.getFailures = f.getFailures[1:]

@@ -1,6 +1,7 @@
 package elevenlabstest_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -86,4 +87,60 @@ func TestFailGets(t *testing.T) {
 	if r := f.Requests(); len(r) != 2 || r[0].APIKey != elevenlabstest.DefaultKey || r[1].Path != "/v1/convai/phone-numbers" {
 		t.Errorf("requests %+v", r)
 	}
+}
+
+// TestHoldCalls: a held outbound call is recorded and waits, other requests
+// are answered meanwhile, and release lets it through; a caller that gives
+// up gets no answer, and its call stays recorded, once.
+func TestHoldCalls(t *testing.T) {
+	f := elevenlabstest.New(t,
+		elevenlabstest.WithAgent("agent_1", "Sales"),
+		elevenlabstest.WithPhoneNumber(switchboard.PhoneNumber{Number: "+18001234567", ID: "pn_1", SupportsOutbound: true}))
+	c := f.Client()
+	held, release := f.HoldCalls()
+	call := switchboard.OutboundCall{AgentID: "agent_1", PhoneNumberID: "pn_1", To: "+12125550100"}
+	type answer struct {
+		d   switchboard.Dialled
+		err error
+	}
+	answers := make(chan answer, 1)
+	go func() {
+		d, err := c.PlaceCall(context.Background(), call)
+		answers <- answer{d, err}
+	}()
+	select {
+	case <-held:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the outbound call was not held")
+	}
+	if n := len(f.Calls()); n != 1 {
+		t.Errorf("%d calls recorded while held, want 1", n)
+	}
+	if _, err := c.Agent(context.Background(), "agent_1"); err != nil {
+		t.Errorf("a GET while a call is held: %v", err)
+	}
+	select {
+	case a := <-answers:
+		t.Fatalf("the held call answered before release: %+v", a)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	if a := <-answers; a.err != nil || a.d.ConversationID == "" {
+		t.Errorf("after release: %+v, %v", a.d, a.err)
+	}
+	release() // a second release is harmless
+
+	// Held again, and the caller gives up: no answer, one recorded call.
+	held, _ = f.HoldCalls()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := c.PlaceCall(ctx, call)
+	if switchboard.ErrorReason(err) != switchboard.ReasonProviderUnavailable {
+		t.Errorf("a held call past its deadline: %v, want ReasonProviderUnavailable", err)
+	}
+	<-held
+	if n := len(f.Calls()); n != 2 {
+		t.Errorf("%d calls recorded, want 2", n)
+	}
+	// The test's end releases the hold: nothing waits for it.
 }
