@@ -158,6 +158,9 @@ func fieldLabels(names string) string {
 	}
 	parts := strings.Split(names, ", ")
 	for i, name := range parts {
+		if name == "calling" { // the calling settings, replaced whole
+			parts[i] = "Calling settings"
+		}
 		for _, f := range switchboard.ClientFields {
 			if f.Name == name {
 				parts[i] = f.Label

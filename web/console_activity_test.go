@@ -127,4 +127,14 @@ func TestConsole_Activity(t *testing.T) {
 	if got := eventTexts(ada.testid("client-history")); len(got) != 2 || ada.testid("client-history-all").Length() != 0 {
 		t.Errorf("Ada's history = %q", got)
 	}
+
+	// The calling settings, replaced whole, are named in words too.
+	if _, err := s.store.UpdateClient(ctx, "acme_1", switchboard.ClientUpdate{
+		Calling: &switchboard.CallingSettings{MaxCallsPerHour: 5},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventTexts(b.get("/console/activity?client=acme_1").testid("activity-results")); got[0] != "Switchboard changed the profile of Ada Lovelace (Calling settings)" {
+		t.Errorf("a calling settings change = %q", got[0])
+	}
 }
