@@ -103,14 +103,41 @@ func statusVerb(s switchboard.Status) string {
 	return "Deactivate"
 }
 
+// statusButtonClass styles the button that offers a status: as light as
+// the others, Suspend only tinted, since it asks before acting.
 func statusButtonClass(s switchboard.Status) string {
 	if s == switchboard.StatusSuspended {
-		return "btn btn-danger"
+		return "btn btn-danger-secondary"
 	}
 	return "btn btn-secondary"
+}
+
+// confirmButtonClass styles the button that confirms a status change.
+func confirmButtonClass(s switchboard.Status) string {
+	if s == switchboard.StatusActive {
+		return "btn btn-primary"
+	}
+	return "btn btn-danger"
+}
+
+// statusConsequence says what a status change does to the client.
+func statusConsequence(s switchboard.Status) string {
+	if s == switchboard.StatusActive {
+		return "Its tokens work again and it can sign in."
+	}
+	return "Every token and session of the client stops working at once, and it cannot sign in until it is activated again."
 }
 
 // htmxConfig is htmx's configuration, in a meta tag because the CSP allows
 // no inline script.
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}`
+
+// oobSwap marks an element of an htmx answer that replaces the element of
+// the same id elsewhere on the page, besides the answer's target.
+func oobSwap(oob bool) templ.Attributes {
+	if !oob {
+		return nil
+	}
+	return templ.Attributes{"hx-swap-oob": "true"}
+}

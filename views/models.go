@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,10 +44,10 @@ var (
 )
 
 // ProfileFieldsets are the inputs of a client's own profile form: the
-// contact fields PUT /secure/client lets a client change, with the
-// autocomplete tokens of one's own details (the console's say "off": an
-// administrator types somebody else's).
-var ProfileFieldsets = []Fieldset{{"Profile", ownDetails(contactFields.Fields, map[string]string{
+// contact fields PUT /secure/client lets a client change (not the
+// administrator's notes), with the autocomplete tokens of one's own details
+// (the console's say "off": an administrator types somebody else's).
+var ProfileFieldsets = []Fieldset{{"Profile", ownDetails(formFields(switchboard.OwnFields), map[string]string{
 	"clientMeta.fullName": "name", "clientMeta.email": "email", "clientMeta.phone": "tel",
 	"clientMeta.businessName": "organization", "clientMeta.city": "address-level2",
 	"clientMeta.jobTitle": "organization-title",
@@ -134,6 +135,23 @@ func (f ClientForm) FieldError(fd Field) string {
 	return f.Errors[fd.Name]
 }
 
+// Refused reports whether the form came back with a problem.
+func (f ClientForm) Refused() bool { return f.Error != "" || len(f.Errors) > 0 }
+
+// FirstInvalid is the name of the first field of sets, in the order the
+// form shows them, that has an error: where the cursor goes when a refused
+// form comes back. "" when none has.
+func (f ClientForm) FirstInvalid(sets []Fieldset) string {
+	for _, set := range sets {
+		for _, fd := range set.Fields {
+			if f.Errors[fd.Name] != "" {
+				return fd.Name
+			}
+		}
+	}
+	return ""
+}
+
 // ClientFormValues fills the edit form's values from a stored client.
 func ClientFormValues(c *switchboard.Client) map[string]string {
 	values := map[string]string{}
@@ -145,9 +163,16 @@ func ClientFormValues(c *switchboard.Client) map[string]string {
 
 // ClientList is one page of the clients table with the filter that chose it.
 type ClientList struct {
-	Search  string
-	Status  string
+	Search string
+	Status string
+	// Sort is the order (a switchboard.ClientSort); "" for the default,
+	// newest first.
+	Sort    string
 	Clients []*switchboard.Client
+	// Count is how many clients the filter matches; CountMore means more
+	// than Count (a search is counted only so far).
+	Count     int
+	CountMore bool
 	// NewerURL and OlderURL link the neighbouring pages; empty at either end.
 	NewerURL, OlderURL string
 	// Error explains a filter that could not be applied.
@@ -159,23 +184,101 @@ type ClientList struct {
 // Filtered reports whether a search or status filter is applied.
 func (l ClientList) Filtered() bool { return l.Search != "" || l.Status != "" }
 
+// URL is the address of the list with its filter and order, and the page
+// parameters given.
+func (l ClientList) URL(page url.Values) string {
+	q := url.Values{}
+	if l.Sort != "" {
+		q.Set("sort", l.Sort)
+	}
+	for k, v := range page {
+		q[k] = v
+	}
+	return ClientsURL(l.Search, l.Status, q)
+}
+
+// CSVURL is the address of the CSV export of the list's filter and order.
+func (l ClientList) CSVURL() string {
+	return strings.Replace(l.URL(nil), "/console/clients", "/console/clients.csv", 1)
+}
+
+// SortURL is where a column's header leads: the first page in that
+// column's order, or in its reverse when the list is in it already.
+func (l ClientList) SortURL(column string) string {
+	next := ""
+	switch {
+	case column == "name" && l.Sort == string(switchboard.SortName):
+		next = string(switchboard.SortNameDesc)
+	case column == "name":
+		next = string(switchboard.SortName)
+	case l.Sort == "":
+		next = string(switchboard.SortOldest)
+	}
+	return ClientList{Search: l.Search, Status: l.Status, Sort: next}.URL(nil)
+}
+
+// AriaSort is a column header's aria-sort: how the list is sorted by it.
+func (l ClientList) AriaSort(column string) string {
+	switch {
+	case column == "name" && l.Sort == string(switchboard.SortName), column == "created" && l.Sort == string(switchboard.SortOldest):
+		return "ascending"
+	case column == "name" && l.Sort == string(switchboard.SortNameDesc), column == "created" && l.Sort == "":
+		return "descending"
+	}
+	return "none"
+}
+
+// CountText says how many clients the filter matches: "1,234 clients",
+// "1 client matches", "More than 1,000 clients match".
+func (l ClientList) CountText() string {
+	one := l.Count == 1 && !l.CountMore
+	text := thousands(l.Count) + " clients"
+	if one {
+		text = "1 client"
+	}
+	if l.CountMore {
+		text = "More than " + text
+	}
+	switch {
+	case !l.Filtered():
+		return text
+	case one:
+		return text + " matches"
+	}
+	return text + " match"
+}
+
+// thousands writes n with a comma between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // ClientsURL is the address of the clients list with the given filter and
 // page parameters, so any state of the list can be bookmarked.
 func ClientsURL(search, status string, page url.Values) string {
+	return pageURL("/console/clients", page, "search", search, "status", status)
+}
+
+// pageURL is path with the page parameters and the name, value pairs that
+// are not empty as its query.
+func pageURL(path string, page url.Values, pairs ...string) string {
 	q := url.Values{}
-	if search != "" {
-		q.Set("search", search)
-	}
-	if status != "" {
-		q.Set("status", status)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			q.Set(pairs[i], pairs[i+1])
+		}
 	}
 	for k, v := range page {
 		q[k] = v
 	}
 	if len(q) == 0 {
-		return "/console/clients"
+		return path
 	}
-	return "/console/clients?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 // SecretEvent is what gave a client the secret a page shows.
@@ -208,6 +311,10 @@ func (v SecretView) LoginCurl() string {
 	return fmt.Sprintf("curl -s -X POST %s -H 'Content-Type: application/json' -d %s",
 		shellQuote(v.BaseURL+"/auth/login"), shellQuote(string(body)))
 }
+
+// SignInURL is the client's sign-in page in a browser, to hand over with
+// the clientId and the secret.
+func (v SecretView) SignInURL() string { return v.BaseURL + "/account/login" }
 
 // APIAccess is a client's API access page; Token is set once, right after
 // it was issued, the only time it is shown.
@@ -283,31 +390,4 @@ func statusClass(s switchboard.Status) string {
 	default:
 		return "badge badge-inactive"
 	}
-}
-
-// eventText says what an audit event did, for the activity list.
-func eventText(e *switchboard.Event) string {
-	switch e.Action {
-	case switchboard.EventClientCreated:
-		return "created"
-	case switchboard.EventClientUpdated:
-		return "edited"
-	case switchboard.EventClientStatusChanged:
-		return "changed the status of"
-	case switchboard.EventClientSecretReset:
-		return "reset the secret of"
-	case switchboard.EventClientTokensRevoked:
-		return "ended every token and session of"
-	case switchboard.EventClientDeleted:
-		return "deleted"
-	}
-	return e.Action
-}
-
-// actorName is who did something, without the kind prefix for admins.
-func actorName(actor string) string {
-	if name, ok := strings.CutPrefix(actor, "admin:"); ok {
-		return name
-	}
-	return actor
 }

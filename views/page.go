@@ -69,6 +69,7 @@ var (
 		{"/console/clients", "Clients", "nav-clients"},
 		{"/console/clients/new", "New client", "nav-new-client"},
 		{"/console/calls", "Calls", "nav-calls"},
+		{"/console/activity", "Activity", "nav-activity"},
 		{"/docs", "API reference", "nav-docs"},
 	}
 	accountNav = []navItem{

@@ -156,6 +156,9 @@ func (acc *account) handleUpdateProfile(c *fiber.Ctx) error {
 	if !formError(&form, err) {
 		return err
 	}
+	if err := acc.addTaken(c.UserContext(), &form, "", values["clientMeta.email"], currentClient(c).ID); err != nil {
+		return err
+	}
 	return render(c, fiber.StatusUnprocessableEntity, views.ProfilePage(form))
 }
 

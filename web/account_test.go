@@ -529,7 +529,6 @@ func TestAccount_Overview(t *testing.T) {
 		"profile-businessName": "Engines",
 		"profile-city":         "London",
 		"profile-jobTitle":     "Not given",
-		"profile-notes":        "Line one\nLine two",
 		"detail-client-id":     "acme_1",
 		"detail-agent-id":      "agent_1",
 		"detail-twilio":        "+14155550100",
@@ -548,7 +547,7 @@ func TestAccount_Overview(t *testing.T) {
 	}
 	// The profile and the calling details are in their own sections.
 	for section, ids := range map[string][]string{
-		"account-profile": {"profile-fullName", "profile-email", "profile-phone", "profile-businessName", "profile-city", "profile-jobTitle", "profile-notes"},
+		"account-profile": {"profile-fullName", "profile-email", "profile-phone", "profile-businessName", "profile-city", "profile-jobTitle"},
 		"account-calling": {"detail-client-id", "detail-agent-id", "detail-twilio", "detail-created"},
 	} {
 		for _, id := range ids {
@@ -570,8 +569,9 @@ func TestAccount_Overview(t *testing.T) {
 			t.Errorf("%s links to %q, want %q", id, got, href)
 		}
 	}
-	// Only Ada's account, never the secret's hash.
-	for _, leak := range []string{"Grace", "grace@example.com", "acme_2", stored.SecretHash} {
+	// Only Ada's account, never the secret's hash, nor the administrator's
+	// notes about her.
+	for _, leak := range []string{"Grace", "grace@example.com", "acme_2", stored.SecretHash, "Line one", "Notes"} {
 		if strings.Contains(p.Body, leak) {
 			t.Errorf("the overview shows %q", leak)
 		}
@@ -626,11 +626,14 @@ func TestAccount_ProfilePage(t *testing.T) {
 	for name, want := range map[string]string{
 		"clientMeta.fullName": "Ada Lovelace", "clientMeta.email": "ada@example.com", "clientMeta.phone": "+14155550123",
 		"clientMeta.businessName": "Engines", "clientMeta.city": "London", "clientMeta.jobTitle": "Countess",
-		"clientMeta.notes": "Line one\nLine two",
 	} {
 		if got := p.inputValue(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
+	}
+	// The notes are the administrator's: neither shown nor offered.
+	if p.Doc.Find(`[name="clientMeta.notes"]`).Length() != 0 || strings.Contains(p.Body, "Line one") {
+		t.Error("the profile form shows the administrator's notes")
 	}
 	// The browser may fill one's own details in.
 	for name, want := range map[string]string{"clientMeta.fullName": "name", "clientMeta.email": "email", "clientMeta.phone": "tel"} {
@@ -655,14 +658,14 @@ func TestAccount_EditProfile(t *testing.T) {
 	f.Set("clientMeta.fullName", "  Ada King  ")
 	f.Set("clientMeta.phone", "+442071234567")
 	f.Set("clientMeta.city", "Paris")
-	f.Set("clientMeta.notes", "Line one\nLine two")
+	f.Set("clientMeta.notes", "Line one\nLine two") // not the client's: ignored
 	p := b.post("/account/profile", f).wantStatus(http.StatusSeeOther)
 	if got := p.location(); got != "/account" {
 		t.Errorf("Location = %q, want /account", got)
 	}
 	after := s.mustClient(t, "acme_1")
 	if after.Meta.FullName != "Ada King" || after.Meta.Phone != "+442071234567" || after.Meta.City != "Paris" ||
-		after.Meta.Notes != "Line one\nLine two" || after.Meta.Email != before.Meta.Email ||
+		after.Meta.Notes != before.Meta.Notes || after.Meta.Email != before.Meta.Email ||
 		after.Meta.BusinessName != before.Meta.BusinessName {
 		t.Errorf("stored meta %+v", after.Meta)
 	}
@@ -672,7 +675,7 @@ func TestAccount_EditProfile(t *testing.T) {
 	}
 	ev := s.events(t)[0]
 	if ev.Action != switchboard.EventClientUpdated || ev.Actor != "client:acme_1" || ev.ClientID != "acme_1" ||
-		ev.Detail != "clientMeta.fullName, clientMeta.phone, clientMeta.city, clientMeta.notes" {
+		ev.Detail != "clientMeta.fullName, clientMeta.phone, clientMeta.city" {
 		t.Errorf("event = %+v, want client.updated by client:acme_1", ev)
 	}
 
@@ -736,7 +739,6 @@ func TestAccount_EditProfileInvalid(t *testing.T) {
 		{"EmptyEmail", []bad{{"clientMeta.email", "Email", "", "Email is required"}}},
 		{"EmptyPhone", []bad{{"clientMeta.phone", "Phone", "", "Phone is required"}}},
 		{"TooLongCity", []bad{{"clientMeta.city", "City", strings.Repeat("c", 101), "City is too long (at most 100 characters)"}}},
-		{"TooLongNotes", []bad{{"clientMeta.notes", "Notes", strings.Repeat("n", 2001), "Notes is too long (at most 2000 characters)"}}},
 		{"AllAtOnce", []bad{
 			{"clientMeta.fullName", "Full name", "", "Full name is required"},
 			{"clientMeta.email", "Email", "nope", "Invalid email format"},
@@ -838,6 +840,30 @@ func TestAccount_EditProfileEmailTaken(t *testing.T) {
 	}
 	if c := s.mustClient(t, "acme_2"); c.Meta.Email != "grace@example.com" {
 		t.Errorf("acme_2 email = %q", c.Meta.Email)
+	}
+}
+
+// A bad phone and a taken email are said at once on the profile form too.
+func TestAccount_EditProfileEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	secret := seedAdaAccount(t, s)
+	s.seed(t, "acme_2", "Grace Hopper", "grace@example.com", "Compilers", switchboard.StatusActive)
+	b := s.signInClient(t, "acme_1", secret)
+	f := adaProfile()
+	f.Set("clientMeta.phone", "12")
+	b.get("/account/profile")
+	p := b.post("/account/profile", f).wantStatus(http.StatusUnprocessableEntity)
+	if got := p.fieldError("clientMeta.email"); got != "" {
+		t.Errorf("its own email: email error %q", got)
+	}
+	f.Set("clientMeta.email", "Grace@example.com")
+	p = b.post("/account/profile", f).wantStatus(http.StatusUnprocessableEntity)
+	if got := p.fieldError("clientMeta.phone"); got != switchboard.MsgInvalidPhone {
+		t.Errorf("phone error = %q", got)
+	}
+	if got := p.fieldError("clientMeta.email"); got != "Another client already uses this email." {
+		t.Errorf("email error = %q", got)
 	}
 }
 

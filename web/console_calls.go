@@ -90,13 +90,8 @@ func callForm(values map[string]string) views.CallForm {
 // its calls part: a refused form shown in place, for browsers without
 // JavaScript.
 func (con *console) clientPageWith(c *fiber.Ctx, client *switchboard.Client, status int, change func(*views.ClientCalls)) error {
-	calls, err := con.clientCalls(c, client)
-	if err != nil {
-		return err
-	}
-	change(&calls)
 	form := views.ClientForm{Values: views.ClientFormValues(client), ClientID: client.ID}
-	return render(c, status, views.ClientPage(client, form, calls))
+	return con.renderClientPage(c, status, client, form, change)
 }
 
 // handlePlaceCall handles POST /console/clients/:clientId/calls: the same

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -652,4 +653,194 @@ func TestConsole_ClientIDNewReserved(t *testing.T) {
 			t.Errorf("%s: the page shows client %q", id, got)
 		}
 	}
+}
+
+// The client's page shows the details read-only, with an Edit button that
+// opens the form in place and a Cancel; the status, reset and delete
+// controls come first, above the details, so a phone reaches them at once.
+func TestConsole_ClientPageReadOnly(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.signedIn(t)
+	f := newClientForm("acme_1", "ada@example.com")
+	f.Set("clientMeta.notes", "Line one\nLine two")
+	f.Set("clientMeta.jobTitle", "")
+	b.create(f)
+
+	p := b.get("/console/clients/acme_1").wantStatus(http.StatusOK)
+	for id, want := range map[string]string{
+		"fact-clientMeta.fullName": "Ada Lovelace", "fact-clientMeta.email": "ada@example.com",
+		"fact-clientMeta.city": "London", "fact-clientMeta.jobTitle": "Not given", "fact-clientMeta.notes": "Line one\nLine two",
+	} {
+		if got := p.text(id); got != want {
+			t.Errorf("%s = %q, want %q", id, got, want)
+		}
+	}
+	edit := p.testid("client-edit")
+	if goquery.NodeName(edit) != "details" || edit.AttrOr("open", "closed") != "closed" {
+		t.Errorf("the edit form is not a closed <details>: %s", goquery.NodeName(edit))
+	}
+	if got := strings.TrimSpace(edit.Find(`summary[data-action="edit"]`).Text()); got != "Edit" {
+		t.Errorf("Edit button = %q", got)
+	}
+	if edit.Find(`[data-testid="client-form"]`).Length() != 1 {
+		t.Error("the edit form is not inside the Edit disclosure")
+	}
+	if href, _ := edit.Find(`[data-action="cancel-edit"]`).Attr("href"); href != "/console/clients/acme_1" {
+		t.Errorf("Cancel links to %q", href)
+	}
+	// Reset and delete sit with the status, before the details.
+	actions := p.testid("client-actions")
+	for _, action := range []string{"reset-secret", "delete"} {
+		if actions.Find(`[data-action="`+action+`"]`).Length() != 1 {
+			t.Errorf("%s is not among the header's actions", action)
+		}
+	}
+	if actions.Find(`[data-testid="status-panel"]`).Length() != 1 {
+		t.Error("the status panel is not among the header's actions")
+	}
+	html, _ := p.Doc.Html()
+	if strings.Index(html, `data-testid="client-actions"`) > strings.Index(html, `data-testid="client-facts"`) {
+		t.Error("the actions come after the details")
+	}
+
+	// A refused edit comes back with the form open and the facts as stored.
+	e := editForm()
+	e.Set("clientMeta.city", strings.Repeat("c", 101))
+	p = b.post("/console/clients/acme_1", e).wantStatus(http.StatusUnprocessableEntity)
+	if _, open := p.testid("client-edit").Attr("open"); !open {
+		t.Error("a refused edit comes back with the form closed")
+	}
+	if got := p.text("fact-clientMeta.city"); got != "London" {
+		t.Errorf("after a refused edit the facts say city %q, want the stored London", got)
+	}
+}
+
+// Suspend and Deactivate ask first, like Reset: the question changes
+// nothing, its answer does; Activate acts at once.
+func TestConsole_ConfirmStatus(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.signedIn(t)
+	secret := seedAda(t, b)
+	token := s.mustClientLogin(t, "acme_1", secret)
+	events := len(s.events(t))
+	unchanged := func(what string) {
+		t.Helper()
+		if st := s.mustClient(t, "acme_1").Status; st != switchboard.StatusActive {
+			t.Errorf("%s: status %s", what, st)
+		}
+		if n := len(s.events(t)); n != events {
+			t.Errorf("%s: %d new events", what, n-events)
+		}
+	}
+
+	p := b.get("/console/clients/acme_1").wantStatus(http.StatusOK)
+	panel := p.testid("status-panel")
+	ask := panel.Find(`form[method="get"]`)
+	if ask.AttrOr("action", "") != "/console/clients/acme_1/status" || ask.AttrOr("hx-get", "") != "/console/clients/acme_1/status" ||
+		ask.AttrOr("hx-target", "") != "#client-action-panel" {
+		t.Errorf("Suspend and Deactivate do not ask first: %s", goquery.NewDocumentFromNode(ask.Get(0)).Text())
+	}
+	var asks []string
+	ask.Find(`button[data-action="toggle-status"]`).Each(func(_ int, s *goquery.Selection) {
+		asks = append(asks, s.AttrOr("name", "")+"="+s.AttrOr("value", ""))
+	})
+	if strings.Join(asks, " ") != "to=Inactive to=Suspended" {
+		t.Errorf("the asking buttons send %q", asks)
+	}
+	if panel.Find(`form[method="post"]`).Length() != 0 {
+		t.Error("an Active client's panel has a form that changes the status at once")
+	}
+
+	// htmx: the question, in the action panel.
+	q := b.htmx(http.MethodGet, "/console/clients/acme_1/status?to=Suspended", "client-action-panel", nil).wantStatus(http.StatusOK)
+	if strings.Contains(q.Body, "<html") {
+		t.Fatal("htmx got a whole page")
+	}
+	confirm := q.testid("confirm-status")
+	if confirm.AttrOr("data-status", "") != "Suspended" || !strings.Contains(confirm.Text(), "Suspend Ada Lovelace?") {
+		t.Errorf("the question: %q", confirm.Text())
+	}
+	form := confirm.Find("form")
+	if form.AttrOr("hx-post", "") != "/console/clients/acme_1/status" || form.AttrOr("hx-target", "") != "#status-panel" {
+		t.Errorf("the answer posts %q into %q", form.AttrOr("hx-post", ""), form.AttrOr("hx-target", ""))
+	}
+	if v := form.Find(`[data-action="confirm-status"]`).AttrOr("value", ""); v != "Suspended" {
+		t.Errorf("the confirmation sets %q", v)
+	}
+	unchanged("the question")
+	// The answer swaps the status panel and empties the action panel.
+	a := b.htmx(http.MethodPost, "/console/clients/acme_1/status", "status-panel", url.Values{"status": {"Suspended"}}).wantStatus(http.StatusOK)
+	if got := strings.TrimSpace(a.testid("status-panel").Find(`[data-testid="status-badge"]`).Text()); got != "Suspended" {
+		t.Errorf("badge = %q", got)
+	}
+	if oob := a.Doc.Find(`#client-action-panel[hx-swap-oob]`); oob.Length() != 1 || strings.TrimSpace(oob.Text()) != "" {
+		t.Errorf("the answer does not empty the action panel:\n%s", a.Body)
+	}
+	if status, _ := s.jsonCall(t, http.MethodGet, "/secure/client", token, nil); status != http.StatusUnauthorized {
+		t.Errorf("GET /secure/client after the suspension = %d", status)
+	}
+	b.post("/console/clients/acme_1/status", url.Values{"status": {"Active"}}).wantStatus(http.StatusSeeOther)
+	events = len(s.events(t))
+
+	// Without JavaScript: a page that goes back where it was asked from.
+	pg := b.do(http.MethodGet, "/console/clients/acme_1/status?to=Inactive", nil,
+		map[string]string{"Referer": "http://example.com/console/clients?search=ada"}).wantStatus(http.StatusOK)
+	confirm = pg.testid("confirm-status")
+	if confirm.Length() != 1 || pg.testid("nav-clients").Length() != 1 {
+		t.Fatalf("not a confirmation page:\n%s", pg.Body)
+	}
+	if confirm.Find("form").AttrOr("hx-post", "") != "" {
+		t.Error("the page's form posts with htmx into a panel the page does not have")
+	}
+	next := confirm.Find(`input[name="next"]`).AttrOr("value", "")
+	if next != "/console/clients?search=ada" {
+		t.Errorf("next = %q", next)
+	}
+	unchanged("the question page")
+	r := b.post("/console/clients/acme_1/status", url.Values{"status": {"Inactive"}, "next": {next}}).wantStatus(http.StatusSeeOther)
+	if got := r.location(); got != next {
+		t.Errorf("Location = %q, want %q", got, next)
+	}
+	if st := s.mustClient(t, "acme_1").Status; st != switchboard.StatusInactive {
+		t.Errorf("status after the answer = %s", st)
+	}
+	// A next off the console is not followed.
+	r = b.post("/console/clients/acme_1/status", url.Values{"status": {"Active"}, "next": {"//evil.example/console"}}).
+		wantStatus(http.StatusSeeOther)
+	if got := r.location(); got != "/console/clients/acme_1" {
+		t.Errorf("Location for a foreign next = %q", got)
+	}
+
+	b.get("/console/clients/acme_1/status?to=Gone").wantError(http.StatusBadRequest)
+	if got := b.get("/console/clients/acme_1/status").wantStatus(http.StatusSeeOther).location(); got != "/console/clients/acme_1" {
+		t.Errorf("the question without a status goes to %q", got)
+	}
+	b.get("/console/clients/nobody/status?to=Suspended").wantError(http.StatusNotFound)
+}
+
+// A change made in place (status, secret reset) sends the Details panel
+// again, out of band, so its "Updated" says when the client last changed.
+func TestConsole_DetailsRefreshAfterAChange(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.signedIn(t)
+	seedAda(t, b)
+	b.get("/console/clients/acme_1")
+	updated := func(what string, p *page) {
+		t.Helper()
+		details := p.Doc.Find(`#client-details[hx-swap-oob="true"]`)
+		if details.Length() != 1 {
+			t.Fatalf("%s: no Details panel out of band:\n%s", what, p.Body)
+		}
+		want := s.mustClient(t, "acme_1").UpdatedAt.UTC().Format(time.RFC3339)
+		if got := details.Find(`[data-testid="detail-updated"] time`).AttrOr("datetime", ""); got != want {
+			t.Errorf("%s: Updated = %q, want the stored %q", what, got, want)
+		}
+	}
+	updated("suspend", b.htmx(http.MethodPost, "/console/clients/acme_1/status", "status-panel", url.Values{"status": {"Suspended"}}).
+		wantStatus(http.StatusOK))
+	updated("reset", b.htmx(http.MethodPost, "/console/clients/acme_1/reset-secret", "client-action-panel", nil).
+		wantStatus(http.StatusOK))
 }

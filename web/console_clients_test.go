@@ -88,9 +88,10 @@ func TestConsole_ClientsSearchAndFilter(t *testing.T) {
 		{"NonASCIICase", "search=" + url.QueryEscape("ÅNGSTRÖM"), []string{"c4_zoe"}, "ÅNGSTRÖM", ""},
 		{"Trimmed", "search=" + url.QueryEscape("  grace "), []string{"c2_grace"}, "grace", ""},
 		{"PercentIsLiteral", "search=%25", nil, "%", ""},
-		{"UnderscoreIsLiteral", "search=_", nil, "_", ""},
+		{"UnderscoreIsLiteral", "search=c__ada", nil, "c__ada", ""},
 		{"NoMatch", "search=nobody", nil, "nobody", ""},
-		{"NotTheClientID", "search=c3_alan", nil, "c3_alan", ""},
+		{"ClientID", "search=c3_alan", []string{"c3_alan"}, "c3_alan", ""},
+		{"Phone", "status=Suspended&search=" + url.QueryEscape("(415) 555-0123"), []string{"c4_zoe"}, "(415) 555-0123", "Suspended"},
 		{"Status", "status=Suspended", []string{"c4_zoe"}, "", "Suspended"},
 		{"StatusInactive", "status=Inactive", []string{"c2_grace"}, "", "Inactive"},
 		{"StatusAndSearch", "status=Active&search=al", []string{"c3_alan", "c1_ada"}, "al", "Active"},
@@ -435,8 +436,10 @@ func wantRowTargetsItself(t *testing.T, p *page, id string) {
 	if swap, _ := form.Attr("hx-swap"); swap != "outerHTML" {
 		t.Errorf("%s: hx-swap = %q", id, swap)
 	}
-	if post, _ := form.Attr("hx-post"); post != "/console/clients/"+id+"/status" {
-		t.Errorf("%s: hx-post = %q", id, post)
+	// An active row asks first (hx-get of the confirmation row); the
+	// confirmation and a suspended row's Activate post the change.
+	if url := form.AttrOr("hx-post", form.AttrOr("hx-get", "")); url != "/console/clients/"+id+"/status" {
+		t.Errorf("%s: hx-post or hx-get = %q", id, url)
 	}
 }
 
@@ -458,12 +461,24 @@ func TestConsole_ClientRowTarget(t *testing.T) {
 		wantRowTargetsItself(t, p, id)
 	}
 
-	// The swap, as htmx makes it for a row: the row comes back, under the
-	// same id, with the new status, and takes its place in the table.
+	// The swap, as htmx makes it for a row: Suspend brings the row back
+	// asking to confirm, under the same id; the confirmation's answer is
+	// the row with the new status, and takes its place in the table.
 	for _, id := range []string{"acme.1", "a.b.c"} {
 		row := p.Doc.Find(`[data-testid="client-row"][data-client-id="` + id + `"]`)
 		form := row.Find("form")
 		target := htmxTarget(p, form, form.AttrOr("hx-target", ""))
+		ask := b.htmx(http.MethodGet, form.AttrOr("hx-get", "")+"?to=Suspended", target.AttrOr("id", ""), nil).
+			wantStatus(http.StatusOK).rowFragment()
+		if ask.Length() != 1 || goquery.NodeName(ask) != "tr" || ask.AttrOr("id", "") != "client-row-"+id {
+			t.Fatalf("%s: the question is not its row alone", id)
+		}
+		asking := &page{t: t, Doc: goquery.NewDocumentFromNode(ask.Parent().Parent().Get(0))}
+		wantRowTargetsItself(t, asking, id)
+		if st := s.mustClient(t, id).Status; st != switchboard.StatusActive {
+			t.Errorf("%s: asking changed the status to %s", id, st)
+		}
+		form = ask.Find("form")
 		h := b.htmx(http.MethodPost, form.AttrOr("hx-post", ""), target.AttrOr("id", ""), url.Values{"status": {"Suspended"}}).
 			wantStatus(http.StatusOK)
 		got := h.rowFragment()

@@ -53,7 +53,7 @@ func TestConsole_CreateClient(t *testing.T) {
 	form := newClientForm("acme_1", "ada@example.com")
 	form.Set("clientMeta.notes", "Prefers mornings.\nCall after 9.")
 	form.Set("status", "Active")
-	p := b.post("/console/clients", form).wantStatus(http.StatusCreated)
+	p := b.createPage(form)
 
 	if got := p.text("revealed-client-id"); got != "acme_1" {
 		t.Errorf("revealed client id = %q", got)
@@ -160,16 +160,15 @@ func TestConsole_CreateClientChosenSecret(t *testing.T) {
 			form := newClientForm(id, id+"@example.com")
 			form.Set("clientSecret", tt.secret)
 			b.get("/console/clients/new")
-			p := b.post("/console/clients", form)
 			if tt.wantError == "" {
-				p.wantStatus(http.StatusCreated)
+				p := b.createPage(form)
 				if got := p.secret(); got != tt.secret {
 					t.Errorf("secret shown = %q, want the chosen one", got)
 				}
 				s.mustClientLogin(t, id, tt.secret)
 				return
 			}
-			p.wantStatus(http.StatusUnprocessableEntity)
+			p := b.post("/console/clients", form).wantStatus(http.StatusUnprocessableEntity)
 			if got := p.fieldError("clientSecret"); got != tt.wantError {
 				t.Errorf("clientSecret error = %q, want %q", got, tt.wantError)
 			}
@@ -347,6 +346,54 @@ func TestConsole_CreateClientConflict(t *testing.T) {
 	}
 }
 
+// A form refused for its fields also says which of its values another
+// client has: every problem at once, not the phone first and the taken
+// email after the phone is fixed.
+func TestConsole_EveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	s.seed(t, "acme_1", "Ada Lovelace", "ada@example.com", "Engines", switchboard.StatusActive)
+	s.seed(t, "acme_2", "Grace Hopper", "grace@example.com", "Compilers", switchboard.StatusActive)
+	b := s.signedIn(t)
+
+	f := newClientForm("acme_1", "ADA@example.com")
+	f.Set("clientMeta.phone", "555-not-a-phone")
+	b.get("/console/clients/new")
+	p := b.post("/console/clients", f).wantStatus(http.StatusUnprocessableEntity)
+	for field, want := range map[string]string{
+		"clientMeta.phone": switchboard.MsgInvalidPhone,
+		"clientMeta.email": "Another client already uses this email.",
+		"clientId":         "This client ID is taken.",
+	} {
+		if got := p.fieldError(field); got != want {
+			t.Errorf("create: %s error = %q, want %q", field, got, want)
+		}
+	}
+	if n := s.clientCount(t); n != 2 {
+		t.Errorf("%d clients stored, want 2", n)
+	}
+
+	// The edit form: the client's own email is no conflict, another's is.
+	e := editForm()
+	e.Set("clientMeta.phone", "12")
+	b.get("/console/clients/acme_1")
+	p = b.post("/console/clients/acme_1", e).wantStatus(http.StatusUnprocessableEntity)
+	if got := p.fieldError("clientMeta.email"); got != "" {
+		t.Errorf("edit with its own email: email error %q", got)
+	}
+	e.Set("clientMeta.email", "grace@example.com")
+	p = b.post("/console/clients/acme_1", e).wantStatus(http.StatusUnprocessableEntity)
+	if got := p.fieldError("clientMeta.phone"); got != switchboard.MsgInvalidPhone {
+		t.Errorf("edit: phone error = %q", got)
+	}
+	if got := p.fieldError("clientMeta.email"); got != "Another client already uses this email." {
+		t.Errorf("edit: email error = %q", got)
+	}
+	if c := s.mustClient(t, "acme_1"); c.Meta.Email != "ada@example.com" || c.Meta.Phone != "+14155550123" {
+		t.Errorf("acme_1 changed: %+v", c.Meta)
+	}
+}
+
 // wantNoInjection checks that the page has no script but the site's own,
 // no element a payload could have injected, and shows payload as text.
 func wantNoInjection(t *testing.T, p *page, where string) {
@@ -391,7 +438,7 @@ func TestConsole_CreateClientEscapesText(t *testing.T) {
 		t.Errorf("full name input = %q", got)
 	}
 
-	created := b.post("/console/clients", form).wantStatus(http.StatusCreated)
+	created := b.createPage(form)
 	wantNoInjection(t, created, "secret page")
 	if got := s.mustClient(t, "xss_1").Meta.Notes; got != script {
 		t.Errorf("stored notes = %q, want it as typed", got)
@@ -456,7 +503,7 @@ func TestConsole_LoginCurlPastes(t *testing.T) {
 		form := newClientForm(id, id+"@example.com")
 		form.Set("clientSecret", secret)
 		b.get("/console/clients/new")
-		p := b.post("/console/clients", form).wantStatus(http.StatusCreated)
+		p := b.createPage(form)
 		shown := p.secret()
 		if secret != "" && shown != secret {
 			t.Errorf("%s: secret shown %q, want %q", id, shown, secret)
@@ -484,7 +531,7 @@ func TestConsole_LoginCurlQuotesSingleQuotes(t *testing.T) {
 		form := newClientForm(id, id+"@example.com")
 		form.Set("clientSecret", secret)
 		b.get("/console/clients/new")
-		p := b.post("/console/clients", form).wantStatus(http.StatusCreated)
+		p := b.createPage(form)
 		if got := p.secret(); got != secret {
 			t.Errorf("%s: secret shown %q, want %q", id, got, secret)
 		}
@@ -497,7 +544,80 @@ func TestConsole_LoginCurlQuotesSingleQuotes(t *testing.T) {
 	form.Set("clientSecret", "it's-a-long-secret")
 	b.get("/console/clients/new")
 	want := `curl -s -X POST 'http://example.com/auth/login' -H 'Content-Type: application/json' -d '{"clientId":"quote_exact","clientSecret":"it'\''s-a-long-secret"}'`
-	if got := b.post("/console/clients", form).wantStatus(http.StatusCreated).text("login-curl"); got != want {
+	if got := b.createPage(form).text("login-curl"); got != want {
 		t.Errorf("curl line:\n got %s\nwant %s", got, want)
 	}
+}
+
+// The create form's post redirects (post, redirect, get): the secret rides
+// in the encrypted session to the next page, never in a URL, and is shown
+// there once; a reload goes to the client's page without it and creates
+// nothing. The page offers the clientId and the client's sign-in page to
+// copy beside the curl line.
+func TestConsole_CreateRedirectsAndShowsTheSecretOnce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.signedIn(t)
+	b.get("/console/clients/new")
+	form := newClientForm("acme_1", "ada@example.com")
+	form.Set("clientSecret", "a chosen secret of ours")
+	post := b.post("/console/clients", form).wantStatus(http.StatusSeeOther)
+	if got := post.location(); got != "/console/clients/acme_1/created" {
+		t.Errorf("Location = %q", got)
+	}
+	if strings.Contains(post.Body, "chosen secret") || strings.Contains(post.location(), "secret") {
+		t.Error("the redirect carries the secret")
+	}
+	for _, c := range post.Header.Values("Set-Cookie") {
+		if strings.Contains(c, "chosen") {
+			t.Error("the cookie holds the secret in the clear")
+		}
+	}
+
+	p := b.get("/console/clients/acme_1/created").wantStatus(http.StatusOK)
+	if got := p.secret(); got != "a chosen secret of ours" {
+		t.Fatalf("secret shown = %q", got)
+	}
+	if got := p.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q", got)
+	}
+	for copy, target := range map[string]string{
+		"copy-secret": "revealed-secret", "copy-client-id": "revealed-client-id", "copy-sign-in-url": "revealed-sign-in",
+	} {
+		if got := p.testid(copy).AttrOr("data-copy", ""); got != target {
+			t.Errorf("%s copies #%q, want #%s", copy, got, target)
+		}
+	}
+	if got := p.text("revealed-client-id"); got != "acme_1" {
+		t.Errorf("client id = %q", got)
+	}
+	if got := p.text("client-sign-in-url"); got != "http://example.com/account/login" {
+		t.Errorf("client sign-in link = %q", got)
+	}
+
+	// A reload shows it no more, and creates nothing.
+	again := b.get("/console/clients/acme_1/created").wantStatus(http.StatusSeeOther)
+	if got := again.location(); got != "/console/clients/acme_1" {
+		t.Errorf("reload goes to %q", got)
+	}
+	client := b.get(again.location()).wantStatus(http.StatusOK)
+	if strings.Contains(client.Body, "chosen secret") || !strings.Contains(client.text("flash"), "shown once") {
+		t.Errorf("after the reload: flash %q", client.text("flash"))
+	}
+	if n := s.clientCount(t); n != 1 {
+		t.Errorf("%d clients", n)
+	}
+
+	// Another page loaded first takes the secret with it.
+	b.get("/console/clients/new")
+	f2 := newClientForm("acme_2", "grace@example.com")
+	b.post("/console/clients", f2).wantStatus(http.StatusSeeOther)
+	b.get("/console").wantStatus(http.StatusOK)
+	b.get("/console/clients/acme_2/created").wantStatus(http.StatusSeeOther)
+	// Nor does another client's page show it.
+	b.get("/console/clients/new")
+	f3 := newClientForm("acme_3", "alan@example.com")
+	b.post("/console/clients", f3).wantStatus(http.StatusSeeOther)
+	b.get("/console/clients/acme_1/created").wantStatus(http.StatusSeeOther)
+	b.get("/console/clients/acme_3/created").wantStatus(http.StatusSeeOther)
 }

@@ -136,17 +136,19 @@ func TestConsole_Dashboard(t *testing.T) {
 		t.Errorf("counts after the changes = %v, want %v", got, want)
 	}
 	got := dashboardActivity(p)
+	// People and clients by name, fields by label; a client acting on
+	// itself says so; the deleted client cl2 is named by its id, unlinked.
 	wantActivity := []struct{ action, text, link string }{
-		{"client.updated", "client:cl6 edited cl6 (clientMeta.jobTitle)", "/console/clients/cl6"},
-		{"client.secret_reset", "admin reset the secret of cl6", "/console/clients/cl6"},
-		{"client.updated", "admin edited cl3 (clientMeta.city)", "/console/clients/cl3"},
+		{"client.updated", "Client Number 6 changed their profile (Job title)", "/console/clients/cl6"},
+		{"client.secret_reset", "admin reset the secret of Client Number 6", "/console/clients/cl6"},
+		{"client.updated", "admin changed the profile of Client Number 3 (City)", "/console/clients/cl3"},
 		{"client.deleted", "admin deleted cl2", ""},
-		{"client.status_changed", "admin changed the status of cl1 (Active → Suspended)", "/console/clients/cl1"},
-		{"client.created", "admin created cl6 (Active)", "/console/clients/cl6"},
-		{"client.created", "admin created cl5 (Inactive)", "/console/clients/cl5"},
-		{"client.created", "admin created cl4 (Suspended)", "/console/clients/cl4"},
-		{"client.created", "admin created cl3 (Active)", "/console/clients/cl3"},
-		{"client.created", "admin created cl2 (Inactive)", "/console/clients/cl2"},
+		{"client.status_changed", "admin changed the status of Client Number 1 (Active → Suspended)", "/console/clients/cl1"},
+		{"client.created", "admin created Client Number 6 (as Active)", "/console/clients/cl6"},
+		{"client.created", "admin created Client Number 5 (as Inactive)", "/console/clients/cl5"},
+		{"client.created", "admin created Client Number 4 (as Suspended)", "/console/clients/cl4"},
+		{"client.created", "admin created Client Number 3 (as Active)", "/console/clients/cl3"},
+		{"client.created", "admin created cl2 (as Inactive)", ""},
 	}
 	if len(got) != len(wantActivity) {
 		t.Fatalf("%d events shown, want %d: %+v", len(got), len(wantActivity), got)

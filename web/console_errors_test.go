@@ -130,3 +130,73 @@ func TestConsole_UserErrorsNotLoggedAsFailures(t *testing.T) {
 		t.Errorf("a user's mistake logged as a failure:\n%s", s.log.String())
 	}
 }
+
+// browserAccept is the Accept header Chromium sends for a page.
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+// An address that matches nothing outside /console and /account answers a
+// browser with the HTML 404 page (a title, lang, a way back) and a program
+// with the JSON API's error, as before.
+func TestNotFound_HTMLForBrowsers(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	b := s.browser(t)
+	for _, path := range []string{"/no/such/page", "/consoles", "/static/nothing.css"} {
+		p := b.do(http.MethodGet, path, nil, map[string]string{"Accept": browserAccept}).wantError(http.StatusNotFound)
+		if got := p.Header.Get("Content-Type"); got != "text/html; charset=utf-8" {
+			t.Errorf("%s: Content-Type = %q", path, got)
+		}
+		if lang, _ := p.Doc.Find("html").Attr("lang"); lang != "en" {
+			t.Errorf("%s: lang = %q", path, lang)
+		}
+		if got := p.Doc.Find("title").Text(); !strings.Contains(got, "Page not found") {
+			t.Errorf("%s: title = %q", path, got)
+		}
+		if href, _ := p.testid("error-back").Attr("href"); href != "/" {
+			t.Errorf("%s: error-back links to %q, want /", path, href)
+		}
+		if got := p.Header.Get("Content-Security-Policy"); !strings.Contains(got, "script-src 'self'") {
+			t.Errorf("%s: CSP = %q, want the pages' policy", path, got)
+		}
+		if !strings.Contains(p.Header.Get("Vary"), "Accept") {
+			t.Errorf("%s: Vary = %q, want Accept", path, p.Header.Get("Vary"))
+		}
+	}
+	for _, accept := range []string{"", "*/*", "application/json", "application/json, text/html;q=0.5"} {
+		p := b.do(http.MethodGet, "/no/such/page", nil, map[string]string{"Accept": accept})
+		if p.Status != http.StatusNotFound || p.Body != `{"error":"Not found"}` {
+			t.Errorf("Accept %q: %d %s, want 404 and the JSON error", accept, p.Status, p.Body)
+		}
+	}
+	// The API's own answers stay JSON whoever asks.
+	p := b.do(http.MethodGet, "/admin/clients", nil, map[string]string{"Accept": browserAccept})
+	if p.Status != http.StatusUnauthorized || !strings.HasPrefix(p.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("GET /admin/clients from a browser: %d %s %s, want the JSON 401", p.Status, p.Header.Get("Content-Type"), p.Body)
+	}
+	if strings.Contains(s.log.String(), "page failed") {
+		t.Error("a 404 logged as a failure")
+	}
+}
+
+// The console's and the account's 404 pages keep the area's navigation for
+// whoever is signed in there.
+func TestNotFound_KeepsNavigation(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	admin := s.signedIn(t)
+	p := admin.get("/console/nope").wantError(http.StatusNotFound)
+	if p.testid("nav-clients").Length() != 1 || p.testid("sign-out").Length() != 1 {
+		t.Errorf("the console's 404 has no navigation:\n%s", p.Body)
+	}
+	secret := seedAdaAccount(t, s)
+	client := s.signInClient(t, "acme_1", secret)
+	p = client.get("/account/nope").wantError(http.StatusNotFound)
+	if p.testid("nav-profile").Length() != 1 || p.testid("sign-out").Length() != 1 {
+		t.Errorf("the account's 404 has no navigation:\n%s", p.Body)
+	}
+	// Signed out, there is nothing to navigate.
+	p = s.browser(t).get("/console/nope").wantError(http.StatusNotFound)
+	if p.testid("nav-clients").Length() != 0 {
+		t.Error("a signed-out 404 shows the console's navigation")
+	}
+}

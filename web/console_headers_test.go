@@ -22,7 +22,7 @@ func TestConsole_SecurityHeaders(t *testing.T) {
 	s := newSite(t, nil)
 	s.seed(t, "acme_1", "Ada Lovelace", "ada@example.com", "Engines", switchboard.StatusActive)
 	b := s.signedIn(t)
-	created := b.post("/console/clients", newClientForm("acme_2", "grace@example.com"))
+	created := b.createPage(newClientForm("acme_2", "grace@example.com"))
 	guest := s.browser(t)
 	guest.get("/console/login")
 
@@ -331,6 +331,25 @@ func TestStatic(t *testing.T) {
 		if strings.Contains(p.Header.Get("Cache-Control"), "immutable") {
 			t.Errorf("%s: a 404 cached for a year", path)
 		}
+	}
+}
+
+// Browsers ask for /favicon.ico on their own (on a JSON answer, a page
+// opened from a bookmark): it answers the icon the pages link to.
+func TestFavicon(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	p := s.browser(t).get("/favicon.ico").wantStatus(http.StatusOK)
+	want, _, _ := static.Lookup(static.Path("favicon.svg"))
+	if p.Body != string(want) || len(want) == 0 {
+		t.Errorf("body: %d bytes, want the icon's %d", len(p.Body), len(want))
+	}
+	if got := p.Header.Get("Content-Type"); got != "image/svg+xml" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	// Its address is not fingerprinted, so a new icon must reach browsers.
+	if got := p.Header.Get("Cache-Control"); got != "public, max-age=86400" {
+		t.Errorf("Cache-Control = %q", got)
 	}
 }
 

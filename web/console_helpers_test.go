@@ -185,8 +185,20 @@ func (s *site) signedIn(t testing.TB) *browser {
 func (b *browser) create(form url.Values) (id, secret string) {
 	b.t.Helper()
 	b.get("/console/clients/new").wantStatus(http.StatusOK)
-	p := b.post("/console/clients", form).wantStatus(http.StatusCreated)
+	p := b.createPage(form)
 	return p.text("revealed-client-id"), p.secret()
+}
+
+// createPage posts the create form and follows its redirect to the page
+// that shows the new client's secret, as a browser does.
+func (b *browser) createPage(form url.Values) *page {
+	b.t.Helper()
+	p := b.post("/console/clients", form).wantStatus(http.StatusSeeOther)
+	where := p.location()
+	if !strings.HasPrefix(where, "/console/clients/") || !strings.HasSuffix(where, "/created") {
+		b.t.Fatalf("the create form leads to %q, want /console/clients/<id>/created", where)
+	}
+	return b.get(where).wantStatus(http.StatusOK)
 }
 
 // secret is the text of the page's [data-secret] element; the test fails

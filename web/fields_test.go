@@ -89,8 +89,8 @@ func TestClientFields_Forms(t *testing.T) {
 
 	a := s.signInClient(t, "fields_1", secret)
 	profile := a.get("/account/profile").wantStatus(http.StatusOK)
-	if got, want := formInputs(profile, "profile-form"), names(switchboard.ContactFields); !slices.Equal(got, want) {
-		t.Errorf("profile form inputs = %q, want the domain's contact fields %q", got, want)
+	if got, want := formInputs(profile, "profile-form"), names(switchboard.OwnFields); !slices.Equal(got, want) {
+		t.Errorf("profile form inputs = %q, want the domain's contact fields a client changes %q", got, want)
 	}
 	form := url.Values{}
 	for _, f := range switchboard.ClientFields {
@@ -99,12 +99,12 @@ func TestClientFields_Forms(t *testing.T) {
 	a.get("/account/profile")
 	a.post("/account/profile", form).wantStatus(http.StatusSeeOther)
 	after := s.client(t, "fields_1")
-	for _, f := range switchboard.ContactFields {
+	for _, f := range switchboard.OwnFields {
 		if got := *f.Of(after); got != f.Example {
 			t.Errorf("profile form stored %s = %q, want %q", f.Name, got, f.Example)
 		}
 	}
-	for _, f := range switchboard.CallingFields {
+	for _, f := range append(adminOnly(), switchboard.CallingFields...) {
 		if got := *f.Of(after); got != another(f) {
 			t.Errorf("profile form changed %s to %q", f.Name, got)
 		}
@@ -143,4 +143,15 @@ func TestClientFields_FormErrorsUseLabels(t *testing.T) {
 			}
 		}
 	}
+}
+
+// adminOnly are the contact fields that are the administrator's alone.
+func adminOnly() []switchboard.ClientField {
+	var fields []switchboard.ClientField
+	for _, f := range switchboard.ContactFields {
+		if f.AdminOnly {
+			fields = append(fields, f)
+		}
+	}
+	return fields
 }

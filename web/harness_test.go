@@ -72,7 +72,18 @@ func newSite(t testing.TB, clients switchboard.ClientService) *site {
 // newSiteWith is newSite behind the given trusted proxies.
 func newSiteWith(t testing.TB, clients switchboard.ClientService, trustedProxies []string) *site {
 	t.Helper()
-	s := storetest.Open(t, store.SQLite)
+	return siteOn(t, storetest.Open(t, store.SQLite), clients, trustedProxies)
+}
+
+// newSiteOn is another app over base's store, with clients as the pages'
+// and API's ClientService: a wrapper of the store that watches its calls.
+func newSiteOn(t testing.TB, base *site, clients switchboard.ClientService) *site {
+	t.Helper()
+	return siteOn(t, base.store, clients, nil)
+}
+
+func siteOn(t testing.TB, s *store.Store, clients switchboard.ClientService, trustedProxies []string) *site {
+	t.Helper()
 	if clients == nil {
 		clients = s
 	}

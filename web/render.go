@@ -76,7 +76,29 @@ func (e *pageError) Error() string { return e.Title }
 var (
 	consoleHome = views.Link{Href: "/console", Label: "Back to the console"}
 	accountHome = views.Link{Href: "/account", Label: "Back to your account"}
+	siteHome    = views.Link{Href: "/", Label: "Go to the front page"}
 )
+
+// notFoundPages answers, outside the console and the account pages, a
+// browser that asks for an address no route serves with the HTML 404 page.
+// A program (no Accept header, */*, or JSON preferred) keeps the JSON
+// API's {"error":"Not found"}, and every other error there is next's.
+func notFoundPages(next httpserver.ErrorWriter) httpserver.ErrorWriter {
+	return func(c *fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if !errors.As(err, &fe) || fe.Code != fiber.StatusNotFound {
+			return next(c, err)
+		}
+		c.Vary(fiber.HeaderAccept)
+		if c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML) != fiber.MIMETextHTML {
+			return next(c, err)
+		}
+		c.Response().ResetBody()
+		setPageHeaders(c)
+		return render(c, fiber.StatusNotFound, views.ErrorPage(fiber.StatusNotFound, "Page not found",
+			"There is nothing at this address.", siteHome))
+	}
+}
 
 // htmlErrors writes a handler's error as an error page, with a link back
 // to home: a domain error's message for the user's mistakes, a generic page

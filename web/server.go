@@ -58,13 +58,16 @@ func (s *Server) Register(app *httpserver.App) {
 	con := newConsole(s, sessions)
 
 	app.Get("/static/*", serveStatic)
+	app.Get("/favicon.ico", serveFavicon)
 	app.Get("/", pageHeaders, func(c *fiber.Ctx) error { return render(c, fiber.StatusOK, views.Landing()) })
 	app.Get("/docs", pageHeaders, handleDocs)
 
 	// Errors (and panics) under /console and /account are answered with
-	// HTML pages that link back to the area's home.
+	// HTML pages that link back to the area's home; elsewhere a browser
+	// gets an HTML 404, and the rest stays JSON.
 	app.HandleErrors("/console", s.htmlErrors(consoleHome))
 	app.HandleErrors("/account", s.htmlErrors(accountHome))
+	app.HandleErrors("/", notFoundPages(app.WriteJSONError))
 
 	g := app.Group("/console", pageHeaders, con.authenticate)
 	g.Get("/login", con.handleLoginPage)
@@ -72,11 +75,15 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Post("/logout", con.requireSignIn, con.handleLogout)
 
 	g.Get("/", con.requireSignIn, con.handleDashboard)
+	g.Get("/activity", con.requireSignIn, con.handleActivity)
 	g.Get("/clients", con.requireSignIn, con.handleClients)
+	g.Get("/clients.csv", con.requireSignIn, con.handleClientsCSV)
 	g.Get("/clients/new", con.requireSignIn, con.handleNewClient)
 	g.Post("/clients", con.requireSignIn, con.handleCreateClient)
 	g.Get("/clients/:clientId", con.requireSignIn, con.handleClient)
+	g.Get("/clients/:clientId/created", con.requireSignIn, con.handleCreated)
 	g.Post("/clients/:clientId", con.requireSignIn, con.handleUpdateClient)
+	g.Get("/clients/:clientId/status", con.requireSignIn, con.handleConfirmStatus)
 	g.Post("/clients/:clientId/status", con.requireSignIn, con.handleSetStatus)
 	g.Get("/clients/:clientId/reset-secret", con.requireSignIn, con.handleConfirmReset)
 	g.Post("/clients/:clientId/reset-secret", con.requireSignIn, con.handleResetSecret)
@@ -127,6 +134,17 @@ func serveStatic(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderContentType, contentType)
+	return c.Send(body)
+}
+
+// serveFavicon answers /favicon.ico, which browsers ask for on their own,
+// with the pages' SVG icon, which Chromium and Firefox read by its
+// Content-Type at this address too. The address has no fingerprint, so it
+// is cached for a day only.
+func serveFavicon(c *fiber.Ctx) error {
+	body, contentType, _ := static.Lookup(static.Path("favicon.svg"))
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
 	c.Set(fiber.HeaderContentType, contentType)
 	return c.Send(body)
 }

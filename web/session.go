@@ -91,6 +91,16 @@ type session struct {
 	// FlashWarning marks a Flash that is bad news (the session ended), not
 	// the confirmation of something the user did.
 	FlashWarning bool
+	// Reveal is a new client's secret on its way from the create form's
+	// post to the page after the redirect, which shows it once: taken out
+	// at the next whole page, whichever it is. The cookie is encrypted, so
+	// the secret never travels in the clear, nor ever in a URL.
+	Reveal *reveal
+}
+
+// reveal is a secret to show once, and whose it is.
+type reveal struct {
+	ClientID, Secret string
 }
 
 // area is a part of the site that people sign in to: /console for
@@ -115,6 +125,7 @@ const (
 	adminKey                   // *switchboard.Admin, in the console
 	clientKey                  // *switchboard.Client, on the account pages
 	sessionKey                 // *session
+	revealKey                  // *reveal taken out of the session for this page
 )
 
 func (a *area) loginPath() string { return a.cookie.Path + "/login" }
@@ -152,6 +163,14 @@ func (a *area) authenticate(c *fiber.Ctx) error {
 		(signedIn(c) || c.Path() == a.loginPath()) {
 		page.Flash, page.FlashWarning = sess.Flash, sess.FlashWarning
 		sess.Flash, sess.FlashWarning = "", false
+		changed = true
+	}
+	// A secret to reveal goes with the next whole page, shown there or not.
+	if sess.Reveal != nil && c.Method() == fiber.MethodGet && !isHTMX(c) {
+		if signedIn(c) {
+			c.Locals(revealKey, sess.Reveal)
+		}
+		sess.Reveal = nil
 		changed = true
 	}
 	if changed {
@@ -208,6 +227,20 @@ func (a *area) setFlash(c *fiber.Ctx, msg string) error {
 	sess := *c.Locals(sessionKey).(*session)
 	sess.Flash = msg
 	return a.sessions.write(c, a.cookie, sess)
+}
+
+// setReveal keeps a secret for the next page this browser loads, which
+// may show it (takeReveal).
+func (a *area) setReveal(c *fiber.Ctx, r *reveal) error {
+	sess := *c.Locals(sessionKey).(*session)
+	sess.Reveal = r
+	return a.sessions.write(c, a.cookie, sess)
+}
+
+// takeReveal is the secret the session carried to this page, if any.
+func takeReveal(c *fiber.Ctx) *reveal {
+	r, _ := c.Locals(revealKey).(*reveal)
+	return r
 }
 
 // setToken replaces the session's token and keeps the rest: for a change

@@ -26,6 +26,7 @@ import (
 // accountShots numbers the screenshots of both browsers in the order the
 // flow takes them.
 type accountShots struct {
+	t   *testing.T
 	dir string
 	n   int
 }
@@ -59,11 +60,11 @@ func accountScreenshots(t *testing.T) (shots *accountShots, adminFailures, clien
 		os.Remove(clientFailures)
 		os.Remove(failures)
 	})
-	return &accountShots{dir: dir}, adminFailures, clientFailures
+	return &accountShots{t: t, dir: dir}, adminFailures, clientFailures
 }
 
 // take saves the whole page of the browser it runs in as the next numbered
-// PNG.
+// PNG, and checks it with axe-core at both widths (see checkAccessibility).
 func (s *accountShots) take(name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var png []byte
@@ -71,7 +72,10 @@ func (s *accountShots) take(name string) chromedp.Action {
 			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
 		s.n++
-		return os.WriteFile(filepath.Join(s.dir, fmt.Sprintf("account-%02d-%s.png", s.n, name)), png, 0o644)
+		if err := os.WriteFile(filepath.Join(s.dir, fmt.Sprintf("account-%02d-%s.png", s.n, name)), png, 0o644); err != nil {
+			return err
+		}
+		return checkAccessibility(s.t, "account "+name).Do(ctx)
 	})
 }
 
@@ -290,7 +294,7 @@ func TestBrowserAccount(t *testing.T) {
 		shots.take("profile-saved"),
 	)
 	client.step("client: the overview on a phone",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		phoneViewport,
 		waitJS(`window.innerWidth === 390`),
 		assertJS("no sideways scrolling on a phone", `document.documentElement.scrollWidth <= window.innerWidth`),
 		shots.take("overview-phone"),
@@ -309,12 +313,15 @@ func TestBrowserAccount(t *testing.T) {
 		chromedp.WaitVisible(`[data-action="issue-token"]`, chromedp.ByQuery),
 		pathIs("/account/api"),
 		assertJS("no token yet", `document.querySelector('[data-testid="api-token"]') === null`),
+		assertJS("Sign out everywhere, which asks first, is a light button",
+			`getComputedStyle(document.querySelector('[data-action="sign-out-everywhere"]')).backgroundColor === 'rgb(255, 255, 255)'`),
 	)
 	var token string
 	client.step("client: issue an API token",
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`[data-action="issue-token"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#token-panel [data-testid="api-token"]`, chromedp.ByQuery),
+		waitJS(focusedIn(byTestID("token-revealed"))), // the token shown takes the focus
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		assertJS("the URL did not change", fmt.Sprintf(`location.href === %s`, jsString(base+"/account/api"))),
 		chromedp.Text(byTestID("api-token"), &token, chromedp.ByQuery),
@@ -379,7 +386,13 @@ func TestBrowserAccount(t *testing.T) {
 	admin.step("admin: suspend the client",
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`#status-panel button[data-action="toggle-status"][value="Suspended"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action="confirm-status"]`, chromedp.ByQuery),
+		htmxSettled,
+		assertJS("asking changed nothing yet", badge+` === "Active"`),
+		shots.take("admin-confirm-suspend"),
+		chromedp.Click(`[data-action="confirm-status"]`, chromedp.ByQuery),
 		waitJS(badge+` === "Suspended"`),
+		assertJS("the question is gone", `document.querySelector('[data-testid="confirm-status"]') === null`),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		shots.take("admin-suspended"),
 	)

@@ -27,7 +27,7 @@ import (
 func (c *browserTab) bothWidths(name string) chromedp.Action {
 	return chromedp.Tasks{
 		c.screenshot(name),
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		phoneViewport,
 		waitJS(`window.innerWidth === 390`),
 		assertJS("no sideways scrolling on a phone", `document.documentElement.scrollWidth <= window.innerWidth`),
 		c.screenshot(name + "-phone"),

@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The browser test drives the admin console in real headless Chromium
@@ -166,7 +168,7 @@ func newBrowserTab(ctx context.Context, t *testing.T, path, dir string) *browser
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
+		chromedp.WindowSize(desktopWidth, 800),
 	)
 	// chromedp's own errors go to the test's log, but not once the test is
 	// over: its goroutines may outlive the browser by a moment.
@@ -313,8 +315,17 @@ func (c *browserTab) listen(ev any) {
 	}
 }
 
-// desktopViewport is the laptop-sized viewport of every page but one.
-var desktopViewport = chromedp.EmulateViewport(1280, 900)
+// The two widths every page is checked at: a laptop's, where the flows
+// run, and a phone's.
+var (
+	desktopViewport = chromedp.EmulateViewport(desktopWidth, 800)
+	phoneViewport   = chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+)
+
+const (
+	desktopWidth = 1280
+	phoneWidth   = 390
+)
 
 // step runs actions with a step's time limit. On failure it saves a
 // screenshot of the page as it was and stops the test; problems the page
@@ -380,7 +391,8 @@ func (c *browserTab) failed(what string, err error, fatal bool) {
 	report("%s: %v\npage %s (screenshot %s) shows:\n%s", what, err, url, shot, body)
 }
 
-// screenshot saves the whole page as the next numbered PNG.
+// screenshot saves the whole page as the next numbered PNG, and checks it
+// with axe-core at both widths (see checkAccessibility).
 func (c *browserTab) screenshot(name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var png []byte
@@ -388,7 +400,106 @@ func (c *browserTab) screenshot(name string) chromedp.Action {
 			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
 		c.shot++
-		return os.WriteFile(filepath.Join(c.dir, fmt.Sprintf("%02d-%s.png", c.shot, name)), png, 0o644)
+		if err := os.WriteFile(filepath.Join(c.dir, fmt.Sprintf("%02d-%s.png", c.shot, name)), png, 0o644); err != nil {
+			return err
+		}
+		return checkAccessibility(c.t, name).Do(ctx)
+	})
+}
+
+// axeScript is axe-core's browser build, from the npm package that
+// package.json pins (installed by npm ci, as `make css` does).
+var axeScript = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	return string(b), err
+})
+
+// needAxe skips the test (fails it under CI) when axe-core is not installed.
+func needAxe(t *testing.T) {
+	t.Helper()
+	if _, err := axeScript(); err != nil {
+		const msg = "axe-core is not installed (run `npm ci`): the browser tests check every page with it"
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s: %v", msg, err)
+		}
+		t.Skip("SKIPPED " + msg)
+	}
+}
+
+// axeRun runs every axe-core rule on the document and returns its
+// violations as JSON text, one entry per rule with the elements it found.
+const axeRun = `axe.run(document, {resultTypes: ['violations']}).then(function (r) {
+  return JSON.stringify(r.violations.map(function (v) {
+    return {rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) {
+      return {target: n.target.join(' '), summary: n.failureSummary, html: n.html.slice(0, 300)};
+    })};
+  }));
+})`
+
+// checkAccessibility runs axe-core (every rule, color-contrast included)
+// on the page as it is, at the width it is shown at and at the other one
+// (desktop and phone), and fails the test for each violation. The script
+// is added through the DevTools protocol, which the page's CSP does not
+// govern.
+func checkAccessibility(t *testing.T, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		script, err := axeScript()
+		if err != nil {
+			return err
+		}
+		var width int
+		if err := chromedp.Evaluate(`window.innerWidth`, &width).Do(ctx); err != nil {
+			return err
+		}
+		widths := []int{desktopWidth, phoneWidth}
+		if width == phoneWidth {
+			slices.Reverse(widths)
+		}
+		for i, w := range append(widths, widths[0]) {
+			if i > 0 { // the other width, then back
+				vp := desktopViewport
+				if w == phoneWidth {
+					vp = phoneViewport
+				}
+				if err := chromedp.Run(ctx, vp, waitJS(fmt.Sprintf(`window.innerWidth === %d`, w))); err != nil {
+					return err
+				}
+			}
+			if i == 2 {
+				break
+			}
+			var loaded bool
+			if err := chromedp.Evaluate(`typeof window.axe === 'object'`, &loaded).Do(ctx); err != nil {
+				return err
+			}
+			if !loaded {
+				if err := chromedp.Evaluate(script, nil).Do(ctx); err != nil {
+					return fmt.Errorf("loading axe-core: %w", err)
+				}
+			}
+			var out string
+			if err := chromedp.Evaluate(axeRun, &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+				return p.WithAwaitPromise(true)
+			}).Do(ctx); err != nil {
+				return fmt.Errorf("running axe-core: %w", err)
+			}
+			var violations []struct {
+				Rule, Impact, Help string
+				Nodes              []struct{ Target, Summary, HTML string }
+			}
+			if err := json.Unmarshal([]byte(out), &violations); err != nil {
+				return fmt.Errorf("axe-core's answer: %w", err)
+			}
+			for _, v := range violations {
+				var where []string
+				for _, n := range v.Nodes {
+					where = append(where, fmt.Sprintf("  %s: %s\n    %s", n.Target, n.HTML, strings.ReplaceAll(n.Summary, "\n", "\n    ")))
+				}
+				t.Errorf("axe-core, %s at %d px: %s (%s, %s) on %d element(s):\n%s",
+					name, w, v.Rule, v.Impact, v.Help, len(v.Nodes), strings.Join(where, "\n"))
+			}
+		}
+		return nil
 	})
 }
 
@@ -432,6 +543,71 @@ func assertJS(what, expr string) chromedp.Action {
 	})
 }
 
+// htmxSettled waits until htmx has finished its swaps: it wires the
+// content it swapped in (hx-get, hx-post) only when the swap settles, and a
+// click before that would follow the plain link or form.
+var htmxSettled = waitJS(`document.querySelector('.htmx-request, .htmx-swapping, .htmx-added, .htmx-settling') === null`)
+
+// focusedIn is a JavaScript expression: the focus is on the element sel
+// matches or inside it.
+func focusedIn(sel string) string {
+	return fmt.Sprintf(`(function (el) { return !!el && el.contains(document.activeElement); })(document.querySelector(%s))`, jsString(sel))
+}
+
+// inView is a JavaScript expression: the top of the element sel matches is
+// in the viewport, without scrolling.
+func inView(sel string) string {
+	return fmt.Sprintf(`(function (r) { return r.top >= 0 && r.top < window.innerHeight; })(document.querySelector(%s).getBoundingClientRect())`, jsString(sel))
+}
+
+// hover moves the mouse over the middle of the element sel matches and
+// waits out the colour transition, so that a check sees it as a pointer
+// over it does.
+func hover(sel string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var box struct{ X, Y float64 }
+		err := chromedp.Evaluate(fmt.Sprintf(`(function () {
+			var r = document.querySelector(%s).getBoundingClientRect();
+			return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+		})()`, jsString(sel)), &box).Do(ctx)
+		if err != nil {
+			return err
+		}
+		if err := input.DispatchMouseEvent(input.MouseMoved, box.X, box.Y).Do(ctx); err != nil {
+			return err
+		}
+		if err := waitJS(fmt.Sprintf(`document.querySelector(%s).matches(':hover')`, jsString(sel))).Do(ctx); err != nil {
+			return err
+		}
+		return chromedp.Sleep(300 * time.Millisecond).Do(ctx)
+	})
+}
+
+// tabThrough presses Tab n times and, when ids is not nil, records what
+// has the focus after each press: its data-testid, "skip" for the skip
+// link, or its tag name.
+func tabThrough(n int, ids *[]string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for range n {
+			if err := chromedp.KeyEvent(kb.Tab).Do(ctx); err != nil {
+				return err
+			}
+			if ids == nil {
+				continue
+			}
+			var id string
+			err := chromedp.Evaluate(`(function (el) {
+				return el.dataset.testid || (el.getAttribute('href') === '#main' ? 'skip' : el.tagName.toLowerCase());
+			})(document.activeElement)`, &id).Do(ctx)
+			if err != nil {
+				return err
+			}
+			*ids = append(*ids, id)
+		}
+		return nil
+	})
+}
+
 // typeInto replaces an input's value by typing text, key by key.
 func retype(sel, text string) chromedp.Action {
 	return chromedp.Tasks{
@@ -456,6 +632,7 @@ func jsString(s string) string {
 func startBrowserTest(t *testing.T, extraEnv ...string) (ctx context.Context, srv *server, browserPath string, began time.Time) {
 	t.Helper()
 	browserPath = findBrowser(t)
+	needAxe(t)
 	binary(t) // build before the clock starts
 	ctx = testContext(t)
 	began = time.Now()
@@ -547,6 +724,32 @@ func TestBrowserConsole(t *testing.T) {
 		assertJS("signed in as admin", `document.querySelector('[data-testid="signed-in-as"]').textContent.trim() === "admin"`),
 		b.screenshot("dashboard"),
 	)
+	// The keyboard: the skip link, the brand, the navigation, then Sign out;
+	// a navigation link shows the ring the buttons show, not the outline.
+	var order []string
+	b.step("tab through the header",
+		chromedp.Reload(),
+		chromedp.WaitVisible(`[data-testid="count-total"]`, chromedp.ByQuery),
+		tabThrough(9, &order),
+	)
+	if got, want := strings.Join(order, " "), "skip brand nav-dashboard nav-clients nav-new-client nav-calls nav-activity nav-docs sign-out"; got != want {
+		t.Errorf("the Tab key visits %q, want %q", got, want)
+	}
+	ring := func(sel string) string {
+		return fmt.Sprintf(`(function (el) {
+			var st = getComputedStyle(el);
+			var noOutline = st.outlineStyle === 'none' || st.outlineColor === 'rgba(0, 0, 0, 0)';
+			return noOutline && st.boxShadow.includes('rgb(79, 70, 229)');
+		})(document.querySelector(%s))`, jsString(sel))
+	}
+	b.step("the focus ring of a navigation link",
+		chromedp.Reload(),
+		chromedp.WaitVisible(`[data-testid="count-total"]`, chromedp.ByQuery),
+		tabThrough(4, nil),
+		assertJS("nav-clients has the focus", `document.activeElement.dataset.testid === "nav-clients"`),
+		assertJS("nav-clients shows the ring, no outline", ring(`[data-testid="nav-clients"]`)),
+		b.screenshot("nav-focus"),
+	)
 
 	// 2. Create a client: first with a bad phone, then fixed.
 	const (
@@ -595,6 +798,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.step("the refused form",
 		kept,
 		assertJS("only the phone is marked", `document.querySelectorAll('[data-testid="field-error"]').length === 1`),
+		assertJS("the cursor is in the phone input", `document.activeElement === document.querySelector('[name="clientMeta.phone"]')`),
 		assertJS("the phone input is aria-invalid",
 			`document.querySelector('[name="clientMeta.phone"]').getAttribute('aria-invalid') === 'true'`),
 		assertJS("no script element in the body", `document.querySelectorAll('body script').length === 0`),
@@ -615,6 +819,18 @@ func TestBrowserConsole(t *testing.T) {
 	b.step("the created page",
 		assertJS("the curl line has the secret", fmt.Sprintf(
 			`document.querySelector('[data-testid="login-curl"]').textContent.includes(%s)`, jsString(secret))),
+		assertJS("the address has no secret", fmt.Sprintf(`location.pathname === %s && location.search === ""`,
+			jsString("/console/clients/"+id+"/created"))),
+		assertJS("the client sign-in page is offered", fmt.Sprintf(`%s === %s`, textOf(`[data-testid="client-sign-in-url"]`),
+			jsString(base+"/account/login"))),
+	)
+	// A reload is harmless: no second client, no "email taken", no secret.
+	b.step("reload the created page",
+		chromedp.Reload(),
+		chromedp.WaitVisible(`[data-testid="client-title"]`, chromedp.ByQuery),
+		assertJS("on the client's page", fmt.Sprintf(`location.pathname === %s`, jsString("/console/clients/"+id))),
+		assertJS("the secret is not shown again", `document.querySelector('[data-secret]') === null`),
+		assertJS("the flash says why", `document.querySelector('[data-testid="flash"]').textContent.includes("shown once")`),
 	)
 
 	// 3. The client signs in through the JSON API with the secret the page showed.
@@ -643,8 +859,27 @@ func TestBrowserConsole(t *testing.T) {
 		assertJS("all four clients listed", rows+`.length === 4`),
 		b.screenshot("clients"),
 	)
+	b.step("the list's count and name order",
+		assertJS("the count", textOf(`[data-testid="client-count"]`)+` === "4 clients"`),
+		chromedp.Click(`[data-testid="sort-name"]`, chromedp.ByQuery),
+		waitJS(`location.search === "?sort=name"`),
+		chromedp.WaitVisible(`[data-testid="clients-table"]`, chromedp.ByQuery),
+		assertJS("A to Z", fmt.Sprintf(`Array.from(%s).map(function (r) { return r.dataset.clientId; }).join(" ") === %s`,
+			rows, jsString(dottedID+" "+id+" other_2 other_3"))),
+		assertJS("the header says so", `document.querySelector('[data-testid="sort-name"]').parentElement.getAttribute('aria-sort') === "ascending"`),
+		assertJS("the export follows", `document.querySelector('[data-testid="export-csv"]').getAttribute('href') === "/console/clients.csv?sort=name"`),
+		b.screenshot("clients-by-name"),
+		chromedp.Click(`[data-testid="nav-clients"]`, chromedp.ByQuery),
+		waitJS(`location.search === ""`),
+		chromedp.WaitVisible(`[data-testid="clients-table"]`, chromedp.ByQuery),
+	)
+	// The primary button's colour under the pointer is checked too.
+	b.step("the pointer over the primary button",
+		hover(`[data-testid="new-client"]`),
+		b.screenshot("clients-hover-primary"),
+	)
 	b.step("the clients list on a phone",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		phoneViewport,
 		waitJS(`window.innerWidth === 390`),
 		assertJS("no sideways scrolling on a phone", `document.documentElement.scrollWidth <= window.innerWidth`),
 		b.screenshot("clients-phone"),
@@ -677,6 +912,11 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		assertJS("the row says Active", badge(row)+` === "Active"`),
 		chromedp.Click(row+` [data-action="toggle-status"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(row+` [data-action="confirm-status"]`, chromedp.ByQuery),
+		htmxSettled,
+		assertJS("asking changed nothing yet", `document.querySelector(`+jsString(row)+`).textContent.includes("Suspend Beatrice Browserton?")`),
+		b.screenshot("clients-confirm-suspend"),
+		chromedp.Click(row+` [data-action="confirm-status"]`, chromedp.ByQuery),
 		waitJS(badge(row)+` === "Suspended"`),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		assertJS("the row now offers Activate",
@@ -710,13 +950,78 @@ func TestBrowserConsole(t *testing.T) {
 			`document.querySelector('[data-testid="client-title"]').textContent.trim() === %s`, jsString(fullName))),
 		b.screenshot("client"),
 	)
+	// The details are read-only until Edit; Cancel closes the form again.
+	// The dangerous buttons are light; they ask before acting.
+	b.step("the client's dangerous buttons are secondary",
+		assertJS("Suspend and Delete are white", `['#status-panel [value="Suspended"]', '[data-action="delete"]'].every(function (sel) {
+			return getComputedStyle(document.querySelector(sel)).backgroundColor === 'rgb(255, 255, 255)';
+		})`),
+	)
+	b.step("open and cancel the edit form",
+		assertJS("the facts show the notes as text", fmt.Sprintf(
+			`document.querySelector('[data-testid="fact-clientMeta.notes"]').textContent === %s`, jsString(notes))),
+		assertJS("the form is closed", `!document.querySelector('[data-testid="client-edit"]').open`),
+		chromedp.Click(`[data-action="edit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="client-form"]`, chromedp.ByQuery),
+		waitJS(`document.activeElement === document.querySelector('[name="clientMeta.fullName"]')`), // the cursor is in the first input
+		assertJS("the facts are hidden", `document.querySelector('[data-testid="client-facts-list"]').offsetParent === null`),
+		b.screenshot("client-edit"),
+		// Typed over a selection: chromedp.Clear would change the input's
+		// default value, which is what Cancel restores.
+		chromedp.Evaluate(`document.querySelector('[name="clientMeta.city"]').select()`, nil),
+		chromedp.SendKeys(inputNamed("clientMeta.city"), "Typed, then cancelled", chromedp.ByQuery),
+		assertJS("typed", `document.querySelector('[name="clientMeta.city"]').value === "Typed, then cancelled"`),
+		chromedp.Click(`[data-action="cancel-edit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="client-facts-list"]`, chromedp.ByQuery),
+		assertJS("the form is closed", `!document.querySelector('[data-testid="client-edit"]').open`),
+		assertJS("what was typed is dropped", `document.querySelector('[name="clientMeta.city"]').value === "Lisbon"`),
+		waitJS(`document.activeElement === document.querySelector('[data-action="edit"]')`), // the focus is back on Edit
+	)
+	// On a phone, the reset and delete buttons are in the first screenful.
+	b.step("the client's page on a phone",
+		phoneViewport,
+		waitJS(`window.innerWidth === 390`),
+		chromedp.Evaluate(`window.scrollTo(0, 0)`, nil),
+		assertJS("Reset and Delete are in view without scrolling", `['reset-secret', 'delete'].every(function (a) {
+			var r = document.querySelector('[data-action="' + a + '"]').getBoundingClientRect();
+			return r.top >= 0 && r.bottom <= window.innerHeight;
+		})`),
+		assertJS("no sideways scrolling on a phone", `document.documentElement.scrollWidth <= window.innerWidth`),
+		b.screenshot("client-phone"),
+		desktopViewport,
+		waitJS(`window.innerWidth === 1280`),
+	)
+	// On a phone, a confirmation takes the focus and is in view: the
+	// button that asked for it must not look dead.
+	for _, action := range []struct{ button, panel string }{
+		{"reset-secret", "confirm-reset"}, {"delete", "confirm-delete"},
+	} {
+		b.step("a phone asks to "+action.button,
+			phoneViewport,
+			waitJS(`window.innerWidth === 390`),
+			chromedp.Click(`[data-action="`+action.button+`"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`[data-testid="`+action.panel+`"]`, chromedp.ByQuery),
+			waitJS(focusedIn(`[data-testid="`+action.panel+`"]`)),
+			assertJS("the question is in view", inView(`[data-testid="`+action.panel+`"]`)),
+			b.screenshot(action.panel+"-phone"),
+			chromedp.Click(`[data-testid="`+action.panel+`"] a.btn-secondary`, chromedp.ByQuery), // Cancel
+			chromedp.WaitNotPresent(`[data-testid="`+action.panel+`"]`, chromedp.ByQuery),
+			desktopViewport,
+			waitJS(`window.innerWidth === 1280`),
+		)
+	}
 	b.step("reset the secret",
+		chromedp.WaitVisible(`[data-action="reset-secret"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		chromedp.Click(`[data-action="reset-secret"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action="confirm-reset-secret"]`, chromedp.ByQuery),
+		htmxSettled,
+		waitJS(focusedIn(`[data-testid="confirm-reset"]`)),
 		b.screenshot("confirm-reset"),
 		chromedp.Click(`[data-action="confirm-reset-secret"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-secret]`, chromedp.ByQuery),
+		waitJS(focusedIn(`[data-testid="secret-revealed"]`)),
+		assertJS("the new secret is in view", inView(`[data-testid="secret-revealed"]`)),
 		chromedp.Text(`[data-secret]`, &newSecret, chromedp.ByQuery),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		b.screenshot("secret-reset"),
@@ -738,12 +1043,25 @@ func TestBrowserConsole(t *testing.T) {
 	)
 	b.step("save an edit",
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
+		chromedp.Click(`[data-action="edit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="client-form"]`, chromedp.ByQuery),
+		// Opening the form moves the cursor to its first input: wait for it.
+		waitJS(`document.activeElement === document.querySelector('[name="clientMeta.fullName"]')`),
 		retype(inputNamed("clientMeta.city"), "Porto"),
 		chromedp.Click(`[data-testid="submit"]`, chromedp.ByQuery),
 		waitJS(`window.__notReloaded === undefined && document.querySelector('[data-testid="flash"]') !== null`),
 		assertJS("the flash says saved", `document.querySelector('[data-testid="flash"]').textContent.includes("saved")`),
 		assertJS("the city is saved", `document.querySelector('[name="clientMeta.city"]').value === "Porto"`),
 		b.screenshot("client-saved"),
+	)
+	// "Changes saved." was about the edit: the next action takes it away.
+	b.step("the next action clears the flash",
+		chromedp.Click(`#status-panel [value="Inactive"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="confirm-status"]`, chromedp.ByQuery),
+		assertJS("the flash is gone", `document.querySelector('[data-testid="flash"]') === null`),
+		htmxSettled,
+		chromedp.Click(`[data-action="cancel-status"]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`[data-testid="confirm-status"]`, chromedp.ByQuery),
 	)
 	r := srv.do("GET", "/admin/clients/"+id, adminToken, nil).expect(t, "GET /admin/clients/<id> after the edit", 200)
 	r.fields(t, "GET /admin/clients/<id> after the edit", map[string]any{"clientMeta.city": "Porto", "status": "Active"})
@@ -755,6 +1073,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.step("delete the client",
 		chromedp.Click(`[data-action="delete"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action="confirm-delete"]`, chromedp.ByQuery),
+		hover(`[data-action="confirm-delete"]`),
 		b.screenshot("confirm-delete"),
 		chromedp.Click(`[data-action="confirm-delete"]`, chromedp.ByQuery),
 		waitJS(`location.pathname === "/console/clients"`),
@@ -776,6 +1095,16 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
 		assertJS("the row says Active", badge(dotted)+` === "Active"`),
 		chromedp.Click(dotted+` [data-action="toggle-status"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(dotted+` [data-action="cancel-status"]`, chromedp.ByQuery),
+		htmxSettled,
+		chromedp.Click(dotted+` [data-action="cancel-status"]`, chromedp.ByQuery),
+		waitJS(`document.querySelector(`+jsString(dotted+` [data-action="cancel-status"]`)+`) === null`),
+		assertJS("Cancel changed nothing", badge(dotted)+` === "Active"`),
+		htmxSettled,
+		chromedp.Click(dotted+` [data-action="toggle-status"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(dotted+` [data-action="confirm-status"]`, chromedp.ByQuery),
+		htmxSettled,
+		chromedp.Click(dotted+` [data-action="confirm-status"]`, chromedp.ByQuery),
 		waitJS(badge(dotted)+` === "Suspended"`),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 	)
@@ -793,6 +1122,44 @@ func TestBrowserConsole(t *testing.T) {
 		b.try("the activity list shows "+action, assertJS(action+" listed", fmt.Sprintf(
 			`document.querySelector('[data-testid="activity"] [data-event-action=%s]') !== null`, jsString(action))))
 	}
+
+	// The whole trail, filtered in place.
+	b.step("the activity page",
+		chromedp.Click(`[data-testid="all-activity"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="activity-filter"]`, chromedp.ByQuery),
+		assertJS("on /console/activity", `location.pathname === "/console/activity"`),
+		assertJS("the deleted client is not linked", fmt.Sprintf(
+			`document.querySelector('[data-event-action="client.deleted"] a') === null && %s.includes(%s)`,
+			textOf(`[data-event-action="client.deleted"]`), jsString(id))),
+		b.screenshot("activity"),
+		chromedp.Evaluate(`window.__notReloaded = true`, nil),
+		chromedp.SetValue(`[data-testid="activity-kind"]`, "client.secret_reset", chromedp.ByQuery), // and its change event
+		waitJS(`location.search.includes("kind=client.secret_reset")`),
+		waitJS(`Array.from(document.querySelectorAll('[data-testid="event"]')).every(function (e) {
+			return e.dataset.eventAction === "client.secret_reset";
+		}) && document.querySelectorAll('[data-testid="event"]').length === 1`),
+		assertJS("the page was not reloaded", `window.__notReloaded === true`),
+		b.screenshot("activity-filtered"),
+	)
+
+	// An address that matches nothing is a page with a way back, not JSON;
+	// in the console it keeps the navigation.
+	b.expect("status of 404 (Not Found) (" + base + "/no-such-page)")
+	b.step("an unknown address",
+		chromedp.Navigate(base+"/no-such-page"),
+		chromedp.WaitVisible(`[data-testid="error-back"]`, chromedp.ByQuery),
+		assertJS("the page says so", `document.title.includes("Page not found") && document.documentElement.lang === "en"`),
+		b.screenshot("not-found"),
+		chromedp.Click(`[data-testid="error-back"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="landing"]`, chromedp.ByQuery),
+	)
+	b.expect("status of 404 (Not Found) (" + base + "/console/no-such-page)")
+	b.step("an unknown address in the console",
+		chromedp.Navigate(base+"/console/no-such-page"),
+		chromedp.WaitVisible(`[data-testid="error-back"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="nav-clients"]`, chromedp.ByQuery),
+		b.screenshot("console-not-found"),
+	)
 
 	// 8. Sign out: the console is closed again.
 	b.step("sign out",

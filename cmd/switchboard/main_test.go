@@ -412,6 +412,14 @@ var documentClient = map[string]any{
 	"client.clientMeta.notes":        "Prefers morning calls",
 }
 
+// ownView is the record as the client reads it: without the
+// administrator's notes (README, "Secure").
+func ownView(want map[string]any) map[string]any {
+	out := unwrapped(want)
+	delete(out, "clientMeta.notes")
+	return out
+}
+
 // unwrapped returns want with the "client." prefix dropped, for responses
 // that are the record itself.
 func unwrapped(want map[string]any) map[string]any {
@@ -515,7 +523,10 @@ func TestEndToEnd(t *testing.T) {
 		return r
 	}
 	r = secureClient("GET /secure/client", clientToken, 200)
-	r.fields(t, "GET /secure/client", unwrapped(documentClient))
+	r.fields(t, "GET /secure/client", ownView(documentClient))
+	if strings.Contains(r.raw, "notes") {
+		t.Errorf("GET /secure/client shows the administrator's notes: %s", r.raw)
+	}
 	r.fields(t, "GET /secure/client", map[string]any{"createdAt": createdAt})
 	secureClient("GET /secure/client without a token", "", 401)
 	// An admin token is not a client token, nor the other way round.
@@ -576,7 +587,7 @@ func TestEndToEnd(t *testing.T) {
 	// The signing secret was generated once and kept in the database, so
 	// tokens from before the restart still verify.
 	r = srv2.do("GET", "/secure/client", newToken, nil).expect(t, "GET /secure/client after restart", 200)
-	r.fields(t, "GET /secure/client after restart", unwrapped(documentClient))
+	r.fields(t, "GET /secure/client after restart", ownView(documentClient))
 	r = srv2.do("GET", "/admin/clients", adminToken, nil).expect(t, "GET /admin/clients after restart", 200)
 	r.fields(t, "GET /admin/clients after restart", map[string]any{"total": 1.0, "count": 1.0})
 	if cl, _ := r.get("clients").([]any); len(cl) != 1 || cl[0].(map[string]any)["clientId"] != clientID {

@@ -68,7 +68,8 @@ func TestListClients(t *testing.T) {
 				{"zebra", []string{"list_03"}},          // business
 				{"émilie", []string{"list_04"}},         // name, beyond ASCII
 				{"100%", []string{"list_03"}},           // % is literal
-				{"_", nil},                              // _ is literal: no name, email or business has one
+				{"lis_07", nil},                         // _ is literal: a wildcard would match list07@…
+				{"LIST_07", []string{"list_07"}},        // clientId, any case
 				{"nobody", nil},
 			} {
 				res := ts.admin("GET", "/admin/clients?search="+urlQuery(tt.search), "").wantStatus(200)

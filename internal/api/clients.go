@@ -196,7 +196,7 @@ func (s *Server) handleResetSecret(c *fiber.Ctx) error {
 // handleGetSecureClient handles GET /secure/client: the client's own record,
 // already loaded by requireClient, so the request costs one read.
 func (s *Server) handleGetSecureClient(c *fiber.Ctx) error {
-	return c.JSON(newClientJSON(currentClient(c)))
+	return c.JSON(newOwnClientJSON(currentClient(c)))
 }
 
 // handleUpdateSecureClient handles PUT /secure/client: a client changes its
@@ -229,6 +229,17 @@ func (s *Server) handleUpdateSecureClient(c *fiber.Ctx) error {
 			"clientSecret cannot be set by an update; use POST /auth/change-secret")
 	}
 	upd := switchboard.ClientUpdate{Meta: req.ClientMeta.domain()}
+	// The administrator's fields (notes) are checked like the rest, so a
+	// body is refused whole for any bad member, and then ignored.
+	upd.Normalize()
+	if err := upd.Validate(); err != nil {
+		return httpserver.Failed(updateTitle, err)
+	}
+	for _, f := range switchboard.ContactFields {
+		if f.AdminOnly {
+			*f.OfUpdate(&upd) = nil
+		}
+	}
 	if upd.Empty() {
 		return errNothingToUpdate
 	}
@@ -237,5 +248,5 @@ func (s *Server) handleUpdateSecureClient(c *fiber.Ctx) error {
 	if err != nil {
 		return httpserver.Failed(updateTitle, err)
 	}
-	return c.JSON(messageClientResponse{Message: "Client updated successfully", Client: newClientJSON(client)})
+	return c.JSON(messageClientResponse{Message: "Client updated successfully", Client: newOwnClientJSON(client)})
 }

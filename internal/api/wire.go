@@ -160,7 +160,8 @@ type clientMetaJSON struct {
 	BusinessName *string `json:"businessName"`
 	City         *string `json:"city"`
 	JobTitle     *string `json:"jobTitle"`
-	Notes        *string `json:"notes"`
+	// Notes is left out of a client's own answers (see newOwnClientJSON).
+	Notes *string `json:"notes,omitzero"`
 }
 
 // domain is the change the members sent ask for: the one mapping from the
@@ -229,6 +230,15 @@ func newClientJSON(c *switchboard.Client) clientJSON {
 		CreatedAt: formatTime(cl.CreatedAt),
 		UpdatedAt: formatTime(cl.UpdatedAt),
 	}
+}
+
+// newOwnClientJSON is a client as it reads itself: without the
+// administrator's notes (switchboard.ClientField.AdminOnly), which it
+// neither reads nor changes.
+func newOwnClientJSON(c *switchboard.Client) clientJSON {
+	out := newClientJSON(c)
+	out.ClientMeta.Notes = nil
+	return out
 }
 
 // loginClientJSON is the short client summary of the login response.

@@ -130,8 +130,9 @@ func routeKey(path string) string {
 }
 
 // HandleErrors sends the errors of requests under prefix ("/console" covers
-// /console and /console/…) to w. The longest matching prefix wins; requests
-// under no registered prefix get WriteJSONError.
+// /console and /console/…; "/" covers every path) to w. The longest
+// matching prefix wins; requests under no registered prefix get
+// WriteJSONError.
 func (a *App) HandleErrors(prefix string, w ErrorWriter) {
 	a.writers = append(a.writers, prefixWriter{prefix, w})
 	sort.SliceStable(a.writers, func(i, j int) bool { return len(a.writers[i].prefix) > len(a.writers[j].prefix) })
@@ -139,11 +140,11 @@ func (a *App) HandleErrors(prefix string, w ErrorWriter) {
 
 func (a *App) writerFor(path string) ErrorWriter {
 	for _, pw := range a.writers {
-		if path == pw.prefix || strings.HasPrefix(path, pw.prefix+"/") {
+		if pw.prefix == "/" || path == pw.prefix || strings.HasPrefix(path, pw.prefix+"/") {
 			return pw.write
 		}
 	}
-	return a.writeJSONError
+	return a.WriteJSONError
 }
 
 // writeError is the app's one error handler.

@@ -78,6 +78,36 @@ func TestErrorsGoToTheirPrefixWriter(t *testing.T) {
 	}
 }
 
+// TestRootErrorWriter: a writer for "/" takes the errors of every path that
+// no longer prefix claims, and may pass them on to WriteJSONError.
+func TestRootErrorWriter(t *testing.T) {
+	app, _ := newApp(t)
+	app.HandleErrors("/console", func(c *fiber.Ctx, err error) error {
+		return c.Status(fiber.StatusTeapot).SendString("console")
+	})
+	app.HandleErrors("/", func(c *fiber.Ctx, err error) error {
+		if c.Path() == "/mine" {
+			return c.Status(fiber.StatusTeapot).SendString("root")
+		}
+		return app.WriteJSONError(c, err)
+	})
+	for _, tt := range []struct {
+		path       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"/console/nothing-here", fiber.StatusTeapot, "console"},
+		{"/mine", fiber.StatusTeapot, "root"},
+		{"/", fiber.StatusNotFound, `{"error":"Not found"}`},
+		{"/elsewhere", fiber.StatusNotFound, `{"error":"Not found"}`},
+	} {
+		res, body := do(t, app, httptest.NewRequest(http.MethodGet, tt.path, nil))
+		if res.StatusCode != tt.wantStatus || body != tt.wantBody {
+			t.Errorf("GET %s = %d %q, want %d %q", tt.path, res.StatusCode, body, tt.wantStatus, tt.wantBody)
+		}
+	}
+}
+
 // TestRequestTimeout: every handler's context ends after RequestTimeout.
 func TestRequestTimeout(t *testing.T) {
 	app, _ := newApp(t)

@@ -94,10 +94,12 @@ func SetRetryAfter(c *fiber.Ctx, wait time.Duration) {
 	}
 }
 
-// writeJSONError writes err as JSON: its body and status, a Retry-After for
+// WriteJSONError writes err as JSON: its body and status, a Retry-After for
 // throttled requests, and a log line for server errors only (with the cause,
-// never the request's body or headers).
-func (a *App) writeJSONError(c *fiber.Ctx, err error) error {
+// never the request's body or headers). It is the writer of every path no
+// registered prefix covers, and a writer registered for "/" may hand it the
+// errors it does not answer itself.
+func (a *App) WriteJSONError(c *fiber.Ctx, err error) error {
 	var je *JSONError
 	var fe *fiber.Error
 	switch {

@@ -15,10 +15,12 @@ var _ switchboard.ClientService = (*ClientService)(nil)
 // method the test did not expect.
 type ClientService struct {
 	FindClientByIDFn       func(ctx context.Context, id string) (*switchboard.Client, error)
+	FindClientByEmailFn    func(ctx context.Context, email string) (*switchboard.Client, error)
 	FindTokenClientFn      func(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error)
 	FindClientsFn          func(ctx context.Context, f switchboard.ClientFilter) ([]*switchboard.Client, int, error)
 	FindClientPageFn       func(ctx context.Context, f switchboard.ClientPageFilter) (*switchboard.ClientPage, error)
 	CountClientsByStatusFn func(ctx context.Context) (map[switchboard.Status]int, error)
+	CountClientsUpToFn     func(ctx context.Context, status *switchboard.Status, search string, max int) (int, error)
 	CreateClientFn         func(ctx context.Context, c *switchboard.Client) error
 	UpdateClientFn         func(ctx context.Context, id string, upd switchboard.ClientUpdate) (*switchboard.Client, error)
 	DeleteClientFn         func(ctx context.Context, id string) error
@@ -28,6 +30,10 @@ type ClientService struct {
 
 func (s *ClientService) FindClientByID(ctx context.Context, id string) (*switchboard.Client, error) {
 	return s.FindClientByIDFn(ctx, id)
+}
+
+func (s *ClientService) FindClientByEmail(ctx context.Context, email string) (*switchboard.Client, error) {
+	return s.FindClientByEmailFn(ctx, email)
 }
 
 func (s *ClientService) FindTokenClient(ctx context.Context, clientID, tokenID string) (*switchboard.Client, bool, error) {
@@ -44,6 +50,10 @@ func (s *ClientService) FindClientPage(ctx context.Context, f switchboard.Client
 
 func (s *ClientService) CountClientsByStatus(ctx context.Context) (map[switchboard.Status]int, error) {
 	return s.CountClientsByStatusFn(ctx)
+}
+
+func (s *ClientService) CountClientsUpTo(ctx context.Context, status *switchboard.Status, search string, max int) (int, error) {
+	return s.CountClientsUpToFn(ctx, status, search, max)
 }
 
 func (s *ClientService) CreateClient(ctx context.Context, c *switchboard.Client) error {

@@ -33,6 +33,7 @@ type clientRow struct {
 	JobTitle          string
 	Notes             string
 	SearchKey         string
+	NameKey           string
 	SecretHash        string
 	TokenVersion      int64
 	// The calling settings: the hourly limit (0: the default) and the
@@ -72,7 +73,7 @@ func clientColumns(c *switchboard.Client) map[string]any {
 		"status": string(c.Status), "agent_id": c.AgentID, "twilio_phone_number": c.TwilioPhoneNumber,
 		"full_name": m.FullName, "email": m.Email, "email_key": switchboard.EmailKey(m.Email),
 		"phone": m.Phone, "business_name": m.BusinessName, "city": m.City,
-		"job_title": m.JobTitle, "notes": m.Notes, "search_key": searchKey(m),
+		"job_title": m.JobTitle, "notes": m.Notes, "search_key": searchKey(c), "name_key": switchboard.NameKey(m.FullName),
 		"calling_max_per_hour": c.Calling.MaxCallsPerHour, "calling_hours": encodeHours(c.Calling.Hours),
 	}
 }
@@ -101,9 +102,46 @@ func decodeHours(s string) *switchboard.CallingHours {
 	return &h
 }
 
-// searchKey is what FindClients' Search matches against.
-func searchKey(m switchboard.ClientMeta) string {
-	return strings.ToLower(m.FullName + "\n" + m.Email + "\n" + m.BusinessName)
+// searchKey is what a listing's Search matches against: the name, email,
+// business name, clientId and both phone numbers, lower-cased. Migration
+// 00013 wrote the last three onto the keys of the rows stored before
+// (lower(client_id) in SQL is exact: a clientId is ASCII).
+func searchKey(c *switchboard.Client) string {
+	m := c.Meta
+	return strings.ToLower(strings.Join([]string{
+		m.FullName, m.Email, m.BusinessName, c.ID, m.Phone, c.TwilioPhoneNumber,
+	}, "\n"))
+}
+
+// searchTerm is what a search text is looked for as in the key: the text
+// lower-cased, or, for a text that can only be a phone number ("+1 (415)
+// 555-0123"), its digits, as the key holds numbers in E.164
+// ("+14155550123").
+func searchTerm(search string) string {
+	if digits := phoneDigits(search); digits != "" {
+		return digits
+	}
+	return strings.ToLower(search)
+}
+
+// phoneDigits returns the digits of s when s is written like a phone
+// number (digits with spaces, dashes, dots, parentheses and a leading +)
+// and has at least three of them; "" otherwise.
+func phoneDigits(s string) string {
+	var digits []rune
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, r)
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return ""
+		}
+	}
+	if len(digits) < 3 {
+		return ""
+	}
+	return string(digits)
 }
 
 var errClientNotFound = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Client not found"}
@@ -143,6 +181,23 @@ func (s *Store) FindClientByID(ctx context.Context, id string) (*switchboard.Cli
 	return row.domain(), nil
 }
 
+// FindClientByEmail implements switchboard.ClientService: one lookup in
+// the unique index of email_key.
+func (s *Store) FindClientByEmail(ctx context.Context, email string) (*switchboard.Client, error) {
+	key := switchboard.EmailKey(switchboard.NormalizeEmail(email))
+	if key == "" || !storableKey(key) {
+		return nil, errClientNotFound
+	}
+	var row clientRow
+	err := s.rdb.WithContext(ctx).Where("email_key = ?", key).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errClientNotFound
+	} else if err != nil {
+		return nil, wrap("find client by email", err)
+	}
+	return row.domain(), nil
+}
+
 // tokenClientQuery reads a client by clientId and whether a jti is revoked:
 // two unique-index lookups in one statement (see TestTokenClientQueryPlan).
 const tokenClientQuery = `SELECT ` + clientSelect + `, revoked_tokens.jti IS NOT NULL AS revoked
@@ -174,21 +229,22 @@ func (s *Store) FindTokenClient(ctx context.Context, clientID, tokenID string) (
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // clientsMatching selects the clients with the status (any when nil) whose
-// full name, email or business name contains search, ignoring case. Both
-// listings filter through it, so the JSON API and the console agree.
+// full name, email, business name, clientId or phone numbers contain
+// search, ignoring case (see searchTerm). Both listings filter through
+// it, so the JSON API and the console agree.
 func (s *Store) clientsMatching(ctx context.Context, status *switchboard.Status, search string) *gorm.DB {
 	q := s.rdb.WithContext(ctx).Model(&clientRow{})
 	if status != nil {
 		q = q.Where("status = ?", string(*status))
 	}
 	if search = strings.TrimSpace(search); search != "" {
-		search = strings.ToLower(search)
-		if ids, ok, err := s.searchCandidates(ctx, search); err != nil {
+		term := searchTerm(search)
+		if ids, ok, err := s.searchCandidates(ctx, term); err != nil {
 			q.AddError(err)
 		} else if ok {
 			q = q.Where("id IN ?", ids)
 		}
-		q = q.Where(`search_key LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(search)+"%")
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(term)+"%")
 	}
 	return q
 }

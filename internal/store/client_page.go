@@ -3,24 +3,53 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 
 	"switchboard/internal/switchboard"
 )
 
-// The listing order of FindClientPage and the keyset conditions that match
-// it. The tie-break is client_id, not the row id, so that a cursor is domain
-// data. Migration 00003 adds the indexes that serve exactly this order,
-// (created_at, client_id) and (status, created_at, client_id), so each page
-// is an index range read backwards (or forwards for a Before page) that
-// stops after Limit+1 rows (see TestClientPageQueryPlan).
-const (
-	clientsNewestFirst = "created_at DESC, client_id DESC"
-	clientsOldestFirst = "created_at ASC, client_id ASC"
-	clientsOlderThan   = "(created_at, client_id) < (?, ?)"
-	clientsNewerThan   = "(created_at, client_id) > (?, ?)"
-)
+// clientOrder is a listing order of FindClientPage: a key column and
+// client_id, both ascending or both descending. The tie-break is
+// client_id, not the row id, so that a cursor is domain data. Migrations
+// 00003 (by creation) and 00014 (by name) add the indexes that serve
+// exactly these orders, unfiltered and by status, so each page is an index
+// range read, backwards or forwards, that stops after Limit+1 rows (see
+// TestClientPageQueryPlan).
+type clientOrder struct {
+	key  string // created_at or name_key
+	desc bool
+}
+
+func orderOf(sort switchboard.ClientSort) clientOrder {
+	key := "created_at"
+	if sort.ByName() {
+		key = "name_key"
+	}
+	return clientOrder{key: key, desc: sort.Descending()}
+}
+
+// walk returns the condition that selects the rows past a cursor and the
+// ORDER BY that reads them, going forward in the listing (the next page),
+// or backward (the previous page, read in reverse).
+func (o clientOrder) walk(backward bool) (cond, order string) {
+	less := o.desc != backward
+	if less {
+		return "(" + o.key + ", client_id) < (?, ?)", o.key + " DESC, client_id DESC"
+	}
+	return "(" + o.key + ", client_id) > (?, ?)", o.key + " ASC, client_id ASC"
+}
+
+// bound is the cursor's key, as the condition compares it.
+func (o clientOrder) bound(cur *switchboard.ClientCursor) any {
+	if o.key == "name_key" {
+		return cur.Name
+	}
+	// Stored times are UTC; SQLite compares them as text, so the bound
+	// must be written the same way.
+	return cur.CreatedAt.UTC()
+}
 
 // errTwoClientCursors is switchboard.ErrBadCursor saying why.
 var errTwoClientCursors = &switchboard.Error{
@@ -29,19 +58,15 @@ var errTwoClientCursors = &switchboard.Error{
 }
 
 // clientPageQuery selects up to limit clients matching f's status and
-// search, walking the listing from cur (exclusive; from the newest or the
-// oldest end when nil): towards older clients, newest first, or with newer
-// set towards newer clients, oldest first.
+// search, walking the listing in f's order from cur (exclusive; from the
+// start or the end when nil): forward, or with newer set backward, in
+// reverse order.
 func (s *Store) clientPageQuery(ctx context.Context, f switchboard.ClientPageFilter, cur *switchboard.ClientCursor, newer bool, limit int) *gorm.DB {
 	q := s.clientsMatching(ctx, f.Status, f.Search)
-	cond, order := clientsOlderThan, clientsNewestFirst
-	if newer {
-		cond, order = clientsNewerThan, clientsOldestFirst
-	}
+	o := orderOf(f.Sort)
+	cond, order := o.walk(newer)
 	if cur != nil {
-		// Stored times are UTC; SQLite compares them as text, so the bound
-		// must be written the same way.
-		q = q.Where(cond, cur.CreatedAt.UTC(), cur.ID)
+		q = q.Where(cond, o.bound(cur), cur.ID)
 	}
 	return q.Order(order).Limit(limit)
 }
@@ -65,7 +90,8 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 		return nil, errTwoClientCursors
 	}
 	for _, cur := range []*switchboard.ClientCursor{f.After, f.Before} {
-		if cur != nil && !storableKey(cur.ID) {
+		// A cursor of another order names no place in this one.
+		if cur != nil && (!storableKey(cur.ID) || !storableKey(cur.Name) || (cur.Name != "") != f.Sort.ByName()) {
 			return nil, switchboard.ErrBadCursor
 		}
 	}
@@ -93,7 +119,7 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 	// The edges of the page; an empty page's edge is the cursor it was asked from.
 	newest, oldest := from, from
 	if n := len(page.Clients); n > 0 {
-		newest, oldest = switchboard.CursorOf(page.Clients[0]), switchboard.CursorOf(page.Clients[n-1])
+		newest, oldest = switchboard.CursorIn(page.Clients[0], f.Sort), switchboard.CursorIn(page.Clients[n-1], f.Sort)
 	}
 	if newer {
 		if more {
@@ -119,6 +145,25 @@ func (s *Store) FindClientPage(ctx context.Context, f switchboard.ClientPageFilt
 		}
 	}
 	return page, nil
+}
+
+// CountClientsUpTo implements switchboard.ClientService: without a search
+// the sum of client_counts (CountClientsByStatus's rows), with one a count
+// over a subquery that stops at max+1 matching rows, so a common search
+// term costs what reading max rows does, whatever the table's size.
+func (s *Store) CountClientsUpTo(ctx context.Context, status *switchboard.Status, search string, max int) (int, error) {
+	var n int64
+	if strings.TrimSpace(search) == "" {
+		if err := s.clientCountQuery(ctx, status).Row().Scan(&n); err != nil {
+			return 0, wrap("count clients", err)
+		}
+		return int(n), nil
+	}
+	sub := s.clientsMatching(ctx, status, search).Select("1").Limit(max + 1)
+	if err := s.rdb.WithContext(ctx).Table("(?) AS matching", sub).Count(&n).Error; err != nil {
+		return 0, wrap("count clients", err)
+	}
+	return int(n), nil
 }
 
 // CountClientsByStatus implements switchboard.ClientService: the three rows

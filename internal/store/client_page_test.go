@@ -93,10 +93,13 @@ func pageRow(id string, created time.Time, status switchboard.Status, meta switc
 		meta.FullName = "Name of " + id
 	}
 	created = created.UTC()
+	meta.Phone = "+12125551234"
+	c := &switchboard.Client{ID: id, TwilioPhoneNumber: "+18001234567", Meta: meta}
 	return clientRow{
-		ClientID: id, Status: string(status), AgentID: "agent_" + id, TwilioPhoneNumber: "+18001234567",
-		FullName: meta.FullName, Email: meta.Email, EmailKey: switchboard.EmailKey(meta.Email), Phone: "+12125551234",
-		BusinessName: meta.BusinessName, SearchKey: searchKey(meta), SecretHash: "hash-of-" + id, TokenVersion: 1,
+		ClientID: id, Status: string(status), AgentID: "agent_" + id, TwilioPhoneNumber: c.TwilioPhoneNumber,
+		FullName: meta.FullName, Email: meta.Email, EmailKey: switchboard.EmailKey(meta.Email), Phone: meta.Phone,
+		BusinessName: meta.BusinessName, SearchKey: searchKey(c), NameKey: switchboard.NameKey(meta.FullName),
+		SecretHash: "hash-of-" + id, TokenVersion: 1,
 		CreatedAt: created, UpdatedAt: created,
 	}
 }
@@ -269,6 +272,110 @@ func TestFindClientPage_Walk(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// TestFindClientPage_Orders: every order walks every client once, forward
+// and back, in the order Go's byte comparison of the keys gives, with ties
+// broken by clientId, on both databases: names that differ only in case sort
+// together, names beyond ASCII after them (bytes, not a locale's collation).
+func TestFindClientPage_Orders(t *testing.T) {
+	pageStores(t, func(t *testing.T, s *Store) {
+		base := time.Date(2025, 3, 20, 12, 0, 0, 0, time.UTC)
+		names := []string{"Ada Lovelace", "ada lovelace", "Émile Zola", "Zed", "bob", "Bob", "Adam", "ada"}
+		var rows []clientRow
+		for i := range 29 {
+			status := switchboard.StatusActive
+			if i%4 == 0 {
+				status = switchboard.StatusSuspended
+			}
+			rows = append(rows, pageRow(fmt.Sprintf("c_%03d", (i*7)%29), base.Add(time.Duration(i%5)*time.Second), status,
+				switchboard.ClientMeta{FullName: names[i%len(names)]}))
+		}
+		pageInsert(t, s, rows)
+		ordered := func(sort switchboard.ClientSort, rows []clientRow) []string {
+			rows = slices.Clone(rows)
+			slices.SortFunc(rows, func(a, b clientRow) int {
+				c := a.CreatedAt.Compare(b.CreatedAt)
+				if sort.ByName() {
+					c = strings.Compare(a.NameKey, b.NameKey)
+				}
+				if c == 0 {
+					c = strings.Compare(a.ClientID, b.ClientID)
+				}
+				if sort.Descending() {
+					return -c
+				}
+				return c
+			})
+			var ids []string
+			for _, r := range rows {
+				ids = append(ids, r.ClientID)
+			}
+			return ids
+		}
+		var suspended []clientRow
+		for _, r := range rows {
+			if r.Status == string(switchboard.StatusSuspended) {
+				suspended = append(suspended, r)
+			}
+		}
+		for _, sort := range switchboard.ClientSorts {
+			for _, limit := range []int{1, 4, 100} {
+				if got, want := pageWalk(t, s, switchboard.ClientPageFilter{Sort: sort, Limit: limit}), ordered(sort, rows); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s, limit %d: walk =\n%q, want\n%q", sort, limit, got, want)
+				}
+			}
+			f := switchboard.ClientPageFilter{Sort: sort, Status: ptrTo(switchboard.StatusSuspended), Limit: 3}
+			if got, want := pageWalk(t, s, f), ordered(sort, suspended); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, suspended: walk =\n%q, want\n%q", sort, got, want)
+			}
+		}
+		// A cursor names a place in its own kind of order only.
+		nameCur := &switchboard.ClientCursor{Name: "ada", ID: "c_001"}
+		timeCur := &switchboard.ClientCursor{CreatedAt: base, ID: "c_001"}
+		for _, f := range []switchboard.ClientPageFilter{
+			{Sort: switchboard.SortNewest, After: nameCur}, {Sort: switchboard.SortOldest, Before: nameCur},
+			{Sort: switchboard.SortName, After: timeCur}, {Sort: switchboard.SortNameDesc, Before: timeCur},
+		} {
+			if page, err := s.FindClientPage(context.Background(), f); switchboard.ErrorCode(err) != switchboard.EINVALID {
+				t.Errorf("FindClientPage(%+v) = %+v, %v; want EINVALID", f, page, err)
+			}
+		}
+	})
+}
+
+// TestCountClientsUpTo: the count of a filter, exact up to the cap and
+// "more" (cap+1) beyond, as the JSON API's total counts.
+func TestCountClientsUpTo(t *testing.T) {
+	ctx := context.Background()
+	pageStores(t, func(t *testing.T, s *Store) {
+		pageFixture(t, s) // 41 clients, 14 Suspended, named "Name of c_0nn"
+		for _, tt := range []struct {
+			status      *switchboard.Status
+			search      string
+			max, want   int
+			description string
+		}{
+			{nil, "", 100, 41, "all"},
+			{nil, "", 10, 41, "all: exact from client_counts, whatever the cap"},
+			{ptrTo(switchboard.StatusSuspended), "", 100, 14, "status"},
+			{nil, "c_01", 100, 10, "search"},
+			{nil, "c_01", 5, 6, "search, capped"},
+			{ptrTo(switchboard.StatusSuspended), "c_01", 100, 3, "status and search"},
+			{nil, "nobody", 100, 0, "no match"},
+		} {
+			got, err := s.CountClientsUpTo(ctx, tt.status, tt.search, tt.max)
+			if err != nil || got != tt.want {
+				t.Errorf("%s: CountClientsUpTo = %d, %v; want %d", tt.description, got, err, tt.want)
+			}
+			if tt.max >= 41 {
+				_, total, err := s.FindClients(ctx, switchboard.ClientFilter{Status: tt.status, Search: tt.search})
+				if err != nil || total != tt.want {
+					t.Errorf("%s: FindClients total = %d, %v; the counts disagree", tt.description, total, err)
+				}
+			}
+		}
+	})
+}
 
 // TestFindClientPage_Edges: pages asked from cursors that name no stored
 // client (deleted since, or made up) still split the listing at that place,
@@ -444,11 +551,12 @@ func TestFindClientPage_Search(t *testing.T) {
 			{"acme", ptrTo(switchboard.StatusSuspended), []string{"c_jane"}},
 			{"%", nil, []string{"c_pct"}},
 			{"%%", nil, []string{}},
-			{"_", nil, []string{"c_under"}},
+			{"r_s", nil, []string{"c_under"}}, // every clientId has a "_" now
 			{"1_0", nil, []string{}},
 			{`\`, nil, []string{"c_slash"}},
 			{`k\s`, nil, []string{"c_slash"}},
-			{"c_", nil, []string{}},
+			{"C_EMI", nil, []string{"c_emile"}},
+			{"+1 212 555 1234", ptrTo(switchboard.StatusSuspended), []string{"c_slash", "c_jane"}},
 			{"nobody", nil, []string{}},
 			{"   ", nil, nil},
 		} {
@@ -564,6 +672,39 @@ func TestClientCursor(t *testing.T) {
 	}
 }
 
+// TestClientCursor_Name: a name order's cursor reads back as written, and
+// nothing else reads as one.
+func TestClientCursor_Name(t *testing.T) {
+	for _, c := range []switchboard.ClientCursor{
+		{Name: "ada lovelace", ID: "client_a"},
+		{Name: "émile zola & fils, 100%", ID: "a.b-c_D9"},
+		{Name: strings.Repeat("ü", 200), ID: strings.Repeat("x", 64)},
+	} {
+		s := c.String()
+		if url.QueryEscape(s) != s {
+			t.Errorf("%+v: String() = %q, not URL-safe", c, s)
+		}
+		if got, err := switchboard.ParseClientCursor(s); err != nil || *got != c {
+			t.Errorf("ParseClientCursor(%q) = %+v, %v; want %+v", s, got, err, c)
+		}
+	}
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for _, junk := range []string{
+		enc("~client_a"),          // no name
+		enc("~client_a\n"),        // empty name
+		enc("~client a\nada"),     // bad id
+		enc("~client_a\nAda"),     // not a NameKey
+		enc("~client_a\nad\xffa"), // invalid UTF-8
+		enc("~\nada"),             // no id
+		enc("client_a\nada"),      // no mark
+		enc("~client_a\n" + strings.Repeat("a", 801)),
+	} {
+		if c, err := switchboard.ParseClientCursor(junk); switchboard.ErrorCode(err) != switchboard.EINVALID {
+			t.Errorf("ParseClientCursor(%q) = %+v, %v; want EINVALID", junk, c, err)
+		}
+	}
+}
+
 // TestClientPageQueryPlan: every page read (the first, one After a cursor,
 // one Before, by status, with a search) and every existence probe walks an
 // index of migration 00003 in the listing's order, so SQLite stops after
@@ -580,6 +721,7 @@ func TestClientPageQueryPlan(t *testing.T) {
 	}
 	pageInsert(t, s, acme)
 	cur := &switchboard.ClientCursor{CreatedAt: time.Now().UTC(), ID: "client_a"}
+	nameCur := &switchboard.ClientCursor{Name: "ada", ID: "client_a"}
 	active := ptrTo(switchboard.StatusActive)
 	for _, tt := range []struct {
 		name  string
@@ -597,6 +739,11 @@ func TestClientPageQueryPlan(t *testing.T) {
 		{"SearchFirst", switchboard.ClientPageFilter{Search: "acme"}, nil, false, "clients_created_at_client_id_idx"},
 		{"SearchAfter", switchboard.ClientPageFilter{Search: "acme"}, cur, false, "clients_created_at_client_id_idx"},
 		{"StatusSearchAfter", switchboard.ClientPageFilter{Status: active, Search: "acme"}, cur, false, "clients_status_created_at_client_id_idx"},
+		{"OldestAfter", switchboard.ClientPageFilter{Sort: switchboard.SortOldest}, cur, false, "clients_created_at_client_id_idx"},
+		{"NameAfter", switchboard.ClientPageFilter{Sort: switchboard.SortName}, nameCur, false, "clients_name_key_client_id_idx"},
+		{"NameDescBefore", switchboard.ClientPageFilter{Sort: switchboard.SortNameDesc}, nameCur, true, "clients_name_key_client_id_idx"},
+		{"StatusNameAfter", switchboard.ClientPageFilter{Sort: switchboard.SortName, Status: active}, nameCur, false, "clients_status_name_key_client_id_idx"},
+		{"StatusSearchNameAfter", switchboard.ClientPageFilter{Sort: switchboard.SortName, Status: active, Search: "acme"}, nameCur, false, "clients_status_name_key_client_id_idx"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var rows []clientRow
@@ -612,7 +759,7 @@ func TestClientPageQueryPlan(t *testing.T) {
 				if strings.Contains(plan, "TEMP B-TREE") {
 					t.Errorf("%s\nplan sorts:\n%s", query, plan)
 				}
-				if tt.cur != nil && !strings.Contains(plan, "(created_at,client_id)") {
+				if tt.cur != nil && !strings.Contains(plan, "(created_at,client_id)") && !strings.Contains(plan, "(name_key,client_id)") {
 					t.Errorf("%s\nplan does not seek to the cursor:\n%s", query, plan)
 				}
 				// The index holds search_key too, so a probe never reads the table.
@@ -631,6 +778,40 @@ func TestClientPageQueryPlan(t *testing.T) {
 	stmt := s.db.Session(&gorm.Session{DryRun: true}).Model(&clientRow{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Statement
 	if plan := explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...); !strings.Contains(plan, "COVERING INDEX") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("CountClientsByStatus plan:\n%s", plan)
+	}
+}
+
+// TestEventPageQueryPlan: a page of the audit trail, filtered or not, is a
+// range read of an index in its order (migration 00012 for the filters)
+// with one lookup of the client's name per event: no scan, no sort.
+func TestEventPageQueryPlan(t *testing.T) {
+	s := pageStore(t, SQLite)
+	ctx := context.Background()
+	cur := &switchboard.EventCursor{CreatedAt: time.Now().UTC(), ID: 7}
+	for _, tt := range []struct {
+		name  string
+		f     switchboard.EventPageFilter
+		index string
+	}{
+		{"First", switchboard.EventPageFilter{}, "events_created_at_idx"},
+		{"After", switchboard.EventPageFilter{After: cur}, "events_created_at_idx"},
+		{"Client", switchboard.EventPageFilter{ClientID: "client_a", After: cur}, "events_client_id_created_at_idx"},
+		{"Action", switchboard.EventPageFilter{Action: switchboard.EventClientDeleted, After: cur}, "events_action_created_at_idx"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var rows []namedEventRow
+			stmt := s.eventsQuery(ctx, tt.f, 26).Session(&gorm.Session{DryRun: true}).Scan(&rows).Statement
+			plan := explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...)
+			if !strings.Contains(plan, "INDEX "+tt.index) {
+				t.Errorf("plan does not use %s:\n%s", tt.index, plan)
+			}
+			if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "SCAN clients") {
+				t.Errorf("plan sorts or scans the clients:\n%s", plan)
+			}
+			if !strings.Contains(plan, "SEARCH clients USING INDEX clients_client_id_key") {
+				t.Errorf("plan does not look the name up by clientId:\n%s", plan)
+			}
+		})
 	}
 }
 

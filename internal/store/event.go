@@ -25,13 +25,6 @@ type eventRow struct {
 
 func (eventRow) TableName() string { return "events" }
 
-func (r *eventRow) domain() *switchboard.Event {
-	return &switchboard.Event{
-		ID: r.ID, Actor: r.Actor, Action: r.Action, ClientID: r.ClientID, Detail: r.Detail,
-		CreatedAt: r.CreatedAt.UTC(),
-	}
-}
-
 // recordEvent writes an event inside tx, the transaction of the change it
 // records, with the actor that ctx names. A failure fails the change.
 func recordEvent(ctx context.Context, tx *gorm.DB, action, clientID, detail string, at time.Time) error {
@@ -61,18 +54,81 @@ func updateEvent(before, after *switchboard.Client) (action, detail string, chan
 	return "", "", false
 }
 
+// namedEventRow is an event with the name its client has now ("" for a
+// client that is gone), read in one query.
+type namedEventRow struct {
+	ID         int64
+	Actor      string
+	Action     string
+	ClientID   string
+	Detail     string
+	CreatedAt  time.Time
+	ClientName string
+}
+
+// eventsNewestFirst selects events newest first (ties in time broken by
+// insertion order) with their client's name, at most limit of them: the
+// index on (created_at, id) read backwards, or the one on (client_id,
+// created_at, id) or (action, created_at, id) for a filtered page
+// (migration 00012), and one lookup in the clients' unique index per event.
+func (s *Store) eventsNewestFirst(ctx context.Context, f switchboard.EventPageFilter, limit int) ([]*switchboard.Event, error) {
+	var rows []namedEventRow
+	if err := s.eventsQuery(ctx, f, limit).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	events := make([]*switchboard.Event, len(rows))
+	for i, r := range rows {
+		events[i] = &switchboard.Event{
+			ID: r.ID, Actor: r.Actor, Action: r.Action, ClientID: r.ClientID, Detail: r.Detail,
+			CreatedAt: r.CreatedAt.UTC(), ClientName: r.ClientName,
+		}
+	}
+	return events, nil
+}
+
+// eventsQuery is eventsNewestFirst's query.
+func (s *Store) eventsQuery(ctx context.Context, f switchboard.EventPageFilter, limit int) *gorm.DB {
+	q := s.db.WithContext(ctx).Table("events").Select("events.*, clients.full_name AS client_name").
+		Joins("LEFT JOIN clients ON clients.client_id = events.client_id")
+	if f.ClientID != "" {
+		q = q.Where("events.client_id = ?", f.ClientID)
+	}
+	if f.Action != "" {
+		q = q.Where("events.action = ?", f.Action)
+	}
+	if f.After != nil {
+		// Stored times are UTC; SQLite compares them as text, so the bound
+		// must be written the same way.
+		q = q.Where("(events.created_at, events.id) < (?, ?)", f.After.CreatedAt.UTC(), f.After.ID)
+	}
+	return q.Order("events.created_at DESC, events.id DESC").Limit(limit)
+}
+
 // FindEvents implements switchboard.EventService: the latest events, newest
 // first (ties in time broken by insertion order), limit clamped to
 // 1..switchboard.MaxEventLimit.
 func (s *Store) FindEvents(ctx context.Context, limit int) ([]*switchboard.Event, error) {
-	limit = min(max(limit, 1), switchboard.MaxEventLimit)
-	var rows []eventRow
-	if err := s.db.WithContext(ctx).Order("created_at DESC, id DESC").Limit(limit).Find(&rows).Error; err != nil {
+	events, err := s.eventsNewestFirst(ctx, switchboard.EventPageFilter{}, min(max(limit, 1), switchboard.MaxEventLimit))
+	if err != nil {
 		return nil, fmt.Errorf("find events: %w", err)
 	}
-	events := make([]*switchboard.Event, len(rows))
-	for i := range rows {
-		events[i] = rows[i].domain()
-	}
 	return events, nil
+}
+
+// FindEventPage implements switchboard.EventService. It reads Limit+1
+// events, which tells whether an older page exists; it never counts.
+func (s *Store) FindEventPage(ctx context.Context, f switchboard.EventPageFilter) (*switchboard.EventPage, error) {
+	if (f.ClientID != "" && !storableKey(f.ClientID)) || (f.Action != "" && !storableKey(f.Action)) {
+		return &switchboard.EventPage{}, nil // no event has such a key
+	}
+	limit := min(max(f.Limit, 1), switchboard.MaxEventLimit)
+	events, err := s.eventsNewestFirst(ctx, f, limit+1)
+	if err != nil {
+		return nil, wrap("find event page", err)
+	}
+	page := &switchboard.EventPage{Events: events[:min(len(events), limit)]}
+	if len(events) > limit {
+		page.Older = switchboard.EventCursorOf(page.Events[limit-1])
+	}
+	return page, nil
 }

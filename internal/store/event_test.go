@@ -318,3 +318,81 @@ func TestEventService_FindEvents(t *testing.T) {
 		}
 	})
 }
+
+func TestEventService_FindEventPage(t *testing.T) {
+	ctx := context.Background()
+	each(t, "FiltersPagesAndNames", func(t *testing.T, s *store.Store) {
+		// client_a: created and 29 edits; client_b: created and deleted.
+		mustCreate(t, s, newClient("client_a", "a@example.com"))
+		mustCreate(t, s, newClient("client_b", "b@example.com"))
+		for i := range 29 {
+			city := fmt.Sprintf("City %d", i)
+			if _, err := s.UpdateClient(ctx, "client_a", switchboard.ClientUpdate{Meta: switchboard.ClientMetaUpdate{City: &city}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteClient(ctx, "client_b"); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.FindEvents(ctx, switchboard.MaxEventLimit)
+		if err != nil || len(all) != 32 {
+			t.Fatalf("FindEvents = %d events, %v; want 32", len(all), err)
+		}
+
+		// Every event, page by page, in FindEvents' order, each page ending
+		// where the next begins.
+		walk := func(f switchboard.EventPageFilter) []*switchboard.Event {
+			t.Helper()
+			var got []*switchboard.Event
+			for range 10 {
+				page, err := s.FindEventPage(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page.Events) > f.Limit {
+					t.Fatalf("a page of %d events, limit %d", len(page.Events), f.Limit)
+				}
+				got = append(got, page.Events...)
+				if page.Older == nil {
+					return got
+				}
+				f.After = page.Older
+			}
+			t.Fatal("more than 10 pages")
+			return nil
+		}
+		got := walk(switchboard.EventPageFilter{Limit: 10})
+		if !reflect.DeepEqual(got, all) {
+			t.Errorf("the pages hold %d events, not FindEvents' %d in its order", len(got), len(all))
+		}
+		// Exactly a page: no older page is offered.
+		if page, _ := s.FindEventPage(ctx, switchboard.EventPageFilter{Limit: 32}); page.Older != nil || len(page.Events) != 32 {
+			t.Errorf("a page of all 32: %d events, older %v", len(page.Events), page.Older)
+		}
+
+		onlyA := walk(switchboard.EventPageFilter{ClientID: "client_a", Limit: 7})
+		if len(onlyA) != 30 {
+			t.Errorf("client_a has %d events, want 30", len(onlyA))
+		}
+		for _, e := range onlyA {
+			if e.ClientID != "client_a" || e.ClientName != "Name of client_a" {
+				t.Errorf("client_a's page holds %+v", e)
+			}
+		}
+		deleted := walk(switchboard.EventPageFilter{Action: switchboard.EventClientDeleted, Limit: 5})
+		if len(deleted) != 1 || deleted[0].ClientID != "client_b" || deleted[0].ClientName != "" {
+			t.Errorf("deletions = %+v, want client_b's with no name (it is gone)", deleted)
+		}
+		both := walk(switchboard.EventPageFilter{ClientID: "client_b", Action: switchboard.EventClientCreated, Limit: 5})
+		if len(both) != 1 || both[0].Action != switchboard.EventClientCreated {
+			t.Errorf("client_b's creation = %+v", both)
+		}
+		for _, f := range []switchboard.EventPageFilter{
+			{ClientID: "nobody", Limit: 5}, {Action: "client.nothing", Limit: 5}, {ClientID: "client_a\x00", Limit: 5},
+		} {
+			if page, err := s.FindEventPage(ctx, f); err != nil || len(page.Events) != 0 || page.Older != nil {
+				t.Errorf("FindEventPage(%+v) = %+v, %v; want an empty page", f, page, err)
+			}
+		}
+	})
+}

@@ -344,6 +344,27 @@ func TestClientService_FindClientByID(t *testing.T) {
 	})
 }
 
+func TestClientService_FindClientByEmail(t *testing.T) {
+	each(t, "AnyCase", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustCreate(t, s, newClient("client_a", "John@Example.com"))
+		mustCreate(t, s, newClient("client_b", "jane@example.com"))
+		for _, email := range []string{"John@Example.com", "john@example.com", " JOHN@EXAMPLE.COM "} {
+			c, err := s.FindClientByEmail(ctx, email)
+			if err != nil || c.ID != "client_a" {
+				t.Errorf("FindClientByEmail(%q) = %v, %v; want client_a", email, c, err)
+			}
+		}
+		for _, email := range []string{"", "nobody@example.com", "john@example", "john\x00@example.com", "\xff"} {
+			c, err := s.FindClientByEmail(ctx, email)
+			checkErr(t, err, switchboard.ENOTFOUND, msgNotFound, "")
+			if c != nil {
+				t.Errorf("FindClientByEmail(%q) = %+v, want nil", email, c)
+			}
+		}
+	})
+}
+
 // TestStore_UnstorableKey: a key that PostgreSQL cannot hold as text (a NUL,
 // invalid UTF-8) names no row. Every lookup says ENOTFOUND, as on SQLite, rather
 // than an internal error: an admin login with such a username must be a 401.
@@ -451,14 +472,18 @@ func TestClientService_FindClients(t *testing.T) {
 		{"SearchPercentLiteral", switchboard.ClientFilter{Search: "%"}, []string{"c_pct"}},
 		{"SearchPercentsLiteral", switchboard.ClientFilter{Search: "%%"}, []string{}},
 		{"SearchPercentWithText", switchboard.ClientFilter{Search: "100%"}, []string{"c_pct"}},
-		{"SearchUnderscoreLiteral", switchboard.ClientFilter{Search: "_"}, []string{"c_under"}},
+		{"SearchUnderscoreLiteral", switchboard.ClientFilter{Search: "r_s"}, []string{"c_under"}}, // every clientId has a "_"
 		{"SearchUnderscoreNotWildcard", switchboard.ClientFilter{Search: "1_0"}, []string{}},
 		{"SearchBackslashLiteral", switchboard.ClientFilter{Search: `\`}, []string{"c_slash"}},
 		{"SearchBackslashWithText", switchboard.ClientFilter{Search: `k\s`}, []string{"c_slash"}},
 		{"SearchNotCity", switchboard.ClientFilter{Search: "springfield"}, []string{}},
 		{"SearchNotNotes", switchboard.ClientFilter{Search: "secret plans"}, []string{}},
 		{"SearchNotJobTitle", switchboard.ClientFilter{Search: "chief"}, []string{}},
-		{"SearchNotClientID", switchboard.ClientFilter{Search: "c_"}, []string{}},
+		{"SearchClientID", switchboard.ClientFilter{Search: "C_EM"}, []string{"c_emile"}},
+		{"SearchClientIDWhole", switchboard.ClientFilter{Search: "c_jane"}, []string{"c_jane"}},
+		{"SearchPhone", switchboard.ClientFilter{Search: "+1 (212) 555-1234", Status: ptr(switchboard.StatusSuspended)}, []string{"c_slash", "c_jane"}},
+		{"SearchTwilioNumber", switchboard.ClientFilter{Search: "800 123 4567", Status: ptr(switchboard.StatusInactive)}, []string{"c_other", "c_pct"}},
+		{"SearchPhoneTooShort", switchboard.ClientFilter{Search: "9-9"}, []string{}},
 		{"SearchNoMatch", switchboard.ClientFilter{Search: "nobody"}, []string{}},
 		{"SearchBlankIsAll", switchboard.ClientFilter{Search: "   "}, []string{"c_other", "c_slash", "c_under", "c_pct", "c_emile", "c_jane", "c_john"}},
 		{"SearchAndStatus", switchboard.ClientFilter{Search: "acme", Status: ptr(switchboard.StatusActive)}, []string{"c_john"}},
@@ -1212,5 +1237,43 @@ func TestStore_OpenCreatesFolder(t *testing.T) {
 	}
 	if got, want := s.Dialect(), store.SQLite; got != want {
 		t.Errorf("Dialect() = %q, want %q", got, want)
+	}
+}
+
+// TestMigrations_SearchAndNameKeys: the clients stored before search
+// matched clientIds and phone numbers (00013) and before the name order
+// (00014) get the keys the code writes now, on both databases, names beyond
+// ASCII included.
+func TestMigrations_SearchAndNameKeys(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, storetest.URL(t, dialect))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			s.MigrateTo(t, 11) // the last before these
+			c := newClient("Client_EA.1", "Emile@Zola.fr")
+			c.Meta.FullName, c.Meta.BusinessName = "ÉMILE Zola", "Librairie ÅNGSTRÖM"
+			c.Meta.Phone, c.TwilioPhoneNumber = "+33612345678", "+18005550199"
+			s.InsertOldClient(t, c)
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			stored := mustFind(t, s, c.ID)
+			search, name := s.Keys(t, c.ID)
+			if want := store.SearchKeyOf(stored); search != want {
+				t.Errorf("migrated search key = %q, want %q", search, want)
+			}
+			if want := switchboard.NameKey(c.Meta.FullName); name != want {
+				t.Errorf("migrated name key = %q, want %q", name, want)
+			}
+			for _, search := range []string{"client_ea", "+33 6 12 34 56 78", "8005550199", "ångström"} {
+				if cs, _, err := s.FindClients(ctx, switchboard.ClientFilter{Search: search}); err != nil || len(cs) != 1 {
+					t.Errorf("search %q after the migration = %d clients, %v; want 1", search, len(cs), err)
+				}
+			}
+		})
 	}
 }

@@ -98,7 +98,9 @@ func (upd ClientUpdate) Empty() bool {
 // ClientFilter selects clients for a listing, newest first.
 type ClientFilter struct {
 	Status *Status
-	// Search matches, ignoring case, any part of the full name, email or business name.
+	// Search matches, ignoring case, any part of the full name, email,
+	// business name or clientId, or the digits of the phone or Twilio
+	// number when it is written like a phone number.
 	Search string
 	Offset int
 	Limit  int
@@ -119,6 +121,10 @@ type ClientService interface {
 	// FindClientByID returns the client, or ENOTFOUND.
 	FindClientByID(ctx context.Context, id string) (*Client, error)
 
+	// FindClientByEmail returns the client whose email is email in any
+	// letter case (after NormalizeEmail), or ENOTFOUND.
+	FindClientByEmail(ctx context.Context, email string) (*Client, error)
+
 	// FindTokenClient returns the client named by a token together with
 	// whether the token's id has been revoked, in one read. ENOTFOUND if the
 	// client does not exist.
@@ -136,6 +142,12 @@ type ClientService interface {
 	// CountClientsByStatus returns how many clients have each status; every
 	// status of Statuses is in the map, zero when no client has it.
 	CountClientsByStatus(ctx context.Context) (map[Status]int, error)
+
+	// CountClientsUpTo returns how many clients match the status (any when
+	// nil) and search, as FindClientPage's filter does. Without a search
+	// the count is exact; with one it stops at max+1: a result above max
+	// means "more than max".
+	CountClientsUpTo(ctx context.Context, status *Status, search string, max int) (int, error)
 
 	// CreateClient stores c, which must carry its SecretHash, and sets its
 	// timestamps. EINVALID for bad fields, ECONFLICT when the clientId or the

@@ -2,6 +2,8 @@ package switchboard
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -25,6 +27,10 @@ type Event struct {
 	// and notes may be personal data) and never a secret or its hash.
 	Detail    string
 	CreatedAt time.Time
+	// ClientName is the full name of the client with ClientID as it is
+	// now, read with the event; empty when there is none any more (the
+	// client was deleted). Not stored with the event.
+	ClientName string
 }
 
 // Event actions.
@@ -64,7 +70,64 @@ type EventService interface {
 	// FindEvents returns the latest events, newest first. limit is clamped
 	// to 1..MaxEventLimit.
 	FindEvents(ctx context.Context, limit int) ([]*Event, error)
+
+	// FindEventPage returns one page of the events matching f, newest
+	// first, by keyset: a page deep in the trail costs what the first does.
+	FindEventPage(ctx context.Context, f EventPageFilter) (*EventPage, error)
 }
+
+// EventPageFilter selects one page of the newest-first audit trail.
+type EventPageFilter struct {
+	// ClientID keeps the events of that client alone; "" keeps all.
+	ClientID string
+	// Action keeps the events of that action alone (an Event* constant);
+	// "" keeps all.
+	Action string
+	// After selects the events older than the cursor (the next page); nil
+	// for the newest page.
+	After *EventCursor
+	// Limit is the page size, clamped to 1..MaxEventLimit.
+	Limit int
+}
+
+// EventPage is one page of the audit trail, newest first.
+type EventPage struct {
+	Events []*Event
+	// Older is the After cursor of the page of older events; nil when
+	// there is none.
+	Older *EventCursor
+}
+
+// EventCursor marks a place in the newest-first audit trail, ordered by
+// CreatedAt, then by ID, both descending.
+type EventCursor struct {
+	CreatedAt time.Time
+	ID        int64
+}
+
+// EventCursorOf returns the cursor at e's place in the trail.
+func EventCursorOf(e *Event) *EventCursor { return &EventCursor{CreatedAt: e.CreatedAt, ID: e.ID} }
+
+// String returns the cursor's text form for links, opaque and URL-safe as
+// ClientCursor's is.
+func (c EventCursor) String() string { return encodeCursor(c.CreatedAt, strconv.FormatInt(c.ID, 10)) }
+
+// ParseEventCursor reads the text form of String; anything else is
+// ErrBadCursor.
+func ParseEventCursor(s string) (*EventCursor, error) {
+	at, key, ok := decodeCursor(s, 19, eventIDPattern.MatchString)
+	if !ok {
+		return nil, ErrBadCursor
+	}
+	id, err := strconv.ParseInt(key, 10, 64)
+	if err != nil {
+		return nil, ErrBadCursor
+	}
+	return &EventCursor{CreatedAt: at, ID: id}, nil
+}
+
+// eventIDPattern is an event id as String writes it: a positive decimal.
+var eventIDPattern = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
 
 // SystemActor is the actor of a change whose context names nobody: start-up
 // tasks, command-line tools, tests.

@@ -36,6 +36,10 @@ type ClientField struct {
 	// MaxLength caps free text, in characters; 0 for fields whose format
 	// bounds them.
 	MaxLength int
+	// AdminOnly marks the administrator's own remarks about the client:
+	// the client neither reads nor changes them (its account pages do not
+	// show them, and its PUT /secure/client ignores them).
+	AdminOnly bool
 	// Of points at the field in c.
 	Of func(c *Client) *string
 	// OfUpdate points at the field in upd, where nil leaves it as it is.
@@ -43,7 +47,7 @@ type ClientField struct {
 }
 
 // ContactFields are clientMeta's fields, in the API's order: what a client
-// may change about itself.
+// may change about itself, but for the AdminOnly ones (see OwnFields).
 var ContactFields = []ClientField{
 	{Name: "clientMeta.fullName", Label: "Full name", Kind: TextField, Required: true, MaxLength: 200,
 		Example:  "Ada Lovelace",
@@ -69,7 +73,7 @@ var ContactFields = []ClientField{
 		Example:  "Founder",
 		Of:       func(c *Client) *string { return &c.Meta.JobTitle },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.JobTitle }},
-	{Name: "clientMeta.notes", Label: "Notes", Kind: MultilineField, MaxLength: 2000,
+	{Name: "clientMeta.notes", Label: "Notes", Kind: MultilineField, MaxLength: 2000, AdminOnly: true,
 		Example:  "Prefers calls after 10am.\nAsk for the billing desk.",
 		Of:       func(c *Client) *string { return &c.Meta.Notes },
 		OfUpdate: func(u *ClientUpdate) **string { return &u.Meta.Notes }},
@@ -92,6 +96,20 @@ var CallingFields = []ClientField{
 // ClientFields are ContactFields then CallingFields: the API's order, which
 // the audit trail lists changed fields in.
 var ClientFields = append(append([]ClientField(nil), ContactFields...), CallingFields...)
+
+// OwnFields are the contact fields a client reads and changes itself:
+// ContactFields without the AdminOnly ones.
+var OwnFields = ownFields(ContactFields)
+
+func ownFields(fields []ClientField) []ClientField {
+	var own []ClientField
+	for _, f := range fields {
+		if !f.AdminOnly {
+			own = append(own, f)
+		}
+	}
+	return own
+}
 
 // MetaRequiredFields are the contact fields a new client must have, in the
 // order the API reports them.

@@ -24,6 +24,54 @@
     );
   });
 
+  // What htmx swaps in and marks data-autofocus (a confirmation, a secret
+  // or token shown once, the panel a change updated) takes the focus, so
+  // it is read out and in view: on a phone it may be far from the button
+  // that asked for it. The event comes once htmx has wired the new
+  // content, on each element it swapped in; live search results carry no
+  // such mark and leave the focus in the search box.
+  document.addEventListener('htmx:afterSettle', function (event) {
+    var swapped = event.target;
+    if (!(swapped instanceof Element)) return;
+    var target = swapped.matches('[data-autofocus]') ? swapped : swapped.querySelector('[data-autofocus]');
+    if (!target) return;
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: 'nearest' });
+  });
+
+  // A flash message ("Changes saved.") is about the request before this
+  // page: it goes at the page's next htmx request, so it never sits above
+  // a later change as if it were about that one.
+  document.addEventListener('htmx:beforeRequest', function () {
+    document.querySelectorAll('[data-flash]').forEach(function (flash) { flash.remove(); });
+  });
+
+  // An edit form inside a <details> (the client's page): opening it puts
+  // the cursor in its first input, its Cancel closes it again and puts the
+  // focus back on Edit. A form that came back refused (data-refused) is
+  // left to its Cancel link, which loads the page afresh.
+  document.addEventListener('toggle', function (event) {
+    var details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.querySelector('form')) return;
+    if (details.open) {
+      var first = details.querySelector('form input:not([type=hidden]), form select, form textarea');
+      if (first) first.focus();
+    } else {
+      var summary = details.querySelector('summary');
+      if (summary) summary.focus();
+    }
+  }, true);
+  document.addEventListener('click', function (event) {
+    var cancel = event.target instanceof Element ? event.target.closest('[data-close-details]') : null;
+    if (!cancel) return;
+    var details = cancel.closest('details');
+    if (!details || details.hasAttribute('data-refused')) return;
+    event.preventDefault();
+    var form = cancel.closest('form');
+    if (form) form.reset();
+    details.open = false;
+  });
+
   // say shows word on the button for two seconds, then its own label again.
   function say(button, word) {
     if (!button.hasAttribute('data-label')) button.setAttribute('data-label', button.textContent);

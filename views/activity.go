@@ -1,0 +1,171 @@
+package views
+
+import (
+	"net/url"
+	"strings"
+
+	"switchboard/internal/switchboard"
+)
+
+// Activity is the console's Activity page: one page of the audit trail
+// with the filter that chose it.
+type Activity struct {
+	// ClientID and Kind (an event action) filter the trail; "" for all.
+	ClientID, Kind string
+	Events         []*switchboard.Event
+	// OlderURL links the next page, NewestURL the first; empty when there
+	// is none or this is the first.
+	OlderURL, NewestURL string
+	// Error explains a filter that could not be applied.
+	Error string
+}
+
+// Filtered reports whether a client or kind filter is applied.
+func (a Activity) Filtered() bool { return a.ClientID != "" || a.Kind != "" }
+
+// ActivityURL is the address of the Activity page with the given filter
+// and page parameters, so any state of it can be bookmarked.
+func ActivityURL(clientID, kind string, page url.Values) string {
+	return pageURL("/console/activity", page, "client", clientID, "kind", kind)
+}
+
+// ClientHistory is the latest events of one client, for its page.
+type ClientHistory struct {
+	Events []*switchboard.Event
+	// More is set when older events exist: the Activity page has them.
+	More bool
+}
+
+// EventKind is a kind of event the Activity page filters by.
+type EventKind struct{ Action, Label string }
+
+// EventKinds are the kinds of event, in the order the filter offers them.
+var EventKinds = []EventKind{
+	{switchboard.EventClientCreated, "Created"},
+	{switchboard.EventClientUpdated, "Profile changed"},
+	{switchboard.EventClientStatusChanged, "Status changed"},
+	{switchboard.EventClientSecretReset, "Secret reset or changed"},
+	{switchboard.EventClientTokensRevoked, "Signed out everywhere"},
+	{switchboard.EventClientDeleted, "Deleted"},
+	{switchboard.EventCallQueued, "Call placed"},
+	{switchboard.EventCallUpdated, "Call status changed"},
+}
+
+// ValidEventKind reports whether kind is one of EventKinds.
+func ValidEventKind(kind string) bool {
+	for _, k := range EventKinds {
+		if k.Action == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// bySelf reports whether the client the event is about made it.
+func bySelf(e *switchboard.Event) bool { return e.Actor == switchboard.ClientActor(e.ClientID) }
+
+// eventWho names who made the change: an administrator by username, a
+// client by its name when it changed its own account, the service itself
+// for what no person did (a call's report, a start-up task).
+func eventWho(e *switchboard.Event) string {
+	switch {
+	case bySelf(e) && e.ClientName != "":
+		return e.ClientName
+	case e.Actor == switchboard.SystemActor:
+		return "Switchboard"
+	}
+	if _, name, ok := strings.Cut(e.Actor, ":"); ok {
+		return name
+	}
+	return e.Actor
+}
+
+// eventVerb says what was done; the client it was done to follows, unless
+// the client did it itself (bySelf).
+func eventVerb(e *switchboard.Event) string {
+	self := bySelf(e)
+	switch e.Action {
+	case switchboard.EventClientCreated:
+		return "created"
+	case switchboard.EventClientUpdated:
+		if self {
+			return "changed their profile"
+		}
+		return "changed the profile of"
+	case switchboard.EventClientStatusChanged:
+		return "changed the status of"
+	case switchboard.EventClientSecretReset:
+		if self {
+			return "changed their secret"
+		}
+		return "reset the secret of"
+	case switchboard.EventClientTokensRevoked:
+		if self {
+			return "signed out everywhere"
+		}
+		return "ended every token and session of"
+	case switchboard.EventClientDeleted:
+		return "deleted"
+	case switchboard.EventCallQueued:
+		if self {
+			return "placed a call"
+		}
+		return "placed a call for"
+	case switchboard.EventCallUpdated:
+		return "recorded a call's progress for"
+	}
+	return e.Action
+}
+
+// eventClientName is how an event names its client: its name now, or its
+// clientId once no client has it (deleted).
+func eventClientName(e *switchboard.Event) string {
+	if e.ClientName != "" {
+		return e.ClientName
+	}
+	return e.ClientID
+}
+
+// eventLinksClient reports whether the client's page exists to link to.
+func eventLinksClient(e *switchboard.Event) bool {
+	return e.ClientName != "" && e.Action != switchboard.EventClientDeleted
+}
+
+// eventDetail says the event's detail in words: fields by their labels
+// ("Email, Phone", not "clientMeta.email, clientMeta.phone").
+func eventDetail(e *switchboard.Event) string {
+	switch e.Action {
+	case switchboard.EventClientUpdated:
+		return fieldLabels(e.Detail)
+	case switchboard.EventClientStatusChanged:
+		change, also, ok := strings.Cut(e.Detail, "; also: ")
+		if ok {
+			return change + "; also " + fieldLabels(also)
+		}
+		return change
+	case switchboard.EventClientCreated:
+		if e.Detail != "" {
+			return "as " + e.Detail
+		}
+	}
+	return e.Detail
+}
+
+// fieldLabels turns a list of JSON field names into their labels.
+func fieldLabels(names string) string {
+	if names == "" {
+		return ""
+	}
+	parts := strings.Split(names, ", ")
+	for i, name := range parts {
+		if name == "calling" { // the calling settings, replaced whole
+			parts[i] = "Calling settings"
+		}
+		for _, f := range switchboard.ClientFields {
+			if f.Name == name {
+				parts[i] = f.Label
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
+}
