@@ -36,25 +36,26 @@ func TestCallCounts(t *testing.T) {
 			for _, c := range calls {
 				add(key{c.ClientPK, "", c.Status, c.Outcome}, c.DurationSecs)
 				add(key{0, "", c.Status, c.Outcome}, c.DurationSecs)
-				add(key{0, c.CreatedAt.UTC().Format(time.DateOnly), "", c.Outcome}, 0)
+				add(key{0, c.CreatedAt.UTC().Format("2006-01-02 15"), "", c.Outcome}, 0)
 			}
 			var rows []struct {
-				ClientPK             uint64
-				Day, Status, Outcome string
-				N, Duration          int
+				ClientPK              uint64
+				Hour, Status, Outcome string
+				N, Duration           int
 			}
 			if err := s.db.Raw("SELECT * FROM call_counts WHERE n <> 0 OR duration <> 0").Scan(&rows).Error; err != nil {
 				t.Fatal(err)
 			}
 			got := map[key][2]int{}
 			for _, r := range rows {
-				got[key{r.ClientPK, r.Day, r.Status, r.Outcome}] = [2]int{r.N, r.Duration}
+				got[key{r.ClientPK, r.Hour, r.Status, r.Outcome}] = [2]int{r.N, r.Duration}
 			}
 			if !maps.Equal(got, want) {
 				t.Errorf("%s: call_counts =\n%v\nwant\n%v", when, got, want)
 			}
 			for h := -30; h <= 5*24; h += 7 {
-				since := base.Add(time.Duration(h)*time.Hour + 13*time.Minute)
+				// Into the first half of an hour, or the second.
+				since := base.Add(time.Duration(h)*time.Hour + time.Duration(13+h%2*34)*time.Minute)
 				var n int64
 				if err := s.db.Model(&callRow{}).Where("created_at >= ?", since).Count(&n).Error; err != nil {
 					t.Fatal(err)
@@ -89,7 +90,8 @@ func TestCallCounts(t *testing.T) {
 			}
 		}
 
-		// 60 calls at once over three clients and five days, each dialled
+		// 60 calls at once over three clients and five days (a call every
+		// 2 hours and 7 minutes), each dialled
 		// and most ended (or failed) at once with the others.
 		var wg sync.WaitGroup
 		errs := make(chan error, 60)
@@ -97,7 +99,7 @@ func TestCallCounts(t *testing.T) {
 		for i := range 60 {
 			wg.Go(func() {
 				id := fmt.Sprintf("call_%02d", i)
-				when := base.Add(time.Duration(i*2) * time.Hour)
+				when := base.Add(time.Duration(i) * (2*time.Hour + 7*time.Minute))
 				call := &switchboard.Call{ID: id, ClientID: clients[i%3], To: "+12125550100", From: "+18001234567", AgentID: "agent_1", RequestedBy: "test"}
 				if err := s.CreateCall(ctx, call, 1000, when); err != nil {
 					errs <- err

@@ -24,7 +24,7 @@ type callCountRow struct {
 // has clientID now, or of every client for "" (client_pk 0): one per status
 // and outcome, a range of the primary key.
 func (s *Store) callStatsQuery(ctx context.Context, clientID string) *gorm.DB {
-	q := s.rdb.WithContext(ctx).Table("call_counts").Select("status, outcome, n, duration").Where("day = ''")
+	q := s.rdb.WithContext(ctx).Table("call_counts").Select("status, outcome, n, duration").Where("hour = ''")
 	if clientID == "" {
 		return q.Where("client_pk = 0")
 	}
@@ -77,44 +77,50 @@ func (s *Store) CallStats(ctx context.Context, clientID string) (*switchboard.Ca
 	return stats, nil
 }
 
-// daySplit splits the calls created at or after since into whole UTC days,
-// counted in call_counts from the day from on, and a part of since's day
-// (day), read from calls_created_at_idx: the calls in [lo, hi) added
-// (sign 1) or taken off (sign -1). For a since after noon: the days after
-// its own, plus its calls from since to midnight; otherwise its own day
-// and after, less its calls from midnight to since. The index read is at
-// most half a day of calls, and none for a since at midnight.
-type daySplit struct {
+// hourSplit splits the calls created at or after since into whole UTC
+// hours, counted in call_counts from the hour from on, and a part of
+// since's hour, read from calls_created_at_idx: the calls in [lo, hi) added
+// (sign 1) or taken off (sign -1). For a since in the second half of its
+// hour: the hours after, plus its calls from since to the hour's end;
+// otherwise its own hour and after, less its calls from the hour's start to
+// since. The index read is at most half an hour of calls, none for a since
+// on the hour. day is since's day, which that part is counted in.
+type hourSplit struct {
 	from, day string
 	lo, hi    time.Time
 	sign      int
 }
 
-func splitDay(since time.Time) daySplit {
+// hourKey is call_counts.hour of the hour t begins: what the triggers write.
+const hourKey = "2006-01-02 15"
+
+func splitHour(since time.Time) hourSplit {
 	since = storeTime(since)
-	day := since.Truncate(24 * time.Hour) // UTC midnight: Truncate counts from the zero time
-	next := day.Add(24 * time.Hour)
-	if since.Sub(day) >= 12*time.Hour {
-		return daySplit{from: next.Format(time.DateOnly), day: day.Format(time.DateOnly), lo: since, hi: next, sign: 1}
+	hour := since.Truncate(time.Hour)
+	next := hour.Add(time.Hour)
+	day := hour.Format(time.DateOnly)
+	if since.Sub(hour) >= 30*time.Minute {
+		return hourSplit{from: next.Format(hourKey), day: day, lo: since, hi: next, sign: 1}
 	}
-	return daySplit{from: day.Format(time.DateOnly), day: day.Format(time.DateOnly), lo: day, hi: since, sign: -1}
+	return hourSplit{from: hour.Format(hourKey), day: day, lo: hour, hi: since, sign: -1}
 }
 
-// callsSinceQuery counts the calls created at or after a daySplit's since:
-// (from, sign, lo, hi). One statement, so one snapshot of both tables.
-const callsSinceQuery = `SELECT CAST(COALESCE((SELECT SUM(n) FROM call_counts WHERE client_pk = 0 AND day >= ? AND status = ''), 0)
+// callsSinceQuery counts the calls created at or after an hourSplit's
+// since: (from, sign, lo, hi). One statement, so one snapshot of both tables.
+const callsSinceQuery = `SELECT CAST(COALESCE((SELECT SUM(n) FROM call_counts WHERE client_pk = 0 AND hour >= ? AND status = ''), 0)
 	+ ? * (SELECT COUNT(*) FROM calls WHERE created_at >= ? AND created_at < ?) AS BIGINT)`
 
 // callsByDayQuery counts them by day and outcome: (from, day, sign, lo, hi).
+// Thirty days are at most 720 hours' rows per outcome.
 const callsByDayQuery = `SELECT day, outcome, CAST(SUM(n) AS BIGINT) AS n FROM (
-		SELECT day, outcome, n FROM call_counts WHERE client_pk = 0 AND day >= ? AND status = ''
+		SELECT substr(hour, 1, 10) AS day, outcome, n FROM call_counts WHERE client_pk = 0 AND hour >= ? AND status = ''
 		UNION ALL
 		SELECT CAST(? AS TEXT), outcome, ? * COUNT(*) FROM calls WHERE created_at >= ? AND created_at < ? GROUP BY outcome
 	) AS c GROUP BY day, outcome HAVING SUM(n) > 0 ORDER BY day, outcome`
 
 // CountCallsSince implements switchboard.CallService, exactly.
 func (s *Store) CountCallsSince(ctx context.Context, since time.Time) (int, error) {
-	d := splitDay(since)
+	d := splitHour(since)
 	var n int64
 	if err := s.rdb.WithContext(ctx).Raw(callsSinceQuery, d.from, d.sign, d.lo, d.hi).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("count calls: %w", err)
@@ -124,7 +130,7 @@ func (s *Store) CountCallsSince(ctx context.Context, since time.Time) (int, erro
 
 // CountCallsByDay implements switchboard.CallService, exactly.
 func (s *Store) CountCallsByDay(ctx context.Context, since time.Time) ([]switchboard.CallDayCount, error) {
-	d := splitDay(since)
+	d := splitHour(since)
 	var groups []struct {
 		Day, Outcome string
 		N            int

@@ -71,11 +71,11 @@ func TestCallFilterQueryPlan(t *testing.T) {
 	}
 
 	var groups []struct{ N int }
-	d := splitDay(time.Now().Add(-time.Hour))
+	d := splitHour(time.Now().Add(-time.Hour))
 	stmt := s.rdb.Raw(callsByDayQuery, d.from, d.day, d.sign, d.lo, d.hi).Session(&gorm.Session{DryRun: true}).Scan(&groups).Statement
 	plan := explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...)
 	for _, want := range []string{
-		"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND day>?)",
+		"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND hour>?)",
 		"COVERING INDEX calls_created_at_idx (created_at>? AND created_at<?)",
 	} {
 		if !strings.Contains(plan, want) {

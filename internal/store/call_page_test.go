@@ -32,7 +32,7 @@ func TestCallQueryPlan(t *testing.T) {
 	var n int64
 	var times []time.Time
 	page := switchboard.CallFilter{Offset: 100, Limit: 50}
-	since := splitDay(time.Now().Add(-24 * time.Hour))
+	since := splitHour(time.Now().Add(-24 * time.Hour))
 	pageStatus := switchboard.CallFilter{Status: failed, Offset: 100, Limit: 50}
 	for _, tt := range []struct {
 		name  string
@@ -67,13 +67,13 @@ func TestCallQueryPlan(t *testing.T) {
 		// The statistics and a client's call counts read the client's or
 		// everyone's rows of call_counts (migration 00012), never the calls.
 		{"ClientStats", dry(s.callStatsQuery(ctx, "client_a")).Scan(&rows).Statement,
-			"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND day=?)", []string{"clients_client_id_key"}},
+			"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND hour=?)", []string{"clients_client_id_key"}},
 		{"AllStats", dry(s.callStatsQuery(ctx, "")).Scan(&rows).Statement,
-			"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND day=?)", nil},
+			"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND hour=?)", nil},
 		// The last 24 hours: the whole days from call_counts, the part of
 		// the first day from the index alone.
 		{"CountSince", dry(s.rdb.Raw(callsSinceQuery, since.from, since.sign, since.lo, since.hi)).Scan(&n).Statement,
-			"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND day>?)",
+			"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND hour>?)",
 			[]string{"COVERING INDEX calls_created_at_idx (created_at>? AND created_at<?)"}},
 		{"DoNotCall", dry(s.db.Model(&doNotCallRow{}).Where("client_pk = ? AND phone = ?", 1, "+1")).Count(&n).Statement,
 			"sqlite_autoindex_do_not_call_1 (client_pk=? AND phone=?)", nil},
@@ -180,7 +180,7 @@ func TestCallQueryPlan_Postgres(t *testing.T) {
 	raw := func(q string, args ...any) *gorm.Statement {
 		return s.db.Raw(q, args...).Session(&gorm.Session{DryRun: true}).Scan(&n).Statement
 	}
-	since, chart := splitDay(time.Now().Add(-24*time.Hour)), splitDay(time.Now().Add(-30*24*time.Hour))
+	since, chart := splitHour(time.Now().Add(-24*time.Hour)), splitHour(time.Now().Add(-30*24*time.Hour))
 	for _, tt := range []struct {
 		name  string
 		stmt  *gorm.Statement

@@ -6,19 +6,21 @@
 --   (client_pk, '', status, outcome): a client's calls, all time;
 --   (0, '', status, outcome): every client's calls, all time (no client
 --     has id 0: clients.id starts at 1);
---   (0, day, '', outcome): every client's calls created on that UTC day
---     (YYYY-MM-DD), for the dashboard's last 24 hours and its chart.
+--   (0, hour, '', outcome): every client's calls created in that UTC hour
+--     ('YYYY-MM-DD HH'), for the dashboard's last 24 hours and its chart:
+--     the hours after a moment are counted here, and only the part of its
+--     own hour is read from calls_created_at_idx.
 -- An update takes the old row's contribution off and adds the new one's.
 -- SQLite runs one writer at a time, so the order of the statements does not
 -- matter. The stats indexes of 00008 have no reader left.
 CREATE TABLE call_counts (
     client_pk INTEGER NOT NULL,
-    day       TEXT    NOT NULL,
+    hour      TEXT    NOT NULL,
     status    TEXT    NOT NULL,
     outcome   TEXT    NOT NULL,
     n         INTEGER NOT NULL,
     duration  INTEGER NOT NULL,
-    PRIMARY KEY (client_pk, day, status, outcome)
+    PRIMARY KEY (client_pk, hour, status, outcome)
 ) WITHOUT ROWID;
 
 -- +goose StatementBegin
@@ -27,16 +29,16 @@ CREATE TRIGGER calls_count_insert AFTER INSERT ON calls BEGIN
         ON CONFLICT DO UPDATE SET n = n + 1, duration = duration + excluded.duration;
     INSERT INTO call_counts VALUES (0, '', NEW.status, NEW.outcome, 1, NEW.duration_secs)
         ON CONFLICT DO UPDATE SET n = n + 1, duration = duration + excluded.duration;
-    INSERT INTO call_counts VALUES (0, substr(NEW.created_at, 1, 10), '', NEW.outcome, 1, 0)
+    INSERT INTO call_counts VALUES (0, substr(NEW.created_at, 1, 13), '', NEW.outcome, 1, 0)
         ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER calls_count_delete AFTER DELETE ON calls BEGIN
     UPDATE call_counts SET n = n - 1, duration = duration - OLD.duration_secs
-        WHERE client_pk IN (0, OLD.client_pk) AND day = '' AND status = OLD.status AND outcome = OLD.outcome;
+        WHERE client_pk IN (0, OLD.client_pk) AND hour = '' AND status = OLD.status AND outcome = OLD.outcome;
     UPDATE call_counts SET n = n - 1
-        WHERE client_pk = 0 AND day = substr(OLD.created_at, 1, 10) AND status = '' AND outcome = OLD.outcome;
+        WHERE client_pk = 0 AND hour = substr(OLD.created_at, 1, 13) AND status = '' AND outcome = OLD.outcome;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -44,14 +46,14 @@ CREATE TRIGGER calls_count_update AFTER UPDATE OF client_pk, status, outcome, du
 WHEN NEW.client_pk <> OLD.client_pk OR NEW.status <> OLD.status OR NEW.outcome <> OLD.outcome
     OR NEW.duration_secs <> OLD.duration_secs OR NEW.created_at <> OLD.created_at BEGIN
     UPDATE call_counts SET n = n - 1, duration = duration - OLD.duration_secs
-        WHERE client_pk IN (0, OLD.client_pk) AND day = '' AND status = OLD.status AND outcome = OLD.outcome;
+        WHERE client_pk IN (0, OLD.client_pk) AND hour = '' AND status = OLD.status AND outcome = OLD.outcome;
     UPDATE call_counts SET n = n - 1
-        WHERE client_pk = 0 AND day = substr(OLD.created_at, 1, 10) AND status = '' AND outcome = OLD.outcome;
+        WHERE client_pk = 0 AND hour = substr(OLD.created_at, 1, 13) AND status = '' AND outcome = OLD.outcome;
     INSERT INTO call_counts VALUES (NEW.client_pk, '', NEW.status, NEW.outcome, 1, NEW.duration_secs)
         ON CONFLICT DO UPDATE SET n = n + 1, duration = duration + excluded.duration;
     INSERT INTO call_counts VALUES (0, '', NEW.status, NEW.outcome, 1, NEW.duration_secs)
         ON CONFLICT DO UPDATE SET n = n + 1, duration = duration + excluded.duration;
-    INSERT INTO call_counts VALUES (0, substr(NEW.created_at, 1, 10), '', NEW.outcome, 1, 0)
+    INSERT INTO call_counts VALUES (0, substr(NEW.created_at, 1, 13), '', NEW.outcome, 1, 0)
         ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 -- +goose StatementEnd
@@ -61,7 +63,7 @@ INSERT INTO call_counts
 INSERT INTO call_counts
     SELECT 0, '', status, outcome, COUNT(*), SUM(duration_secs) FROM calls GROUP BY status, outcome;
 INSERT INTO call_counts
-    SELECT 0, substr(created_at, 1, 10), '', outcome, COUNT(*), 0 FROM calls GROUP BY substr(created_at, 1, 10), outcome;
+    SELECT 0, substr(created_at, 1, 13), '', outcome, COUNT(*), 0 FROM calls GROUP BY substr(created_at, 1, 13), outcome;
 
 DROP INDEX calls_client_pk_stats_idx;
 DROP INDEX calls_stats_idx;
