@@ -78,39 +78,25 @@ func decodeClaims(b []byte) (*Claims, bool) {
 		if !ok || i < 0 || len(r) == 0 || r[0] != ':' || seen&(1<<i) != 0 {
 			return nil, false
 		}
-		bit := uint8(1) << i
-		seen |= bit
+		seen |= 1 << i
 		r = r[1:]
 		switch key {
-		case "clientId", "adminId", "type", "jti":
-			var v string
-			if v, r, ok = jsonString(r); !ok {
-				return nil, false
-			}
-			switch key {
-			case "clientId":
-				c.ClientID = v
-			case "adminId":
-				c.AdminID = v
-			case "type":
-				c.Type = v
-			default:
-				c.ID = v
-			}
-		case "ver", "iat", "exp":
-			var v int64
-			if v, r, ok = jsonInt(r); !ok {
-				return nil, false
-			}
-			switch key {
-			case "ver":
-				c.Version = v
-			case "iat":
-				c.IssuedAt = jwt.NewNumericDate(time.Unix(v, 0))
-			default:
-				c.ExpiresAt = jwt.NewNumericDate(time.Unix(v, 0))
-			}
-		default:
+		case "clientId":
+			c.ClientID, r, ok = jsonString(r)
+		case "adminId":
+			c.AdminID, r, ok = jsonString(r)
+		case "type":
+			c.Type, r, ok = jsonString(r)
+		case "jti":
+			c.ID, r, ok = jsonString(r)
+		case "ver":
+			c.Version, r, ok = jsonInt(r)
+		case "iat":
+			c.IssuedAt, r, ok = jsonDate(r)
+		case "exp":
+			c.ExpiresAt, r, ok = jsonDate(r)
+		}
+		if !ok {
 			return nil, false
 		}
 		if len(r) > 0 {
@@ -153,4 +139,10 @@ func jsonInt(b []byte) (int64, []byte, bool) {
 		return 0, nil, false
 	}
 	return v, b[i:], true
+}
+
+// jsonDate reads a NumericDate of whole seconds.
+func jsonDate(b []byte) (*jwt.NumericDate, []byte, bool) {
+	v, r, ok := jsonInt(b)
+	return jwt.NewNumericDate(time.Unix(v, 0)), r, ok
 }

@@ -23,38 +23,36 @@ CREATE TABLE call_counts (
     PRIMARY KEY (client_pk, hour, status, outcome)
 ) WITHOUT ROWID;
 
+-- A row inserted into call_count_changes is added to call_counts' row of
+-- its key (created at its first call), so each trigger below states only
+-- which rows a call counts in.
+CREATE VIEW call_count_changes AS SELECT client_pk, hour, status, outcome, n, duration FROM call_counts WHERE 0;
+-- +goose StatementBegin
+CREATE TRIGGER call_count_changes_apply INSTEAD OF INSERT ON call_count_changes BEGIN
+    INSERT INTO call_counts VALUES (NEW.client_pk, NEW.hour, NEW.status, NEW.outcome, NEW.n, NEW.duration)
+        ON CONFLICT DO UPDATE SET n = n + excluded.n, duration = duration + excluded.duration;
+END;
+-- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER calls_count_insert AFTER INSERT ON calls BEGIN
-    INSERT INTO call_counts VALUES (NEW.client_pk, '', NEW.status, NEW.outcome, 1, NEW.duration_secs)
-        ON CONFLICT DO UPDATE SET n = n + 1, duration = duration + excluded.duration;
-    INSERT INTO call_counts VALUES (0, '', NEW.status, NEW.outcome, 1, NEW.duration_secs)
-        ON CONFLICT DO UPDATE SET n = n + 1, duration = duration + excluded.duration;
-    INSERT INTO call_counts VALUES (0, substr(NEW.created_at, 1, 13), '', NEW.outcome, 1, 0)
-        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO call_count_changes VALUES (NEW.client_pk, '', NEW.status, NEW.outcome, 1, NEW.duration_secs),
+        (0, '', NEW.status, NEW.outcome, 1, NEW.duration_secs), (0, substr(NEW.created_at, 1, 13), '', NEW.outcome, 1, 0);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER calls_count_delete AFTER DELETE ON calls BEGIN
-    UPDATE call_counts SET n = n - 1, duration = duration - OLD.duration_secs
-        WHERE client_pk IN (0, OLD.client_pk) AND hour = '' AND status = OLD.status AND outcome = OLD.outcome;
-    UPDATE call_counts SET n = n - 1
-        WHERE client_pk = 0 AND hour = substr(OLD.created_at, 1, 13) AND status = '' AND outcome = OLD.outcome;
+    INSERT INTO call_count_changes VALUES (OLD.client_pk, '', OLD.status, OLD.outcome, -1, -OLD.duration_secs),
+        (0, '', OLD.status, OLD.outcome, -1, -OLD.duration_secs), (0, substr(OLD.created_at, 1, 13), '', OLD.outcome, -1, 0);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER calls_count_update AFTER UPDATE OF client_pk, status, outcome, duration_secs, created_at ON calls
 WHEN NEW.client_pk <> OLD.client_pk OR NEW.status <> OLD.status OR NEW.outcome <> OLD.outcome
     OR NEW.duration_secs <> OLD.duration_secs OR NEW.created_at <> OLD.created_at BEGIN
-    UPDATE call_counts SET n = n - 1, duration = duration - OLD.duration_secs
-        WHERE client_pk IN (0, OLD.client_pk) AND hour = '' AND status = OLD.status AND outcome = OLD.outcome;
-    UPDATE call_counts SET n = n - 1
-        WHERE client_pk = 0 AND hour = substr(OLD.created_at, 1, 13) AND status = '' AND outcome = OLD.outcome;
-    INSERT INTO call_counts VALUES (NEW.client_pk, '', NEW.status, NEW.outcome, 1, NEW.duration_secs)
-        ON CONFLICT DO UPDATE SET n = n + 1, duration = duration + excluded.duration;
-    INSERT INTO call_counts VALUES (0, '', NEW.status, NEW.outcome, 1, NEW.duration_secs)
-        ON CONFLICT DO UPDATE SET n = n + 1, duration = duration + excluded.duration;
-    INSERT INTO call_counts VALUES (0, substr(NEW.created_at, 1, 13), '', NEW.outcome, 1, 0)
-        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO call_count_changes VALUES (OLD.client_pk, '', OLD.status, OLD.outcome, -1, -OLD.duration_secs),
+        (0, '', OLD.status, OLD.outcome, -1, -OLD.duration_secs), (0, substr(OLD.created_at, 1, 13), '', OLD.outcome, -1, 0),
+        (NEW.client_pk, '', NEW.status, NEW.outcome, 1, NEW.duration_secs),
+        (0, '', NEW.status, NEW.outcome, 1, NEW.duration_secs), (0, substr(NEW.created_at, 1, 13), '', NEW.outcome, 1, 0);
 END;
 -- +goose StatementEnd
 
@@ -74,4 +72,6 @@ CREATE INDEX calls_stats_idx ON calls (status, outcome, duration_secs);
 DROP TRIGGER calls_count_update;
 DROP TRIGGER calls_count_delete;
 DROP TRIGGER calls_count_insert;
+DROP TRIGGER call_count_changes_apply;
+DROP VIEW call_count_changes;
 DROP TABLE call_counts;

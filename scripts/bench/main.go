@@ -242,7 +242,7 @@ func buildScenarios(big, little *server) []scenario {
 // a client's city (creates would measure bcrypt, which sign-in does).
 func mixed(big *server, client, admin map[string]string) []*request {
 	put := big.get("/admin/clients/bench_000002", map[string]string{"Authorization": admin["Authorization"], "Content-Type": "application/json"})
-	put.method, put.body = "PUT", []byte(`{"city":"Springfield"}`)
+	put.method, put.body = "PUT", []byte(`{"clientMeta":{"city":"Springfield"}}`)
 	return []*request{
 		big.get("/secure/client", client), big.get("/admin/clients?limit=50", admin), big.get("/secure/call-stats", client),
 		big.get("/secure/client", client), big.get("/admin/calls", admin), big.get("/admin/dashboard", admin),
