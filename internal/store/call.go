@@ -356,7 +356,7 @@ func (s *Store) FindCall(ctx context.Context, clientID, id string) (*switchboard
 	if !storableKey(clientID) || !storableKey(id) {
 		return nil, errCallNotFound
 	}
-	q := s.db.WithContext(ctx).Where("call_id = ?", id)
+	q := s.rdb.WithContext(ctx).Where("call_id = ?", id)
 	if clientID != "" {
 		q = q.Where(clientScope, clientID)
 	}
@@ -396,7 +396,7 @@ func domainCalls(rows []callRow) []*switchboard.Call {
 // clientCalls selects the calls of the client that has clientID now, with
 // status if not nil.
 func (s *Store) clientCalls(ctx context.Context, clientID string, status *switchboard.CallStatus) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&callRow{}).Where(clientScope, clientID)
+	q := s.rdb.WithContext(ctx).Model(&callRow{}).Where(clientScope, clientID)
 	if status != nil {
 		q = q.Where("status = ?", string(*status))
 	}
@@ -409,7 +409,7 @@ func (s *Store) clientCalls(ctx context.Context, clientID string, status *switch
 func (s *Store) clientCallsPage(ctx context.Context, clientID string, f switchboard.CallFilter) *gorm.DB {
 	ids := s.clientCalls(ctx, clientID, f.Status).Select("id").Order(callsNewestFirst).
 		Offset(max(f.Offset, 0)).Limit(callLimit(f.Limit))
-	return s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript").Where("id IN (?)", ids).Order(callsNewestFirst)
+	return s.rdb.WithContext(ctx).Model(&callRow{}).Omit("transcript").Where("id IN (?)", ids).Order(callsNewestFirst)
 }
 
 // FindClientCalls implements switchboard.CallService: the two counts from
@@ -450,7 +450,7 @@ const (
 // filter has an index ending in (created_at, call_id), so a page is a range
 // read of that index (TestCallQueryPlan, TestCallFilterQueryPlan).
 func (s *Store) callPageQuery(ctx context.Context, f switchboard.CallPageFilter) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript")
+	q := s.rdb.WithContext(ctx).Model(&callRow{}).Omit("transcript")
 	switch {
 	case f.ClientID != "" && f.CurrentClient:
 		q = q.Where(clientScope, f.ClientID)
@@ -629,7 +629,7 @@ func (s *Store) FindDoNotCall(ctx context.Context, clientID string) ([]switchboa
 		return entries, nil
 	}
 	var rows []doNotCallRow
-	if err := s.db.WithContext(ctx).Where(clientScope, clientID).Order("created_at DESC, phone").Find(&rows).Error; err != nil {
+	if err := s.rdb.WithContext(ctx).Where(clientScope, clientID).Order("created_at DESC, phone").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("find do-not-call numbers: %w", err)
 	}
 	for _, r := range rows {
