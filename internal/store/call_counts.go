@@ -11,7 +11,7 @@ import (
 )
 
 // The call statistics, the dashboard's counts and a client's call counts
-// read call_counts (migration 00012), which triggers keep in the
+// read call_counts (migration 00015), which triggers keep in the
 // transaction of every write of a call: a few rows, however many calls.
 
 // callCountRow is one row of call_counts.

@@ -65,7 +65,7 @@ func TestCallQueryPlan(t *testing.T) {
 		{"ByCallID", dry(callByKey(s.db, "call_id", "call_1")).Take(&rows).Statement,
 			"calls_call_id_key (call_id=?)", nil},
 		// The statistics and a client's call counts read the client's or
-		// everyone's rows of call_counts (migration 00012), never the calls.
+		// everyone's rows of call_counts (migration 00015), never the calls.
 		{"ClientStats", dry(s.callStatsQuery(ctx, "client_a")).Scan(&rows).Statement,
 			"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND hour=?)", []string{"clients_client_id_key"}},
 		{"AllStats", dry(s.callStatsQuery(ctx, "")).Scan(&rows).Statement,
@@ -174,7 +174,7 @@ func TestCallQueryPlan_Postgres(t *testing.T) {
 	}
 
 	// The statistics, a client's counts and the dashboard read call_counts
-	// (migration 00012); the last 24 hours' part of a day reads the index.
+	// (migration 00015); the last 24 hours' part of an hour reads the index.
 	var n int64
 	var counts []callCountRow
 	raw := func(q string, args ...any) *gorm.Statement {
