@@ -10,6 +10,7 @@ FUZZTIME="${FUZZTIME:-20s}"
 targets=(
   internal/switchboard:FuzzClientValidate
   internal/auth:FuzzSignerParse
+  internal/auth:FuzzParseFast
   internal/api:FuzzCreateClient
   internal/api:FuzzUpdateClient
   internal/api:FuzzLogin

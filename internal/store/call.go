@@ -356,7 +356,7 @@ func (s *Store) FindCall(ctx context.Context, clientID, id string) (*switchboard
 	if !storableKey(clientID) || !storableKey(id) {
 		return nil, errCallNotFound
 	}
-	q := s.db.WithContext(ctx).Where("call_id = ?", id)
+	q := s.rdb.WithContext(ctx).Where("call_id = ?", id)
 	if clientID != "" {
 		q = q.Where(clientScope, clientID)
 	}
@@ -396,7 +396,7 @@ func domainCalls(rows []callRow) []*switchboard.Call {
 // clientCalls selects the calls of the client that has clientID now, with
 // status if not nil.
 func (s *Store) clientCalls(ctx context.Context, clientID string, status *switchboard.CallStatus) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&callRow{}).Where(clientScope, clientID)
+	q := s.rdb.WithContext(ctx).Model(&callRow{}).Where(clientScope, clientID)
 	if status != nil {
 		q = q.Where("status = ?", string(*status))
 	}
@@ -409,31 +409,32 @@ func (s *Store) clientCalls(ctx context.Context, clientID string, status *switch
 func (s *Store) clientCallsPage(ctx context.Context, clientID string, f switchboard.CallFilter) *gorm.DB {
 	ids := s.clientCalls(ctx, clientID, f.Status).Select("id").Order(callsNewestFirst).
 		Offset(max(f.Offset, 0)).Limit(callLimit(f.Limit))
-	return s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript").Where("id IN (?)", ids).Order(callsNewestFirst)
+	return s.rdb.WithContext(ctx).Model(&callRow{}).Omit("transcript").Where("id IN (?)", ids).Order(callsNewestFirst)
 }
 
-// FindClientCalls implements switchboard.CallService: two counts and one
-// page, each a range of the client's (client_pk, ...) indexes. A clientId
-// no client has now has no calls.
+// FindClientCalls implements switchboard.CallService: the two counts from
+// the client's rows of call_counts, and one page, a range of the client's
+// (client_pk, ...) indexes. A clientId no client has now has no calls.
 func (s *Store) FindClientCalls(ctx context.Context, clientID string, f switchboard.CallFilter) ([]*switchboard.Call, int, int, error) {
 	if !storableKey(clientID) {
 		return []*switchboard.Call{}, 0, 0, nil
 	}
-	var total int64
-	if err := s.clientCalls(ctx, clientID, nil).Count(&total).Error; err != nil {
+	counts, err := s.callCounts(ctx, clientID)
+	if err != nil {
 		return nil, 0, 0, fmt.Errorf("count client calls: %w", err)
 	}
-	filtered := total
-	if f.Status != nil {
-		if err := s.clientCalls(ctx, clientID, f.Status).Count(&filtered).Error; err != nil {
-			return nil, 0, 0, fmt.Errorf("count client calls: %w", err)
+	total, filtered := 0, 0
+	for _, c := range counts {
+		total += c.N
+		if f.Status == nil || c.Status == string(*f.Status) {
+			filtered += c.N
 		}
 	}
 	var rows []callRow
 	if err := s.clientCallsPage(ctx, clientID, f).Find(&rows).Error; err != nil {
 		return nil, 0, 0, fmt.Errorf("find client calls: %w", err)
 	}
-	return domainCalls(rows), int(total), int(filtered), nil
+	return domainCalls(rows), total, filtered, nil
 }
 
 // The keyset conditions of the newest-first listing, and its reverse for a
@@ -449,7 +450,7 @@ const (
 // filter has an index ending in (created_at, call_id), so a page is a range
 // read of that index (TestCallQueryPlan, TestCallFilterQueryPlan).
 func (s *Store) callPageQuery(ctx context.Context, f switchboard.CallPageFilter) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&callRow{}).Omit("transcript")
+	q := s.rdb.WithContext(ctx).Model(&callRow{}).Omit("transcript")
 	switch {
 	case f.ClientID != "" && f.CurrentClient:
 		q = q.Where(clientScope, f.ClientID)
@@ -542,71 +543,6 @@ func (s *Store) FindCallPage(ctx context.Context, f switchboard.CallPageFilter) 
 	return page, nil
 }
 
-// CallStats implements switchboard.CallService with one GROUP BY status.
-// Every status and the three outcomes ElevenLabs gives are counted, at zero
-// when no call has them; a call without an outcome (not ended, or never
-// connected), or with any other, counts under none, as the earlier system's
-// fixed keys did. AverageDuration is TotalDuration over TotalCalls, as the
-// earlier system computed it.
-func (s *Store) CallStats(ctx context.Context, clientID string) (*switchboard.CallStats, error) {
-	stats := &switchboard.CallStats{
-		CallsByStatus:  make(map[switchboard.CallStatus]int, len(switchboard.CallStatuses)),
-		CallsByOutcome: make(map[string]int, 3),
-	}
-	for _, st := range switchboard.CallStatuses {
-		stats.CallsByStatus[st] = 0
-	}
-	var groups []callStatsGroup
-	if storableKey(clientID) {
-		if err := s.callStatsQuery(ctx, clientID).Scan(&groups).Error; err != nil {
-			return nil, fmt.Errorf("call stats: %w", err)
-		}
-	}
-	var success, failure, unknown int
-	for _, g := range groups {
-		stats.TotalCalls += g.N
-		stats.TotalDuration += g.Duration
-		stats.CallsByStatus[switchboard.CallStatus(g.Status)] += g.N
-		success, failure, unknown = success+g.Success, failure+g.Failure, unknown+g.Unknown
-	}
-	stats.CallsByOutcome[switchboard.OutcomeSuccess] = success
-	stats.CallsByOutcome[switchboard.OutcomeFailure] = failure
-	stats.CallsByOutcome[switchboard.OutcomeUnknown] = unknown
-	if stats.TotalCalls > 0 {
-		stats.AverageDuration = float64(stats.TotalDuration) / float64(stats.TotalCalls)
-	}
-	return stats, nil
-}
-
-// callStatsGroup is one status's line of callStatsQuery.
-type callStatsGroup struct {
-	Status                                 string
-	N, Duration, Success, Failure, Unknown int
-}
-
-// callStatsQuery counts and sums the calls of the client that has clientID
-// now, or every call for "", by status: a read of a status index, in its
-// order, which holds outcome and duration_secs for it (migration 00007).
-func (s *Store) callStatsQuery(ctx context.Context, clientID string) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&callRow{})
-	if clientID != "" {
-		q = q.Where(clientScope, clientID)
-	}
-	return q.Select(`status, COUNT(*) AS n, COALESCE(SUM(duration_secs), 0) AS duration,
-		COUNT(CASE WHEN outcome = ? THEN 1 END) AS success, COUNT(CASE WHEN outcome = ? THEN 1 END) AS failure,
-		COUNT(CASE WHEN outcome = ? THEN 1 END) AS unknown`,
-		switchboard.OutcomeSuccess, switchboard.OutcomeFailure, switchboard.OutcomeUnknown).Group("status")
-}
-
-// CountCallsSince implements switchboard.CallService.
-func (s *Store) CountCallsSince(ctx context.Context, since time.Time) (int, error) {
-	var n int64
-	if err := s.db.WithContext(ctx).Model(&callRow{}).Where("created_at >= ?", storeTime(since)).Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("count calls: %w", err)
-	}
-	return int(n), nil
-}
-
 // claimCallsQuery leases the calls no webhook settled in time in one
 // statement, and returns them. On PostgreSQL the inner SELECT locks the rows
 // it picks and skips those another claim has locked, so two instances
@@ -693,7 +629,7 @@ func (s *Store) FindDoNotCall(ctx context.Context, clientID string) ([]switchboa
 		return entries, nil
 	}
 	var rows []doNotCallRow
-	if err := s.db.WithContext(ctx).Where(clientScope, clientID).Order("created_at DESC, phone").Find(&rows).Error; err != nil {
+	if err := s.rdb.WithContext(ctx).Where(clientScope, clientID).Order("created_at DESC, phone").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("find do-not-call numbers: %w", err)
 	}
 	for _, r := range rows {

@@ -71,10 +71,19 @@ func TestCallFilterQueryPlan(t *testing.T) {
 	}
 
 	var groups []struct{ N int }
-	stmt := s.callsByDayQuery(ctx, time.Now()).Session(&gorm.Session{DryRun: true}).Scan(&groups).Statement
+	d := splitHour(time.Now().Add(-time.Hour))
+	stmt := s.rdb.Raw(callsByDayQuery, d.from, d.day, d.sign, d.lo, d.hi).Session(&gorm.Session{DryRun: true}).Scan(&groups).Statement
 	plan := explainSQLite(t, s, stmt.SQL.String(), stmt.Vars...)
-	if !strings.Contains(plan, "COVERING INDEX calls_created_at_idx (created_at>?)") {
-		t.Errorf("CountCallsByDay plan does not read calls_created_at_idx alone:\n%s", plan)
+	for _, want := range []string{
+		"SEARCH call_counts USING PRIMARY KEY (client_pk=? AND hour>?)",
+		"COVERING INDEX calls_created_at_idx (created_at>? AND created_at<?)",
+	} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("CountCallsByDay plan lacks %q:\n%s", want, plan)
+		}
+	}
+	if strings.Contains(plan, "SCAN calls") || strings.Contains(plan, "SCAN call_counts") {
+		t.Errorf("CountCallsByDay plan scans:\n%s", plan)
 	}
 }
 

@@ -50,7 +50,7 @@ var (
 	small    = flag.Int("small", 100, "clients in the small database")
 	keep     = flag.String("keep", "", "work in this folder and keep it (the seeded databases are reused when present)")
 	pprof    = flag.String("pprof", "", "PPROF_ADDR of the large server, to profile it while the bench runs")
-	only     = flag.String("only", "", "run only the scenarios whose name contains this")
+	only     = flag.String("only", "", "run only the scenarios whose name contains one of these, comma-separated")
 )
 
 func main() {
@@ -121,7 +121,7 @@ func run() error {
 		refM.ratio = 1
 		results["reference"] = append(results["reference"], refM)
 		for _, sc := range scenarios {
-			if *only != "" && !strings.Contains(sc.name, *only) {
+			if !chosen(sc.name) {
 				continue
 			}
 			var m, base measure
@@ -131,9 +131,9 @@ func run() error {
 			}
 			if sc.small != nil && r%2 == 1 { // alternate which size goes first
 				base = load(sc.small, sc.conns, *duration)
-				m = load(sc.large, sc.conns, *duration)
+				m = runLarge(sc)
 			} else {
-				m = load(sc.large, sc.conns, *duration)
+				m = runLarge(sc)
 				if sc.small != nil {
 					base = load(sc.small, sc.conns, *duration)
 				}
@@ -149,6 +149,9 @@ func run() error {
 				m.ratio, m.baseRPS = m.rps/hashRate, hashRate
 			default:
 				m.ratio, m.baseRPS = m.rps/refM.rps, refM.rps
+			}
+			if sc.beside != nil {
+				m.baseRPS = m.besideRPS
 			}
 			results[sc.name] = append(results[sc.name], m)
 			fmt.Fprintf(os.Stderr, "round %d %-52s %9.1f req/s  ratio %.3f\n", r+1, sc.name, m.rps, m.ratio)
@@ -176,6 +179,8 @@ func run() error {
 			to = fmt.Sprintf("%d clients (%.0f req/s)", *small, m.baseRPS)
 		case sc.vsHash:
 			to = fmt.Sprintf("raw bcrypt (%.1f/s)", m.baseRPS)
+		case sc.beside != nil:
+			to = fmt.Sprintf("reference; sign-ins beside: %.1f/s", m.baseRPS)
 		}
 		errs := fmt.Sprint(m.errors)
 		if len(m.statuses) > 0 {
@@ -194,6 +199,11 @@ type scenario struct {
 	large, small *request
 	vsHash       bool
 	conns        int
+	// mix, when set, is what the large target is sent instead of large
+	// alone, round robin; beside is sent from 4 more connections at the
+	// same time (its rate goes in the last column).
+	mix    []*request
+	beside *request
 }
 
 func buildScenarios(big, little *server) []scenario {
@@ -222,6 +232,22 @@ func buildScenarios(big, little *server) []scenario {
 		{name: "`GET /admin/calls`", large: big.get("/admin/calls", admin), conns: *conns},
 		{name: "`GET /admin/calls?status=failed`", large: big.get("/admin/calls?status=failed", admin), conns: *conns},
 		{name: "`GET /admin/dashboard`", large: big.get("/admin/dashboard", admin), conns: *conns},
+		{name: "`GET /secure/client` beside a sign-in storm (4 connections)", large: big.get("/secure/client", client),
+			beside: login, conns: *conns},
+		{name: "mixed: 90% reads, 10% `PUT /admin/clients/:id`", mix: mixed(big, client, admin), conns: *conns},
+	}
+}
+
+// mixed is nine reads of the scenarios above for each write, an update of
+// a client's city (creates would measure bcrypt, which sign-in does).
+func mixed(big *server, client, admin map[string]string) []*request {
+	put := big.get("/admin/clients/bench_000002", map[string]string{"Authorization": admin["Authorization"], "Content-Type": "application/json"})
+	put.method, put.body = "PUT", []byte(`{"clientMeta":{"city":"Springfield"}}`)
+	return []*request{
+		big.get("/secure/client", client), big.get("/admin/clients?limit=50", admin), big.get("/secure/call-stats", client),
+		big.get("/secure/client", client), big.get("/admin/calls", admin), big.get("/admin/dashboard", admin),
+		big.get("/secure/client", client), big.get("/admin/clients?search="+rareTerm, admin), big.get("/secure/calls", client),
+		put,
 	}
 }
 
@@ -375,6 +401,24 @@ func (s *server) signIn() error {
 	return nil
 }
 
+// runLarge runs a scenario's load on the large server, with its mix and
+// what runs beside it.
+func runLarge(sc scenario) measure {
+	var storm measure
+	var wg sync.WaitGroup
+	if sc.beside != nil {
+		wg.Go(func() { storm = load(sc.beside, 4, *duration) })
+	}
+	reqs := sc.mix
+	if reqs == nil {
+		reqs = []*request{sc.large}
+	}
+	m := loadMix(reqs, sc.conns, *duration)
+	wg.Wait()
+	m.besideRPS = storm.rps
+	return m
+}
+
 // request is one request a scenario repeats.
 type request struct {
 	addr, method, path string
@@ -389,6 +433,7 @@ func (s *server) get(path string, headers map[string]string) *request {
 // measure is one scenario's figures in one round.
 type measure struct {
 	rps, ratio, baseRPS float64
+	besideRPS           float64 // of scenario.beside, run at the same time
 	p50, p99            time.Duration
 	errors              int
 	statuses            map[int]int // answers other than 200
@@ -397,7 +442,13 @@ type measure struct {
 // load sends req from n connections for d and measures the answers; an
 // answer other than 200 counts as an error.
 func load(req *request, n int, d time.Duration) measure {
-	hc := &fasthttp.HostClient{Addr: req.addr, MaxConns: n, ReadTimeout: 30 * time.Second}
+	return loadMix([]*request{req}, n, d)
+}
+
+// loadMix is load with each connection going round reqs, from a different
+// place in the list, so that the mix holds at every moment.
+func loadMix(reqs []*request, n int, d time.Duration) measure {
+	hc := &fasthttp.HostClient{Addr: reqs[0].addr, MaxConns: n, ReadTimeout: 30 * time.Second}
 	var mu sync.Mutex
 	var all []time.Duration
 	statuses := map[int]int{}
@@ -405,23 +456,28 @@ func load(req *request, n int, d time.Duration) measure {
 	began := time.Now()
 	end := began.Add(d)
 	var wg sync.WaitGroup
-	for range n {
+	for conn := range n {
 		wg.Go(func() {
-			rq, rs := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-			rq.SetRequestURI("http://" + req.addr + req.path)
-			rq.Header.SetMethod(req.method)
-			for k, v := range req.headers {
-				rq.Header.Set(k, v)
+			rqs := make([]*fasthttp.Request, len(reqs))
+			for i, req := range reqs {
+				rq := fasthttp.AcquireRequest()
+				rq.SetRequestURI("http://" + req.addr + req.path)
+				rq.Header.SetMethod(req.method)
+				for k, v := range req.headers {
+					rq.Header.Set(k, v)
+				}
+				if req.body != nil {
+					rq.SetBody(req.body)
+				}
+				rqs[i] = rq
 			}
-			if req.body != nil {
-				rq.SetBody(req.body)
-			}
+			rs := fasthttp.AcquireResponse()
 			var mine []time.Duration
 			mineStatus := map[int]int{}
 			errs := 0
-			for time.Now().Before(end) {
+			for k := conn; time.Now().Before(end); k++ {
 				t := time.Now()
-				err := hc.Do(rq, rs)
+				err := hc.Do(rqs[k%len(rqs)], rs)
 				mine = append(mine, time.Since(t))
 				if err != nil {
 					errs++
@@ -515,4 +571,17 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
+}
+
+// chosen reports whether -only selects the scenario named name.
+func chosen(name string) bool {
+	if *only == "" {
+		return true
+	}
+	for part := range strings.SplitSeq(*only, ",") {
+		if part != "" && strings.Contains(name, part) {
+			return true
+		}
+	}
+	return false
 }
