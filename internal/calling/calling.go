@@ -294,27 +294,40 @@ func (s *Service) findNumber(ctx context.Context, number, agentID string, fresh 
 	if d, ok := s.Dialer.(numberLookup); ok {
 		return d.PhoneNumber(ctx, number, agentID)
 	}
-	s.numbers.mu.Lock()
-	defer s.numbers.mu.Unlock()
-	lookup := func() *switchboard.PhoneNumber {
-		for i := range s.numbers.numbers {
-			if s.numbers.numbers[i].Number == number {
-				n := s.numbers.numbers[i]
-				return &n
-			}
-		}
-		return nil
-	}
-	if n := lookup(); n != nil && !fresh && s.now().Sub(s.numbers.read) < numbersTTL {
+	if n := s.numbers.find(number, numbersTTL, s.now()); n != nil && !fresh {
 		return n, nil
 	}
+	// Read without holding the cache's lock: a slow ElevenLabs must not make
+	// every other client's call wait for this one's read.
 	numbers, err := s.Dialer.PhoneNumbers(ctx)
 	if err != nil {
 		return nil, &switchboard.Error{Code: switchboard.EUPSTREAM, Message: MsgInitiationFailed,
 			Details: "ElevenLabs's phone numbers could not be read: " + switchboard.ErrorMessage(err)}
 	}
-	s.numbers.numbers, s.numbers.read = numbers, s.now()
-	return lookup(), nil
+	s.numbers.store(numbers, s.now())
+	return s.numbers.find(number, -1, time.Time{}), nil
+}
+
+// find returns the cached record of number, if the list was read less than
+// ttl before now (ttl < 0: however old).
+func (c *numberCache) find(number string, ttl time.Duration, now time.Time) *switchboard.PhoneNumber {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ttl >= 0 && now.Sub(c.read) >= ttl {
+		return nil
+	}
+	for _, n := range c.numbers {
+		if n.Number == number {
+			return &n
+		}
+	}
+	return nil
+}
+
+func (c *numberCache) store(numbers []switchboard.PhoneNumber, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.numbers, c.read = numbers, at
 }
 
 // Apply applies what the provider reported about a conversation. A report
