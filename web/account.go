@@ -256,11 +256,31 @@ func (acc *account) handleRotateSecret(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := acc.setToken(c, token); err != nil {
+	httpserver.Audit(acc.Log, c, httpserver.EventSecretChange, nil, "client_id", me.ID)
+	// Post, redirect, get: the new secret rides once in the session (with
+	// the session's new token), so a reload shows the page again without
+	// resubmitting the old secret, which would now count as a failure.
+	if err := acc.update(c, func(s *session) {
+		s.Token, s.Reveal = token, &reveal{ClientID: updated.ID, Secret: next}
+	}); err != nil {
 		return err
 	}
-	httpserver.Audit(acc.Log, c, httpserver.EventSecretChange, nil, "client_id", me.ID)
+	return redirect(c, "/account/secret/changed")
+}
+
+// handleSecretChanged handles GET /account/secret/changed, where a secret
+// change leads: the new secret, once. Loaded again it has none to show and
+// goes back to the secret page, saying so.
+func (acc *account) handleSecretChanged(c *fiber.Ctx) error {
+	me := currentClient(c)
+	r := takeReveal(c)
+	if r == nil || r.ClientID != me.ID {
+		if err := acc.setFlash(c, "Your new secret was shown once, when you changed it. Change it again to get a new one."); err != nil {
+			return err
+		}
+		return redirect(c, "/account/secret")
+	}
 	return render(c, fiber.StatusOK, views.SecretChangedPage(views.SecretView{
-		Client: updated, Secret: next, BaseURL: c.BaseURL(), Event: views.SecretChanged,
+		Client: me, Secret: r.Secret, BaseURL: c.BaseURL(), Event: views.SecretChanged,
 	}))
 }

@@ -500,7 +500,7 @@ func TestAccount_LogHoldsNoSecretOrToken(t *testing.T) {
 	b.get("/account/secret")
 	b.post("/account/secret", url.Values{"currentSecret": {"not-" + secret}, "newSecret": {"a chosen secret of mine"}}).
 		wantStatus(http.StatusUnprocessableEntity)
-	newSecret := b.post("/account/secret", url.Values{"currentSecret": {secret}}).wantStatus(http.StatusOK).secret()
+	newSecret := b.changeSecret(url.Values{"currentSecret": {secret}}).secret()
 	b.get("/account/api")
 	b.post("/account/api/sign-out-everywhere", nil).wantStatus(http.StatusSeeOther)
 	b.signInAccount("acme_1", newSecret)

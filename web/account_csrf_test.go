@@ -61,7 +61,7 @@ func accountCSRFRoutes() []accountCSRFRoute {
 		{"ChangeSecret", "/account/secret", func(secret string) url.Values {
 			return url.Values{"currentSecret": {secret}, "newSecret": {"chosen by the attacker!"}}
 		}, true, func(t *testing.T, s *site, _ *browser, p *page, secret, _ string) {
-			p.wantStatus(http.StatusOK)
+			p.wantStatus(http.StatusSeeOther)
 			if status, _ := s.clientLogin(t, "acme_1", secret); status != http.StatusUnauthorized {
 				t.Errorf("control: the old secret still signs in (%d)", status)
 			}
@@ -312,7 +312,7 @@ func TestAccount_CSRFAfterSecretChange(t *testing.T) {
 	secret := seedAdaAccount(t, s)
 	b := s.signInClient(t, "acme_1", secret)
 	b.get("/account/secret")
-	changed := b.post("/account/secret", url.Values{"currentSecret": {secret}}).wantStatus(http.StatusOK)
+	changed := b.changeSecret(url.Values{"currentSecret": {secret}})
 	if v, _ := changed.Doc.Find(`form[action="/account/logout"] input[name="_csrf"]`).Attr("value"); v == "" {
 		t.Fatal("the secret-changed page's sign-out form carries no token")
 	}

@@ -598,7 +598,7 @@ func TestAccount_NoInputsForAdministratorsFields(t *testing.T) {
 	pages["token issued"] = b.post("/account/api/token", nil).wantStatus(http.StatusOK)
 	pages["secret refused"] = b.post("/account/secret", url.Values{"currentSecret": {"wrong-secret-0123456789"}}).
 		wantStatus(http.StatusUnprocessableEntity)
-	pages["secret changed"] = b.post("/account/secret", url.Values{"currentSecret": {secret}}).wantStatus(http.StatusOK)
+	pages["secret changed"] = b.changeSecret(url.Values{"currentSecret": {secret}})
 	for name, p := range pages {
 		for _, field := range []string{"agentId", "twilioPhoneNumber", "status", "clientId", "clientSecret"} {
 			if n := p.Doc.Find(`input[name="` + field + `"], select[name="` + field + `"], textarea[name="` + field + `"]`).Length(); n != 0 {
@@ -1217,7 +1217,7 @@ func TestAccount_ChangeSecret(t *testing.T) {
 			}
 		}
 
-		p := b.post("/account/secret", url.Values{"currentSecret": {oldSecret}, "newSecret": {""}}).wantStatus(http.StatusOK)
+		p := b.changeSecret(url.Values{"currentSecret": {oldSecret}, "newSecret": {""}})
 		newSecret := p.secret()
 		if len(newSecret) < 32 || newSecret == oldSecret {
 			t.Fatalf("generated secret %q, want a new one of at least 32 characters", newSecret)
@@ -1246,7 +1246,7 @@ func TestAccount_ChangeSecret(t *testing.T) {
 		b := s.signInClient(t, "acme_1", oldSecret)
 		b.get("/account/secret").wantStatus(http.StatusOK)
 		const chosen = "my own 16+ secret"
-		p := b.post("/account/secret", url.Values{"currentSecret": {oldSecret}, "newSecret": {chosen}}).wantStatus(http.StatusOK)
+		p := b.changeSecret(url.Values{"currentSecret": {oldSecret}, "newSecret": {chosen}})
 		if got := p.secret(); got != chosen {
 			t.Errorf("shown secret = %q, want the chosen %q", got, chosen)
 		}
@@ -1476,7 +1476,7 @@ func TestAccount_PageHeaders(t *testing.T) {
 		"overview":       b.get("/account"),
 		"token":          b.post("/account/api/token", nil),
 		"token fragment": b.htmx(http.MethodPost, "/account/api/token", "token-panel", nil),
-		"secret":         b.post("/account/secret", url.Values{"currentSecret": {secret}}),
+		"secret":         b.changeSecret(url.Values{"currentSecret": {secret}}),
 		"not found":      b.get("/account/nope"),
 	}
 	for name, p := range pages {
@@ -1493,4 +1493,37 @@ func TestAccount_PageHeaders(t *testing.T) {
 			t.Errorf("%s: inline script or style", name)
 		}
 	}
+}
+
+// A changed secret is shown on the page the change redirects to, once:
+// reloading that page shows it no more and resubmits nothing (the old
+// secret, posted again, would count as a failed attempt), and the secret
+// never travels in a URL.
+func TestAccount_SecretChangedReload(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	oldSecret := seedAdaAccount(t, s)
+	b := s.signInClient(t, "acme_1", oldSecret)
+	b.get("/account/secret").wantStatus(http.StatusOK)
+	post := b.post("/account/secret", url.Values{"currentSecret": {oldSecret}}).wantStatus(http.StatusSeeOther)
+	if strings.Contains(post.location(), "secret=") || strings.Contains(post.Body, oldSecret) {
+		t.Fatalf("the redirect carries a secret: %q", post.location())
+	}
+	shown := b.get("/account/secret/changed").wantStatus(http.StatusOK).secret()
+	again := b.get("/account/secret/changed").wantStatus(http.StatusSeeOther)
+	if again.location() != "/account/secret" {
+		t.Errorf("a reload leads to %q, want /account/secret", again.location())
+	}
+	page := b.get("/account/secret").wantStatus(http.StatusOK)
+	if strings.Contains(page.Body, shown) || page.Doc.Find("[data-secret]").Length() != 0 {
+		t.Error("the secret is shown again")
+	}
+	if !strings.Contains(page.Body, "shown once") {
+		t.Errorf("no word on why the secret is not shown:\n%s", page.Body)
+	}
+	if status, _ := s.clientLogin(t, "acme_1", shown); status != http.StatusOK {
+		t.Errorf("the new secret does not sign in (%d)", status)
+	}
+	// The session goes on with its new token.
+	b.get("/account").wantStatus(http.StatusOK)
 }

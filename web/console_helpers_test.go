@@ -201,6 +201,17 @@ func (b *browser) createPage(form url.Values) *page {
 	return b.get(where).wantStatus(http.StatusOK)
 }
 
+// changeSecret posts the account's change-secret form and follows its
+// redirect to the page that shows the new secret, as a browser does.
+func (b *browser) changeSecret(form url.Values) *page {
+	b.t.Helper()
+	p := b.post("/account/secret", form).wantStatus(http.StatusSeeOther)
+	if where := p.location(); where != "/account/secret/changed" {
+		b.t.Fatalf("the change-secret form leads to %q, want /account/secret/changed", where)
+	}
+	return b.get("/account/secret/changed").wantStatus(http.StatusOK)
+}
+
 // secret is the text of the page's [data-secret] element; the test fails
 // when there is not exactly one.
 func (p *page) secret() string {

@@ -106,6 +106,7 @@ func (s *Server) Register(app *httpserver.App) {
 	a.Post("/api/sign-out-everywhere", acc.requireSignIn, acc.handleSignOutEverywhere)
 	a.Get("/secret", acc.requireSignIn, acc.handleSecret)
 	a.Post("/secret", acc.requireSignIn, acc.handleRotateSecret)
+	a.Get("/secret/changed", acc.requireSignIn, acc.handleSecretChanged)
 	acc.registerCalls(a)
 	a.Use(notFound)
 }

@@ -91,8 +91,9 @@ type session struct {
 	// FlashWarning marks a Flash that is bad news (the session ended), not
 	// the confirmation of something the user did.
 	FlashWarning bool
-	// Reveal is a new client's secret on its way from the create form's
-	// post to the page after the redirect, which shows it once: taken out
+	// Reveal is a new secret (a new client's, or a client's own after a
+	// change) on its way from the form's post to the page after the
+	// redirect, which shows it once: taken out
 	// at the next whole page, whichever it is. The cookie is encrypted, so
 	// the secret never travels in the clear, nor ever in a URL.
 	Reveal *reveal
@@ -232,8 +233,15 @@ func (a *area) setFlash(c *fiber.Ctx, msg string) error {
 // setReveal keeps a secret for the next page this browser loads, which
 // may show it (takeReveal).
 func (a *area) setReveal(c *fiber.Ctx, r *reveal) error {
+	return a.update(c, func(s *session) { s.Reveal = r })
+}
+
+// update changes the session with change and writes it, keeping the
+// request's copy current so that later changes build on this one.
+func (a *area) update(c *fiber.Ctx, change func(*session)) error {
 	sess := *c.Locals(sessionKey).(*session)
-	sess.Reveal = r
+	change(&sess)
+	c.Locals(sessionKey, &sess)
 	return a.sessions.write(c, a.cookie, sess)
 }
 
@@ -243,13 +251,6 @@ func takeReveal(c *fiber.Ctx) *reveal {
 	return r
 }
 
-// setToken replaces the session's token and keeps the rest: for a change
-// that ends the old token but not the session, like a new secret.
-func (a *area) setToken(c *fiber.Ctx, token string) error {
-	sess := *c.Locals(sessionKey).(*session)
-	sess.Token = token
-	return a.sessions.write(c, a.cookie, sess)
-}
 
 // tooManyFailures sets Retry-After on a throttled request's response and
 // says how long to wait, for the form: "Too many failed sign-ins. ...".
