@@ -251,7 +251,6 @@ func takeReveal(c *fiber.Ctx) *reveal {
 	return r
 }
 
-
 // tooManyFailures sets Retry-After on a throttled request's response and
 // says how long to wait, for the form: "Too many failed sign-ins. ...".
 func tooManyFailures(c *fiber.Ctx, err error, what string) string {
