@@ -90,7 +90,7 @@ func (s *Service) ConfirmMFA(ctx context.Context, a *switchboard.Admin, code, ip
 	} else if st.Enabled || st.Secret == "" {
 		return nil, errMFANotPending
 	}
-	code = strings.TrimSpace(code)
+	code = typedCode(code)
 	if code == "" {
 		return nil, switchboard.InvalidField("code", "is required")
 	}
@@ -132,7 +132,7 @@ func (s *Service) CheckSecondFactor(ctx context.Context, a *switchboard.Admin, c
 	if err != nil || !st.Enabled {
 		return err
 	}
-	code = strings.TrimSpace(code)
+	code = typedCode(code)
 	if code == "" {
 		return &switchboard.Error{Code: switchboard.EUNAUTHORIZED, Message: MsgMFARequired, Reason: switchboard.ReasonMFARequired}
 	}
@@ -175,6 +175,12 @@ func (s *Service) throttledSecondFactor(ctx context.Context, username, ip string
 		return at.refuse(ctx, refused)
 	}
 	return at.succeeded(ctx)
+}
+
+// typedCode is code without the spaces a person may type, as authenticator
+// apps show codes in two groups ("123 456").
+func typedCode(code string) string {
+	return strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 }
 
 // isTOTPCode reports whether code has the form of a TOTP code; anything

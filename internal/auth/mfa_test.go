@@ -198,8 +198,11 @@ func TestCheckSecondFactorTOTP(t *testing.T) {
 	refused("reused in its own step", codeAt(t, secret, m.clock.t))
 	refused("wrong", wrongCode(t, secret, m.clock.t))
 	refused("wrong length", "12345")
+	m.clock.advance(step) // now at S+3
+	c := codeAt(t, secret, m.clock.t)
+	accepted("typed in two groups, as apps show it", " "+c[:3]+" "+c[3:]+" ")
 
-	m.clock.advance(8 * step) // now at S+10
+	m.clock.advance(7 * step) // now at S+10
 	refused("expired (two steps old)", codeAt(t, secret, m.clock.t.Add(-2*step)))
 	accepted("the step after now (skew)", codeAt(t, secret, m.clock.t.Add(step)))
 	refused("now, older than the last accepted", codeAt(t, secret, m.clock.t))
