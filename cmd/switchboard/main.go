@@ -199,6 +199,7 @@ func (m *Main) Open(ctx context.Context) error {
 	svc := &auth.Service{
 		Clients: m.Store, Admins: m.Store, Tokens: m.Store, Metrics: m.Metrics,
 		Hasher: hasher, Signer: signer, Log: m.Log,
+		MFA: m.Store,
 		// The throttle's state is in the database: every instance on it
 		// shares one allowance (docs/SECURITY.md).
 		Throttle:  auth.NewThrottle(m.Store, []byte(secret), auth.DefaultThrottlePolicy),

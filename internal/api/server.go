@@ -61,6 +61,7 @@ func (s *Server) Register(app *httpserver.App) {
 	a.Post("/logout", s.requireClient, s.handleLogout)
 	a.Post("/admin/login", s.handleAdminLogin)
 	a.Post("/admin/logout", s.requireAdmin, s.handleAdminLogout)
+	s.registerMFA(a)
 
 	app.Post(OAuthTokenPath, oauthHeaders, s.handleOAuthToken)
 	app.Get(OAuthMetadataPath, s.handleOAuthMetadata)

@@ -44,6 +44,7 @@ type Service struct {
 	Clients  switchboard.ClientService
 	Admins   switchboard.AdminService
 	Tokens   switchboard.TokenService
+	MFA      switchboard.MFAService // admins' two-factor sign-in (mfa.go)
 	Hasher   SecretHasher
 	Signer   *Signer
 	Throttle *Throttle
