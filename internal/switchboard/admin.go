@@ -13,7 +13,30 @@ type Admin struct {
 	// TokenVersion is carried by the admin's tokens; a password change raises
 	// it, which ends them.
 	TokenVersion int64
-	CreatedAt    time.Time
+	// Role is what the admin may do (see Can); read from the store on every
+	// request, so a change takes effect at once.
+	Role Role
+	// Disabled admins can neither sign in nor use a token issued before.
+	Disabled  bool
+	CreatedAt time.Time
+}
+
+// Role is an admin's level of access.
+type Role string
+
+// The roles, from most to least access.
+const (
+	// RoleOwner may do everything, including managing the team.
+	RoleOwner Role = "owner"
+	// RoleOperator may read and change clients and calls.
+	RoleOperator Role = "operator"
+	// RoleViewer may only read clients, calls and activity.
+	RoleViewer Role = "viewer"
+)
+
+// Valid reports whether r is one of the roles.
+func (r Role) Valid() bool {
+	return r == RoleOwner || r == RoleOperator || r == RoleViewer
 }
 
 // AdminService stores administrators.
@@ -22,8 +45,15 @@ type AdminService interface {
 	FindAdminByUsername(ctx context.Context, username string) (*Admin, error)
 	// CountAdmins returns how many admins exist.
 	CountAdmins(ctx context.Context) (int, error)
-	// CreateAdmin stores a. ECONFLICT when the username is taken.
+	// CreateAdmin stores a; an empty Role stores RoleOwner, what every
+	// admin was before roles. ECONFLICT when the username is taken.
 	CreateAdmin(ctx context.Context, a *Admin) error
+	// SetAdminRole changes the admin's role. ENOTFOUND; ECONFLICT when it
+	// would leave no enabled owner.
+	SetAdminRole(ctx context.Context, username string, role Role) error
+	// SetAdminDisabled disables or enables the admin. ENOTFOUND; ECONFLICT
+	// when it would leave no enabled owner.
+	SetAdminDisabled(ctx context.Context, username string, disabled bool) error
 	// SetAdminPasswordHash replaces the admin's password hash and raises its
 	// TokenVersion, ending every token issued before. ENOTFOUND.
 	SetAdminPasswordHash(ctx context.Context, username, hash string) error
