@@ -85,3 +85,32 @@ type TokenService interface {
 	// IsTokenRevoked reports whether the token with this jti was revoked.
 	IsTokenRevoked(ctx context.Context, id string) (bool, error)
 }
+
+// Action is something an admin may be allowed to do; Can says who may.
+type Action string
+
+// The actions, by what they touch.
+const (
+	ReadClients   Action = "read clients"
+	ReadCalls     Action = "read calls"
+	ReadActivity  Action = "read activity"
+	ChangeClients Action = "change clients"
+	ChangeCalls   Action = "change calls" // place calls, do-not-call lists
+	ManageTeam    Action = "manage team"
+)
+
+// Can reports whether an admin of role r may do a: viewers read, operators
+// also change clients and calls, owners also manage the team. The JSON API
+// and the console both ask here, so they cannot disagree; an unknown role
+// or action may do nothing.
+func Can(r Role, a Action) bool {
+	switch a {
+	case ReadClients, ReadCalls, ReadActivity:
+		return r.Valid()
+	case ChangeClients, ChangeCalls:
+		return r == RoleOwner || r == RoleOperator
+	case ManageTeam:
+		return r == RoleOwner
+	}
+	return false
+}
