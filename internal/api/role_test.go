@@ -36,6 +36,11 @@ var roleRoutes = []roleRoute{
 	{"GET", "/admin/clients/acme/do-not-call", "", switchboard.ReadCalls},
 	{"POST", "/admin/clients/acme/do-not-call", `{"phone":"+14155550109"}`, switchboard.ChangeCalls},
 	{"DELETE", "/admin/clients/acme/do-not-call/+14155550100", "", switchboard.ChangeCalls},
+	{"GET", "/admin/admins", "", switchboard.ManageTeam},
+	{"POST", "/admin/admins", `{"username":"mallory","role":"owner"}`, switchboard.ManageTeam},
+	{"PUT", "/admin/admins/operator", `{"role":"owner"}`, switchboard.ManageTeam},
+	{"PUT", "/admin/admins/viewer", `{"disabled":true}`, switchboard.ManageTeam},
+	{"DELETE", "/admin/admins/operator", "", switchboard.ManageTeam},
 }
 
 // Every /admin route answers each role as switchboard.Can says: a role
@@ -83,6 +88,7 @@ func TestAdminRoutesByRoleNamesEveryRoute(t *testing.T) {
 	for _, r := range roleRoutes {
 		p := strings.Replace(r.path, "/acme", "/{clientId}", 1)
 		p = strings.Replace(p, "+14155550100", "{phone}", 1)
+		p = strings.Replace(strings.Replace(p, "/admins/operator", "/admins/{username}", 1), "/admins/viewer", "/admins/{username}", 1)
 		table = append(table, r.method+" "+p)
 	}
 	for _, r := range appRoutes(cs) {
@@ -108,7 +114,7 @@ func (cs *callServer) teamMember(ctx context.Context, username string, role swit
 }
 
 // snapshot is what an admin route could change: the clients, the calls,
-// the do-not-call list and the audit trail.
+// the do-not-call list, the team and the audit trail.
 func (cs *callServer) snapshot() string {
 	cs.t.Helper()
 	ctx := context.Background()
@@ -120,8 +126,12 @@ func (cs *callServer) snapshot() string {
 	if err != nil {
 		cs.t.Fatal(err)
 	}
+	admins, err := cs.db.ListAdmins(ctx)
+	if err != nil {
+		cs.t.Fatal(err)
+	}
 	dnc := cs.admin("GET", "/admin/clients/acme/do-not-call", "")
-	b, err := json.Marshal([]any{clients, cs.storedCalls(), events, string(dnc.Body)})
+	b, err := json.Marshal([]any{clients, cs.storedCalls(), events, admins, string(dnc.Body)})
 	if err != nil {
 		cs.t.Fatal(err)
 	}

@@ -79,6 +79,8 @@ func (s *Server) Register(app *httpserver.App) {
 	sec.Get("/client", s.handleGetSecureClient)
 	sec.Put("/client", s.handleUpdateSecureClient)
 
+	s.registerTeam(a, adm)
+
 	if s.Calls != nil {
 		s.registerCalls(app, sec, adm)
 	}

@@ -18,8 +18,11 @@ type adminRow struct {
 	TokenVersion int64
 	Role         string
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// InviteHash and InviteExpiresAt are an invited admin's invitation.
+	InviteHash      *string
+	InviteExpiresAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 func (adminRow) TableName() string { return "admins" }
@@ -42,10 +45,15 @@ func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*swit
 	} else if err != nil {
 		return nil, wrap("find admin", err)
 	}
+	return row.admin(), nil
+}
+
+func (row *adminRow) admin() *switchboard.Admin {
 	return &switchboard.Admin{
 		Username: row.Username, PasswordHash: row.PasswordHash, TokenVersion: row.TokenVersion,
-		Role: switchboard.Role(row.Role), Disabled: row.Disabled, CreatedAt: row.CreatedAt.UTC(),
-	}, nil
+		Role: switchboard.Role(row.Role), Disabled: row.Disabled, Invited: row.PasswordHash == "",
+		CreatedAt: row.CreatedAt.UTC(),
+	}
 }
 
 // CountAdmins implements switchboard.AdminService.
@@ -137,17 +145,18 @@ func (s *Store) SetAdminDisabled(ctx context.Context, username string, disabled 
 	})
 }
 
-// changeAdmin runs change on the admin's row in a transaction. On
-// PostgreSQL it first locks every enabled owner's row, in one order, then
-// the admin's: so two owners demoting each other at once cannot both
-// succeed, nor deadlock. SQLite runs one writer at a time.
+// changeAdmin runs change on the admin's row in a transaction, with the
+// ids of the enabled owners (an invited owner, without a password yet, is
+// none). On PostgreSQL it first locks every enabled owner's row, in one
+// order, then the admin's: so two owners demoting each other at once cannot
+// both succeed, nor deadlock. SQLite runs one writer at a time.
 func (s *Store) changeAdmin(ctx context.Context, username string, change func(tx *gorm.DB, a *adminRow, owners []uint64) error) error {
 	if !storableKey(username) {
 		return errAdminNotFound
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var owners []uint64
-		err := s.forUpdate(tx).Model(&adminRow{}).Where("role = ? AND disabled = ?", string(switchboard.RoleOwner), false).
+		err := s.forUpdate(tx).Model(&adminRow{}).Where("role = ? AND disabled = ? AND password_hash <> ''", string(switchboard.RoleOwner), false).
 			Order("id").Pluck("id", &owners).Error
 		if err != nil {
 			return err
@@ -170,7 +179,7 @@ func (s *Store) changeAdmin(ctx context.Context, username string, change func(tx
 // keepAnOwner refuses a change that takes a away from the enabled owners
 // when no other enabled owner remains.
 func keepAnOwner(a *adminRow, owners []uint64) error {
-	if a.Role != string(switchboard.RoleOwner) || a.Disabled {
+	if a.Role != string(switchboard.RoleOwner) || a.Disabled || a.PasswordHash == "" {
 		return nil
 	}
 	for _, id := range owners {
@@ -179,4 +188,90 @@ func keepAnOwner(a *adminRow, owners []uint64) error {
 		}
 	}
 	return errLastOwner
+}
+
+// ListAdmins implements switchboard.AdminService.
+func (s *Store) ListAdmins(ctx context.Context) ([]*switchboard.Admin, error) {
+	var rows []adminRow
+	if err := s.db.WithContext(ctx).Order("username").Find(&rows).Error; err != nil {
+		return nil, wrap("list admins", err)
+	}
+	out := make([]*switchboard.Admin, len(rows))
+	for i := range rows {
+		out[i] = rows[i].admin()
+	}
+	return out, nil
+}
+
+// InviteAdmin implements switchboard.AdminService.
+func (s *Store) InviteAdmin(ctx context.Context, a *switchboard.Admin, inviteHash string, expires time.Time) error {
+	if !a.Role.Valid() {
+		return switchboard.InvalidField("role", "must be owner, operator or viewer")
+	}
+	t := now()
+	expires = expires.UTC()
+	row := adminRow{Username: a.Username, TokenVersion: firstTokenVersion(), Role: string(a.Role),
+		InviteHash: &inviteHash, InviteExpiresAt: &expires, CreatedAt: t, UpdatedAt: t}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, switchboard.EventAdminInvited, "", a.Username+" ("+string(a.Role)+")", t)
+	})
+	if _, ok := uniqueViolation(err); ok {
+		return switchboard.Errorf(switchboard.ECONFLICT, "Admin %q already exists", a.Username)
+	} else if err != nil {
+		return wrap("invite admin", err)
+	}
+	a.CreatedAt, a.TokenVersion, a.Invited = t, row.TokenVersion, true
+	return nil
+}
+
+var errNoInvite = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Invalid or expired invitation"}
+
+// AcceptAdminInvite implements switchboard.AdminService. The admin who
+// accepts is the actor of the event.
+func (s *Store) AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash string, at time.Time) (*switchboard.Admin, error) {
+	if !storableKey(inviteHash) {
+		return nil, errNoInvite
+	}
+	var row adminRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := s.forUpdate(tx).Where("invite_hash = ?", inviteHash).Limit(1).Find(&row)
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 || row.InviteExpiresAt == nil || !at.Before(*row.InviteExpiresAt) {
+			return errNoInvite
+		}
+		t := now()
+		err := tx.Model(&adminRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+			"password_hash": passwordHash, "invite_hash": nil, "invite_expires_at": nil,
+			"token_version": gorm.Expr("token_version + 1"), "updated_at": t,
+		}).Error
+		if err != nil {
+			return err
+		}
+		row.PasswordHash, row.TokenVersion = passwordHash, row.TokenVersion+1
+		actor := switchboard.NewContextWithActor(ctx, switchboard.AdminActor(row.Username))
+		return recordEvent(actor, tx, switchboard.EventAdminJoined, "", row.Username, t)
+	})
+	if switchboard.ErrorCode(err) != "" {
+		return nil, err
+	} else if err != nil {
+		return nil, wrap("accept admin invite", err)
+	}
+	return row.admin(), nil
+}
+
+// DeleteAdmin implements switchboard.AdminService.
+func (s *Store) DeleteAdmin(ctx context.Context, username string) error {
+	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, owners []uint64) error {
+		if err := keepAnOwner(a, owners); err != nil {
+			return err
+		}
+		if err := tx.Delete(&adminRow{}, a.ID).Error; err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, switchboard.EventAdminDeleted, "", a.Username, now())
+	})
 }

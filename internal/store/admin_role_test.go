@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"switchboard/internal/store"
 	"switchboard/internal/switchboard"
@@ -91,5 +92,46 @@ func TestAdminRoles(t *testing.T) {
 	each(t, "ErrNotFound", func(t *testing.T, s *store.Store) {
 		checkErr(t, s.SetAdminRole(ctx, "nobody", switchboard.RoleViewer), switchboard.ENOTFOUND, "Admin not found", "")
 		checkErr(t, s.SetAdminDisabled(ctx, "nobody", true), switchboard.ENOTFOUND, "Admin not found", "")
+	})
+
+	each(t, "Invite", func(t *testing.T, s *store.Store) {
+		create(t, s, "root", switchboard.RoleOwner)
+		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		a := &switchboard.Admin{Username: "alice", Role: switchboard.RoleOwner}
+		if err := s.InviteAdmin(ctx, a, "hash-of-token", at.Add(48*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		checkErr(t, s.InviteAdmin(ctx, &switchboard.Admin{Username: "alice", Role: switchboard.RoleViewer}, "other", at),
+			switchboard.ECONFLICT, `Admin "alice" already exists`, "")
+		if got := find(t, s, "alice"); !got.Invited || got.Status() != "invited" || got.PasswordHash != "" {
+			t.Errorf("alice = %+v, want invited without a password", got)
+		}
+		// An invited owner is no owner yet: root is still the last one.
+		checkErr(t, s.SetAdminRole(ctx, "root", switchboard.RoleViewer), switchboard.ECONFLICT,
+			"The last owner cannot be disabled, demoted or deleted", "")
+		_, err := s.AcceptAdminInvite(ctx, "hash-of-token", "pw-hash", at.Add(48*time.Hour))
+		checkErr(t, err, switchboard.ENOTFOUND, "Invalid or expired invitation", "")
+		got, err := s.AcceptAdminInvite(ctx, "hash-of-token", "pw-hash", at.Add(47*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Username != "alice" || got.Invited || got.PasswordHash != "pw-hash" {
+			t.Errorf("accepted = %+v", got)
+		}
+		_, err = s.AcceptAdminInvite(ctx, "hash-of-token", "pw-hash-2", at)
+		checkErr(t, err, switchboard.ENOTFOUND, "Invalid or expired invitation", "")
+
+		admins, err := s.ListAdmins(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(admins) != 2 || admins[0].Username != "alice" || admins[1].Username != "root" {
+			t.Errorf("ListAdmins = %+v, want alice, root", admins)
+		}
+		if err := s.DeleteAdmin(ctx, "root"); err != nil {
+			t.Fatal(err)
+		}
+		checkErr(t, s.DeleteAdmin(ctx, "alice"), switchboard.ECONFLICT, "The last owner cannot be disabled, demoted or deleted", "")
+		checkErr(t, s.DeleteAdmin(ctx, "root"), switchboard.ENOTFOUND, "Admin not found", "")
 	})
 }

@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -17,9 +18,39 @@ type Admin struct {
 	// request, so a change takes effect at once.
 	Role Role
 	// Disabled admins can neither sign in nor use a token issued before.
-	Disabled  bool
+	Disabled bool
+	// Invited admins have not accepted their invitation: no password yet.
+	Invited   bool
 	CreatedAt time.Time
 }
+
+// Status is how the team list shows a: "invited", "disabled" or "active".
+func (a *Admin) Status() string {
+	switch {
+	case a.Invited:
+		return "invited"
+	case a.Disabled:
+		return "disabled"
+	}
+	return "active"
+}
+
+// ValidUsername reports whether s may name an admin: 1 to 64 letters,
+// digits, '.', '_', '-' or '@'.
+func ValidUsername(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// MinAdminPasswordLength is the shortest password an invited admin may set.
+const MinAdminPasswordLength = 12
 
 // Role is an admin's level of access.
 type Role string
@@ -54,6 +85,19 @@ type AdminService interface {
 	// SetAdminDisabled disables or enables the admin. ENOTFOUND; ECONFLICT
 	// when it would leave no enabled owner.
 	SetAdminDisabled(ctx context.Context, username string, disabled bool) error
+	// ListAdmins returns every admin, by username.
+	ListAdmins(ctx context.Context) ([]*Admin, error)
+	// InviteAdmin stores a, without a password, with an invitation: the
+	// hash of its token, valid until expires. ECONFLICT when the username
+	// is taken.
+	InviteAdmin(ctx context.Context, a *Admin, inviteHash string, expires time.Time) error
+	// AcceptAdminInvite gives the admin invited with inviteHash its password
+	// hash and ends the invitation. ENOTFOUND when no invitation has that
+	// hash or it expired before now.
+	AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash string, now time.Time) (*Admin, error)
+	// DeleteAdmin removes the admin. ENOTFOUND; ECONFLICT when it is the
+	// last enabled owner.
+	DeleteAdmin(ctx context.Context, username string) error
 	// SetAdminPasswordHash replaces the admin's password hash and raises its
 	// TokenVersion, ending every token issued before. ENOTFOUND.
 	SetAdminPasswordHash(ctx context.Context, username, hash string) error

@@ -66,6 +66,13 @@ const (
 	// enabled again. Detail is the username.
 	EventAdminDisabled = "admin.disabled"
 	EventAdminEnabled  = "admin.enabled"
+	// EventAdminInvited: an admin was invited. Detail is "username (role)".
+	EventAdminInvited = "admin.invited"
+	// EventAdminJoined: an invited admin set its password. Detail is the
+	// username.
+	EventAdminJoined = "admin.joined"
+	// EventAdminDeleted: an admin was removed. Detail is the username.
+	EventAdminDeleted = "admin.deleted"
 )
 
 // MaxEventLimit is the most events FindEvents returns at once.
