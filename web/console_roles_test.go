@@ -40,6 +40,11 @@ var consoleRoutes = []consoleRoute{
 	{"POST", "/console/clients/acme/calls", url.Values{"phone": {"+14155550102"}}, switchboard.ChangeCalls},
 	{"POST", "/console/clients/acme/do-not-call", url.Values{"phone": {"+14155550109"}}, switchboard.ChangeCalls},
 	{"POST", "/console/clients/acme/do-not-call/remove", url.Values{"phone": {"+14155550109"}}, switchboard.ChangeCalls},
+	{"GET", "/console/team", nil, switchboard.ManageTeam},
+	{"POST", "/console/team", url.Values{"username": {"mallory"}, "role": {"owner"}}, switchboard.ManageTeam},
+	{"POST", "/console/team/operator/role", url.Values{"role": {"owner"}}, switchboard.ManageTeam},
+	{"POST", "/console/team/viewer/disabled", url.Values{"disabled": {"true"}}, switchboard.ManageTeam},
+	{"POST", "/console/team/viewer/delete", url.Values{}, switchboard.ManageTeam},
 	{"GET", "/console/clients/acme/reset-secret", nil, switchboard.ChangeClients},
 	{"POST", "/console/clients/acme/reset-secret", url.Values{}, switchboard.ChangeClients},
 	{"GET", "/console/clients/acme/delete", nil, switchboard.ChangeClients},
@@ -131,14 +136,18 @@ func (s *site) teamMember(t testing.TB, username string, role switchboard.Role) 
 }
 
 // snapshot is what a console route could change: the clients, the calls,
-// the do-not-call list and the audit trail.
+// the do-not-call list, the audit trail and the team.
 func (s *site) snapshot(t testing.TB) string {
 	t.Helper()
 	clients, _, err := s.store.FindClients(context.Background(), switchboard.ClientFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal([]any{clients, s.storedCalls(t), s.doNotCall(t, "acme"), s.events(t)})
+	admins, err := s.store.ListAdmins(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal([]any{clients, s.storedCalls(t), s.doNotCall(t, "acme"), s.events(t), admins})
 	if err != nil {
 		t.Fatal(err)
 	}

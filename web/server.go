@@ -90,6 +90,7 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Get("/clients/:clientId/delete", con.requireSignIn, allow(switchboard.ChangeClients), con.handleConfirmDelete)
 	g.Post("/clients/:clientId/delete", con.requireSignIn, allow(switchboard.ChangeClients), con.handleDeleteClient)
 	con.registerCalls(g)
+	con.registerTeam(g)
 	g.Use(notFound) // an HTML 404 for the rest of /console
 
 	acc := newAccount(s, sessions)
