@@ -45,12 +45,8 @@ func (con *console) handleTeam(c *fiber.Ctx) error {
 func (con *console) handleInvite(c *fiber.Ctx) error {
 	username, role := c.FormValue("username"), switchboard.Role(c.FormValue("role"))
 	token, err := con.Auth.InviteAdmin(c.UserContext(), username, role)
-	switch switchboard.ErrorCode(err) {
-	case "":
-	case switchboard.EINVALID, switchboard.ECONFLICT:
-		return con.teamPage(c, teamStatus(err), views.TeamView{Error: teamError(err)})
-	default:
-		return err
+	if err != nil {
+		return con.teamRefused(c, err)
 	}
 	httpserver.Audit(con.Log, c, httpserver.EventAdminInvited, nil, "admin", username)
 	// The link as the owner reached the console, to copy and send.
@@ -74,12 +70,8 @@ func (con *console) handleTeamChange(c *fiber.Ctx) error {
 		event, flash = httpserver.EventAdminDeleted, username+" removed."
 		err = con.Auth.Admins.DeleteAdmin(ctx, username)
 	}
-	switch switchboard.ErrorCode(err) {
-	case "":
-	case switchboard.EINVALID, switchboard.ECONFLICT:
-		return con.teamPage(c, teamStatus(err), views.TeamView{Error: teamError(err)})
-	default:
-		return err
+	if err != nil {
+		return con.teamRefused(c, err)
 	}
 	httpserver.Audit(con.Log, c, event, nil, "admin", username)
 	if err := con.setFlash(c, flash); err != nil {
@@ -88,11 +80,19 @@ func (con *console) handleTeamChange(c *fiber.Ctx) error {
 	return redirect(c, "/console/team")
 }
 
-func teamStatus(err error) int {
-	if switchboard.ErrorCode(err) == switchboard.ECONFLICT {
-		return fiber.StatusConflict
+// teamRefused answers a team change that failed: a refusal the owner can
+// act on (a bad value 400, the last owner 409) on the Team page, anything
+// else as the error page.
+func (con *console) teamRefused(c *fiber.Ctx, err error) error {
+	status := fiber.StatusBadRequest
+	switch switchboard.ErrorCode(err) {
+	case switchboard.ECONFLICT:
+		status = fiber.StatusConflict
+	case switchboard.EINVALID:
+	default:
+		return err
 	}
-	return fiber.StatusBadRequest
+	return con.teamPage(c, status, views.TeamView{Error: teamError(err)})
 }
 
 // teamError is a refusal as a sentence: "Username must be …".
