@@ -4,8 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"switchboard/internal/switchboard"
 )
@@ -71,5 +74,24 @@ func TestConsole_Team(t *testing.T) {
 	}
 	if e := s.events(t)[0]; e.Action != switchboard.EventAdminDeleted || e.Actor != switchboard.AdminActor(adminUsername) {
 		t.Errorf("latest event = %s by %s, want %s by the owner", e.Action, e.Actor, switchboard.EventAdminDeleted)
+	}
+
+	// The Activity page names who did what to whom.
+	p = owner.get("/console/activity").wantStatus(http.StatusOK)
+	var lines []string
+	p.Doc.Find(`[data-testid="event"]`).Each(func(_ int, e *goquery.Selection) {
+		var words []string
+		e.Find("span, a").Each(func(_ int, w *goquery.Selection) { words = append(words, strings.TrimSpace(w.Text())) })
+		lines = append(lines, strings.Join(words, " "))
+	})
+	for _, want := range []string{
+		"admin removed from the team alice",
+		"admin changed the role of alice (operator → viewer)",
+		"alice joined the team",
+		"admin invited to the team alice (as operator)",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("activity has no %q; it has %q", want, lines)
+		}
 	}
 }
