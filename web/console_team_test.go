@@ -76,6 +76,11 @@ func TestConsole_Team(t *testing.T) {
 		t.Errorf("latest event = %s by %s, want %s by the owner", e.Action, e.Actor, switchboard.EventAdminDeleted)
 	}
 
+	// The invitation's token is a password until used: never logged.
+	if strings.Contains(s.log.String(), token) {
+		t.Error("the log holds the invitation's token")
+	}
+
 	// The Activity page names who did what to whom.
 	p = owner.get("/console/activity").wantStatus(http.StatusOK)
 	var lines []string
