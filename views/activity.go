@@ -113,13 +113,52 @@ func eventVerb(e *switchboard.Event) string {
 		return "placed a call for"
 	case switchboard.EventCallUpdated:
 		return "recorded a call's progress for"
+	case switchboard.EventAdminInvited:
+		return "invited to the team"
+	case switchboard.EventAdminRoleChanged:
+		return "changed the role of"
+	case switchboard.EventAdminDisabled:
+		return "disabled"
+	case switchboard.EventAdminEnabled:
+		return "enabled"
+	case switchboard.EventAdminDeleted:
+		return "removed from the team"
+	case switchboard.EventAdminJoined:
+		return "joined the team"
 	}
 	return e.Action
+}
+
+// adminEvent reports whether e is about an administrator, not a client:
+// its Detail starts with the username ("alice", "alice (operator)",
+// "alice: operator → viewer").
+func adminEvent(e *switchboard.Event) bool { return strings.HasPrefix(e.Action, "admin.") }
+
+// adminSubject splits an administrator event's Detail into the username and
+// the rest.
+func adminSubject(e *switchboard.Event) (username, rest string) {
+	if name, rest, ok := strings.Cut(e.Detail, ": "); ok {
+		return name, rest
+	}
+	if name, rest, ok := strings.Cut(e.Detail, " ("); ok {
+		return name, "as " + strings.TrimSuffix(rest, ")")
+	}
+	return e.Detail, ""
+}
+
+// eventHasSubject reports whether the event names whom it was done to
+// after the verb: not when one did it to oneself.
+func eventHasSubject(e *switchboard.Event) bool {
+	return !bySelf(e) && e.Action != switchboard.EventAdminJoined
 }
 
 // eventClientName is how an event names its client: its name now, or its
 // clientId once no client has it (deleted).
 func eventClientName(e *switchboard.Event) string {
+	if adminEvent(e) {
+		name, _ := adminSubject(e)
+		return name
+	}
 	if e.ClientName != "" {
 		return e.ClientName
 	}
@@ -134,6 +173,10 @@ func eventLinksClient(e *switchboard.Event) bool {
 // eventDetail says the event's detail in words: fields by their labels
 // ("Email, Phone", not "clientMeta.email, clientMeta.phone").
 func eventDetail(e *switchboard.Event) string {
+	if adminEvent(e) {
+		_, rest := adminSubject(e)
+		return rest
+	}
 	switch e.Action {
 	case switchboard.EventClientUpdated:
 		return fieldLabels(e.Detail)

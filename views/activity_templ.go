@@ -499,7 +499,7 @@ func eventItem(e *switchboard.Event) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if !bySelf(e) {
+		if eventHasSubject(e) {
 			if eventLinksClient(e) {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<a href=\"")
 				if templ_7745c5c3_Err != nil {

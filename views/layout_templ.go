@@ -326,7 +326,7 @@ func signedInLayout(title string, a area) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, item := range a.Nav {
+			for _, item := range navFor(ctx, a.Nav) {
 				templ_7745c5c3_Err = navLink(item.Href, item.Label, item.TestID).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

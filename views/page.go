@@ -10,12 +10,17 @@ package views
 import (
 	"context"
 	"time"
+
+	"switchboard/internal/switchboard"
 )
 
 // Page is what the layouts read from the request context.
 type Page struct {
 	// Admin is the signed-in administrator's username, empty when signed out.
 	Admin string
+	// Role is the signed-in administrator's role: the console shows no
+	// button the role may not use (see can).
+	Role switchboard.Role
 	// Client is the signed-in client's clientId, on the account pages.
 	Client string
 	// CSRF is the token every unsafe request must send back, as the _csrf
@@ -61,22 +66,43 @@ type area struct {
 	Nav      []navItem
 }
 
-type navItem struct{ Href, Label, TestID string }
+type navItem struct {
+	Href, Label, TestID string
+	// Need is what the page lets one do; empty: anyone signed in.
+	Need switchboard.Action
+}
 
 var (
 	consoleNav = []navItem{
-		{"/console", "Dashboard", "nav-dashboard"},
-		{"/console/clients", "Clients", "nav-clients"},
-		{"/console/clients/new", "New client", "nav-new-client"},
-		{"/console/calls", "Calls", "nav-calls"},
-		{"/console/activity", "Activity", "nav-activity"},
-		{"/docs", "API reference", "nav-docs"},
+		{"/console", "Dashboard", "nav-dashboard", ""},
+		{"/console/clients", "Clients", "nav-clients", ""},
+		{"/console/clients/new", "New client", "nav-new-client", switchboard.ChangeClients},
+		{"/console/calls", "Calls", "nav-calls", ""},
+		{"/console/activity", "Activity", "nav-activity", ""},
+		{"/docs", "API reference", "nav-docs", ""},
 	}
 	accountNav = []navItem{
-		{"/account", "Overview", "nav-overview"},
-		{"/account/calls", "Calls", "nav-calls"},
-		{"/account/profile", "Profile", "nav-profile"},
-		{"/account/api", "API access", "nav-api"},
-		{"/account/secret", "Secret", "nav-secret"},
+		{"/account", "Overview", "nav-overview", ""},
+		{"/account/calls", "Calls", "nav-calls", ""},
+		{"/account/profile", "Profile", "nav-profile", ""},
+		{"/account/api", "API access", "nav-api", ""},
+		{"/account/secret", "Secret", "nav-secret", ""},
 	}
 )
+
+// can reports whether the signed-in administrator's role may do a: a
+// button for what it may not is not drawn. The server checks again.
+func can(ctx context.Context, a switchboard.Action) bool {
+	return switchboard.Can(page(ctx).Role, a)
+}
+
+// navFor is the items of nav the signed-in user may use.
+func navFor(ctx context.Context, nav []navItem) []navItem {
+	var out []navItem
+	for _, item := range nav {
+		if item.Need == "" || can(ctx, item.Need) {
+			out = append(out, item)
+		}
+	}
+	return out
+}

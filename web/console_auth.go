@@ -35,8 +35,29 @@ func (con *console) signIn(c *fiber.Ctx, token string, page *views.Page) error {
 	c.Locals(adminKey, admin)
 	c.Locals(claimsKey, claims)
 	page.Admin = admin.Username
+	page.Role = admin.Role
 	c.SetUserContext(switchboard.NewContextWithActor(c.UserContext(), switchboard.AdminActor(admin.Username)))
 	return nil
+}
+
+// errNotAllowed is what an admin sees who asks for what their role may not
+// do: a forged form, or a link kept from a former role.
+var errNotAllowed = &pageError{
+	Status: fiber.StatusForbidden, Title: "Not allowed",
+	Message: "Your role does not allow this. Ask an owner of the team if you need it.",
+}
+
+// allow lets a signed-in admin's request through only when the admin's
+// role (as stored now) may do action, before the handler runs, so a
+// refused request changes nothing. It follows requireSignIn; the JSON API
+// asks switchboard.Can the same question.
+func allow(action switchboard.Action) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if a := currentAdmin(c); a == nil || !switchboard.Can(a.Role, action) {
+			return errNotAllowed
+		}
+		return c.Next()
+	}
 }
 
 func currentAdmin(c *fiber.Ctx) *switchboard.Admin {

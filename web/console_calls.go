@@ -24,13 +24,13 @@ type Field = views.Field
 // client's page. Every POST is checked for the session's CSRF token by
 // authenticate, like every other form of the console.
 func (con *console) registerCalls(g fiber.Router) {
-	g.Get("/calls", con.requireSignIn, con.handleCalls)
-	g.Get("/calls/:callId", con.requireSignIn, con.handleCall)
-	g.Post("/clients/:clientId/calls", con.requireSignIn, con.handlePlaceCall)
-	g.Post("/clients/:clientId/calling", con.requireSignIn, con.handleCallingSettings)
-	g.Get("/clients/:clientId/calling-check", con.requireSignIn, con.handleCallingCheck)
-	g.Post("/clients/:clientId/do-not-call", con.requireSignIn, con.handleDoNotCall(false))
-	g.Post("/clients/:clientId/do-not-call/remove", con.requireSignIn, con.handleDoNotCall(true))
+	g.Get("/calls", con.requireSignIn, allow(switchboard.ReadCalls), con.handleCalls)
+	g.Get("/calls/:callId", con.requireSignIn, allow(switchboard.ReadCalls), con.handleCall)
+	g.Post("/clients/:clientId/calls", con.requireSignIn, allow(switchboard.ChangeCalls), con.handlePlaceCall)
+	g.Post("/clients/:clientId/calling", con.requireSignIn, allow(switchboard.ChangeClients), con.handleCallingSettings)
+	g.Get("/clients/:clientId/calling-check", con.requireSignIn, allow(switchboard.ReadCalls), con.handleCallingCheck)
+	g.Post("/clients/:clientId/do-not-call", con.requireSignIn, allow(switchboard.ChangeCalls), con.handleDoNotCall(false))
+	g.Post("/clients/:clientId/do-not-call/remove", con.requireSignIn, allow(switchboard.ChangeCalls), con.handleDoNotCall(true))
 }
 
 // handleCalls handles GET /console/calls?status=&outcome=&clientId=&number=&after=|before=:

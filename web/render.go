@@ -139,7 +139,7 @@ func (s *Server) pageErrorOf(c *fiber.Ctx, err error) *pageError {
 	case switchboard.EINVALID:
 		return &pageError{Status: fiber.StatusBadRequest, Title: "Request refused", Message: switchboard.ErrorMessage(err)}
 	}
-	s.Log.Error("page failed", "method", c.Method(), "path", c.Path(), "err", err,
+	s.Log.Error("page failed", "method", c.Method(), "path", httpserver.LogPath(c), "err", err,
 		"request_id", httpserver.RequestID(c))
 	return &pageError{
 		Status: fiber.StatusInternalServerError, Title: "Something went wrong",

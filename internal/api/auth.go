@@ -73,6 +73,21 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// errNotAllowed refuses an admin whose role does not allow the request.
+var errNotAllowed = &switchboard.Error{Code: switchboard.EFORBIDDEN, Message: auth.MsgWrongTokenType}
+
+// requireRole lets an admin's request through only when the admin's role
+// (as stored now: see auth.Service.Admin) may do action; else 403 before
+// the handler runs, so nothing changes. It follows requireAdmin.
+func requireRole(action switchboard.Action) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if !switchboard.Can(currentAdmin(c).Role, action) {
+			return authFailed(errNotAllowed)
+		}
+		return c.Next()
+	}
+}
+
 func currentClient(c *fiber.Ctx) *switchboard.Client {
 	return c.Locals(clientKey).(*switchboard.Client)
 }

@@ -67,16 +67,20 @@ func (s *Server) Register(app *httpserver.App) {
 	app.Get(OAuthMetadataPath, s.handleOAuthMetadata)
 
 	adm := app.Group("/admin", noStore, s.requireAdmin)
-	adm.Get("/clients", s.handleListClients)
-	adm.Post("/clients", s.handleCreateClient)
-	adm.Get("/clients/:clientId", s.handleGetClient)
-	adm.Put("/clients/:clientId", s.handleUpdateClient)
-	adm.Delete("/clients/:clientId", s.handleDeleteClient)
-	adm.Post("/clients/:clientId/reset-secret", s.handleResetSecret)
+	// Every /admin route names what it does, for requireRole.
+	read, change := requireRole(switchboard.ReadClients), requireRole(switchboard.ChangeClients)
+	adm.Get("/clients", read, s.handleListClients)
+	adm.Post("/clients", change, s.handleCreateClient)
+	adm.Get("/clients/:clientId", read, s.handleGetClient)
+	adm.Put("/clients/:clientId", change, s.handleUpdateClient)
+	adm.Delete("/clients/:clientId", change, s.handleDeleteClient)
+	adm.Post("/clients/:clientId/reset-secret", change, s.handleResetSecret)
 
 	sec := app.Group("/secure", noStore, s.requireClient)
 	sec.Get("/client", s.handleGetSecureClient)
 	sec.Put("/client", s.handleUpdateSecureClient)
+
+	s.registerTeam(a, adm)
 
 	if s.Calls != nil {
 		s.registerCalls(app, sec, adm)

@@ -1341,6 +1341,60 @@ func TestService_Admin(t *testing.T) {
 		}
 	})
 
+	// The environment's admin is an owner; a role change or a disable counts
+	// from the next request of a token issued before it.
+	t.Run("RoleAndDisableOnNextRequest", func(t *testing.T) {
+		storetest.EachDialect(t, func(t *testing.T, st *store.Store) {
+			s := newServiceOn(t, st)
+			if _, err := s.EnsureAdmin(ctx, "root", password); err != nil {
+				t.Fatal(err)
+			}
+			hash, err := s.Hasher.Hash("another-long-password")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateAdmin(ctx, &switchboard.Admin{Username: "ops", PasswordHash: hash, Role: switchboard.RoleOperator}); err != nil {
+				t.Fatal(err)
+			}
+			_, rootToken, _, err := s.LoginAdmin(ctx, "root", password, ip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, _, err := s.Admin(ctx, rootToken); err != nil || a.Role != switchboard.RoleOwner {
+				t.Fatalf("Admin(root) = %+v, %v; want an owner", a, err)
+			}
+			_, token, _, err := s.LoginAdmin(ctx, "ops", "another-long-password", ip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SetAdminRole(ctx, "ops", switchboard.RoleViewer); err != nil {
+				t.Fatal(err)
+			}
+			if a, _, err := s.Admin(ctx, token); err != nil || a.Role != switchboard.RoleViewer {
+				t.Fatalf("Admin(ops) after the role change = %+v, %v; want a viewer", a, err)
+			}
+			if err := st.SetAdminDisabled(ctx, "ops", true); err != nil {
+				t.Fatal(err)
+			}
+			a, _, err := s.Admin(ctx, token)
+			checkErr(t, err, switchboard.EUNAUTHORIZED, msgToken)
+			if a != nil {
+				t.Errorf("Admin(disabled) = %+v", a)
+			}
+			_, again, _, err := s.LoginAdmin(ctx, "ops", "another-long-password", ip)
+			checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid credentials")
+			if again != "" {
+				t.Errorf("LoginAdmin(disabled) gave a token")
+			}
+			if err := st.SetAdminDisabled(ctx, "ops", false); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.Admin(ctx, token); err != nil {
+				t.Errorf("Admin(enabled again) = %v, want nil", err)
+			}
+		})
+	})
+
 	t.Run("ErrForbiddenClientToken", func(t *testing.T) {
 		s := setup(t)
 		s.createClient(t, "client_a", "john@example.com", "client_secure_secret_key")

@@ -358,7 +358,9 @@ func (s *Service) loginAdmin(ctx context.Context, username, password, ip string)
 	ok, err := s.compare(ctx, at, hash, password)
 	if err != nil {
 		return nil, "", time.Time{}, err
-	} else if !ok {
+	} else if !ok || a.Disabled {
+		// A disabled admin hears what a wrong password hears, after the
+		// same hashing time.
 		return nil, "", time.Time{}, at.refuse(ctx, unauthorized(MsgInvalidAdminLogin))
 	}
 	if err := at.succeeded(ctx); err != nil {
@@ -372,9 +374,11 @@ func (s *Service) loginAdmin(ctx context.Context, username, password, ip string)
 	return a, token, issued.Add(s.AdminTokenTTL), nil
 }
 
-// Admin returns the admin a token belongs to and its claims. EUNAUTHORIZED
-// for a bad, expired or revoked token, a removed admin, or a token from
-// before the admin's last password change; EFORBIDDEN for a client token.
+// Admin returns the admin a token belongs to, as stored now (its current
+// Role: the token carries none, so a role change counts from the next
+// request), and the token's claims. EUNAUTHORIZED for a bad, expired or
+// revoked token, a removed or disabled admin, or a token from before the
+// admin's last password change; EFORBIDDEN for a client token.
 func (s *Service) Admin(ctx context.Context, token string) (*switchboard.Admin, *Claims, error) {
 	claims, err := s.Signer.Parse(token, TypeAdmin)
 	if errors.Is(err, ErrWrongTokenType) {
@@ -394,8 +398,8 @@ func (s *Service) Admin(ctx context.Context, token string) (*switchboard.Admin, 
 	} else if err != nil {
 		return nil, nil, err
 	}
-	if claims.Version != a.TokenVersion {
-		return nil, nil, unauthorized(MsgInvalidToken) // the password changed since
+	if claims.Version != a.TokenVersion || a.Disabled {
+		return nil, nil, unauthorized(MsgInvalidToken) // the password changed since, or the admin was disabled
 	}
 	return a, claims, nil
 }
@@ -404,7 +408,8 @@ func (s *Service) Admin(ctx context.Context, token string) (*switchboard.Admin, 
 // a username and password it creates that admin, or resets its password when
 // the stored one differs, so the environment is always the truth. Without
 // them it creates "admin" with a generated password, returned to be shown
-// once, but only when no admin exists at all.
+// once, but only when no admin exists at all. The admin it creates is an
+// owner.
 func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (generated string, err error) {
 	if password == "" {
 		n, err := s.Admins.CountAdmins(ctx)
@@ -424,7 +429,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (g
 		if err != nil {
 			return "", err
 		}
-		return generated, s.Admins.CreateAdmin(ctx, &switchboard.Admin{Username: username, PasswordHash: hash})
+		return generated, s.Admins.CreateAdmin(ctx, &switchboard.Admin{Username: username, PasswordHash: hash, Role: switchboard.RoleOwner})
 	case err != nil:
 		return "", err
 	}

@@ -150,7 +150,7 @@ func (a *App) writerFor(path string) ErrorWriter {
 // writeError is the app's one error handler.
 func (a *App) writeError(c *fiber.Ctx, err error) error {
 	if werr := a.writerFor(c.Path())(c, err); werr != nil {
-		a.log.Error("error response failed", "path", c.Path(), "err", werr, "request_id", RequestID(c))
+		a.log.Error("error response failed", "path", LogPath(c), "err", werr, "request_id", RequestID(c))
 		return c.SendStatus(fiber.StatusInternalServerError)
 	}
 	return nil
@@ -165,7 +165,7 @@ func (a *App) guard(c *fiber.Ctx) (err error) {
 	c.SetUserContext(ctx)
 	defer func() {
 		if p := recover(); p != nil {
-			a.log.Error("request panicked", "method", c.Method(), "path", c.Path(), "request_id", RequestID(c),
+			a.log.Error("request panicked", "method", c.Method(), "path", LogPath(c), "request_id", RequestID(c),
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = a.writeError(c, fiber.ErrInternalServerError)
 		}
@@ -221,9 +221,18 @@ func RequestID(c *fiber.Ctx) string {
 	return id
 }
 
+// LogPath is the request's path as logs may hold it: without the query
+// string, and without what follows "/invite/", an invitation's token, the
+// one credential that travels in a path (see web's /console/invite/).
+func LogPath(c *fiber.Ctx) string {
+	if before, _, ok := strings.Cut(c.Path(), "/invite/"); ok {
+		return before + "/invite/(token)"
+	}
+	return c.Path()
+}
+
 // logRequest logs one line per request once its status is known. It logs
-// the path without the query string, and no header or body: credentials
-// travel only in those.
+// LogPath, and no header or body: other credentials travel only in those.
 // A 429 is sampled like a refusal (see Audit): a throttled storm would
 // otherwise write a line per request.
 func (a *App) logRequest(c *fiber.Ctx) error {
@@ -234,10 +243,10 @@ func (a *App) logRequest(c *fiber.Ctx) error {
 		_ = a.writeError(c, err)
 	}
 	status := c.Response().StatusCode()
-	line := []any{"method", c.Method(), "path", c.Path(), "status", status,
+	line := []any{"method", c.Method(), "path", LogPath(c), "status", status,
 		"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", RequestID(c)}
 	if status == fiber.StatusTooManyRequests {
-		ok, skipped := a.sampler.allow("request\x00" + c.Method() + "\x00" + c.Path() + "\x00" + ClientIP(c))
+		ok, skipped := a.sampler.allow("request\x00" + c.Method() + "\x00" + LogPath(c) + "\x00" + ClientIP(c))
 		if !ok {
 			return nil
 		}

@@ -22,6 +22,10 @@ const (
 	EventClientDeleted = "client deleted"
 	EventTokenIssued   = "token issued"
 	EventTokensRevoked = "tokens revoked" // every token and session of a client ended
+	EventAdminInvited  = "admin invited"
+	EventAdminUpdated  = "admin changed" // role or disabled
+	EventAdminDeleted  = "admin deleted"
+	EventAdminJoined   = "invitation accepted"
 )
 
 // Audit logs a security event in the one shape every transport shares:

@@ -123,7 +123,7 @@ func (a *App) WriteJSONError(c *fiber.Ctx, err error) error {
 	// A 503 is load shed (the hasher is busy) or a service that is off, not
 	// a failure: a storm of them must not flood the log with errors.
 	if je.Status >= fiber.StatusInternalServerError && je.Status != fiber.StatusServiceUnavailable {
-		a.log.Error("request failed", "method", c.Method(), "path", c.Path(),
+		a.log.Error("request failed", "method", c.Method(), "path", LogPath(c),
 			"status", je.Status, "request_id", RequestID(c), "err", je.Err)
 	}
 	return c.Status(je.Status).JSON(je.Body)

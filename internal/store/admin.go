@@ -16,8 +16,13 @@ type adminRow struct {
 	Username     string
 	PasswordHash string
 	TokenVersion int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Role         string
+	Disabled     bool
+	// InviteHash and InviteExpiresAt are an invited admin's invitation.
+	InviteHash      *string
+	InviteExpiresAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 func (adminRow) TableName() string { return "admins" }
@@ -29,20 +34,26 @@ func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*swit
 	if !storableKey(username) {
 		return nil, errAdminNotFound
 	}
-	st, err := s.stmt(ctx, "SELECT username, password_hash, token_version, created_at FROM admins WHERE username = ?")
+	st, err := s.stmt(ctx, "SELECT username, password_hash, token_version, role, disabled, created_at FROM admins WHERE username = ?")
 	if err != nil {
 		return nil, wrap("find admin", err)
 	}
 	var row adminRow
-	err = st.QueryRowContext(ctx, username).Scan(&row.Username, &row.PasswordHash, &row.TokenVersion, &row.CreatedAt)
+	err = st.QueryRowContext(ctx, username).Scan(&row.Username, &row.PasswordHash, &row.TokenVersion, &row.Role, &row.Disabled, &row.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAdminNotFound
 	} else if err != nil {
 		return nil, wrap("find admin", err)
 	}
+	return row.admin(), nil
+}
+
+func (row *adminRow) admin() *switchboard.Admin {
 	return &switchboard.Admin{
-		Username: row.Username, PasswordHash: row.PasswordHash, TokenVersion: row.TokenVersion, CreatedAt: row.CreatedAt.UTC(),
-	}, nil
+		Username: row.Username, PasswordHash: row.PasswordHash, TokenVersion: row.TokenVersion,
+		Role: switchboard.Role(row.Role), Disabled: row.Disabled, Invited: row.PasswordHash == "",
+		CreatedAt: row.CreatedAt.UTC(),
+	}
 }
 
 // CountAdmins implements switchboard.AdminService.
@@ -56,8 +67,14 @@ func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 
 // CreateAdmin implements switchboard.AdminService.
 func (s *Store) CreateAdmin(ctx context.Context, a *switchboard.Admin) error {
+	if a.Role == "" {
+		a.Role = switchboard.RoleOwner
+	} else if !a.Role.Valid() {
+		return switchboard.InvalidField("role", "must be owner, operator or viewer")
+	}
 	t := now()
-	row := adminRow{Username: a.Username, PasswordHash: a.PasswordHash, TokenVersion: firstTokenVersion(), CreatedAt: t, UpdatedAt: t}
+	row := adminRow{Username: a.Username, PasswordHash: a.PasswordHash, TokenVersion: firstTokenVersion(),
+		Role: string(a.Role), Disabled: a.Disabled, CreatedAt: t, UpdatedAt: t}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if _, ok := uniqueViolation(err); ok {
 			return switchboard.Errorf(switchboard.ECONFLICT, "Admin %q already exists", a.Username)
@@ -81,4 +98,180 @@ func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string)
 		return errAdminNotFound
 	}
 	return nil
+}
+
+var errLastOwner = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "The last owner cannot be disabled, demoted or deleted"}
+
+// SetAdminRole implements switchboard.AdminService.
+func (s *Store) SetAdminRole(ctx context.Context, username string, role switchboard.Role) error {
+	if !role.Valid() {
+		return switchboard.InvalidField("role", "must be owner, operator or viewer")
+	}
+	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, owners []uint64) error {
+		if a.Role == string(role) {
+			return nil
+		}
+		if role != switchboard.RoleOwner {
+			if err := keepAnOwner(a, owners); err != nil {
+				return err
+			}
+		}
+		if err := tx.Model(&adminRow{}).Where("id = ?", a.ID).
+			Updates(map[string]any{"role": string(role), "updated_at": now()}).Error; err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, switchboard.EventAdminRoleChanged, "", a.Username+": "+a.Role+" → "+string(role), now())
+	})
+}
+
+// SetAdminDisabled implements switchboard.AdminService.
+func (s *Store) SetAdminDisabled(ctx context.Context, username string, disabled bool) error {
+	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, owners []uint64) error {
+		if a.Disabled == disabled {
+			return nil
+		}
+		action := switchboard.EventAdminEnabled
+		if disabled {
+			action = switchboard.EventAdminDisabled
+			if err := keepAnOwner(a, owners); err != nil {
+				return err
+			}
+		}
+		if err := tx.Model(&adminRow{}).Where("id = ?", a.ID).
+			Updates(map[string]any{"disabled": disabled, "updated_at": now()}).Error; err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, action, "", a.Username, now())
+	})
+}
+
+// changeAdmin runs change on the admin's row in a transaction, with the
+// ids of the enabled owners (an invited owner, without a password yet, is
+// none). On PostgreSQL it first locks every enabled owner's row, in one
+// order, then the admin's: so two owners demoting each other at once cannot
+// both succeed, nor deadlock. SQLite runs one writer at a time.
+func (s *Store) changeAdmin(ctx context.Context, username string, change func(tx *gorm.DB, a *adminRow, owners []uint64) error) error {
+	if !storableKey(username) {
+		return errAdminNotFound
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var owners []uint64
+		err := s.forUpdate(tx).Model(&adminRow{}).Where("role = ? AND disabled = ? AND password_hash <> ''", string(switchboard.RoleOwner), false).
+			Order("id").Pluck("id", &owners).Error
+		if err != nil {
+			return err
+		}
+		var row adminRow
+		res := s.forUpdate(tx).Where("username = ?", username).Limit(1).Find(&row)
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return errAdminNotFound
+		}
+		return change(tx, &row, owners)
+	})
+	if switchboard.ErrorCode(err) != "" {
+		return err
+	}
+	return wrap("change admin", err)
+}
+
+// keepAnOwner refuses a change that takes a away from the enabled owners
+// when no other enabled owner remains.
+func keepAnOwner(a *adminRow, owners []uint64) error {
+	if a.Role != string(switchboard.RoleOwner) || a.Disabled || a.PasswordHash == "" {
+		return nil
+	}
+	for _, id := range owners {
+		if id != a.ID {
+			return nil
+		}
+	}
+	return errLastOwner
+}
+
+// ListAdmins implements switchboard.AdminService.
+func (s *Store) ListAdmins(ctx context.Context) ([]*switchboard.Admin, error) {
+	var rows []adminRow
+	if err := s.db.WithContext(ctx).Order("username").Find(&rows).Error; err != nil {
+		return nil, wrap("list admins", err)
+	}
+	out := make([]*switchboard.Admin, len(rows))
+	for i := range rows {
+		out[i] = rows[i].admin()
+	}
+	return out, nil
+}
+
+// InviteAdmin implements switchboard.AdminService.
+func (s *Store) InviteAdmin(ctx context.Context, a *switchboard.Admin, inviteHash string, expires time.Time) error {
+	if !a.Role.Valid() {
+		return switchboard.InvalidField("role", "must be owner, operator or viewer")
+	}
+	t := now()
+	expires = expires.UTC()
+	row := adminRow{Username: a.Username, TokenVersion: firstTokenVersion(), Role: string(a.Role),
+		InviteHash: &inviteHash, InviteExpiresAt: &expires, CreatedAt: t, UpdatedAt: t}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, switchboard.EventAdminInvited, "", a.Username+" ("+string(a.Role)+")", t)
+	})
+	if _, ok := uniqueViolation(err); ok {
+		return switchboard.Errorf(switchboard.ECONFLICT, "Admin %q already exists", a.Username)
+	} else if err != nil {
+		return wrap("invite admin", err)
+	}
+	a.CreatedAt, a.TokenVersion, a.Invited = t, row.TokenVersion, true
+	return nil
+}
+
+var errNoInvite = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Invalid or expired invitation"}
+
+// AcceptAdminInvite implements switchboard.AdminService. The admin who
+// accepts is the actor of the event.
+func (s *Store) AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash string, at time.Time) (*switchboard.Admin, error) {
+	if !storableKey(inviteHash) {
+		return nil, errNoInvite
+	}
+	var row adminRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := s.forUpdate(tx).Where("invite_hash = ?", inviteHash).Limit(1).Find(&row)
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 || row.InviteExpiresAt == nil || !at.Before(*row.InviteExpiresAt) {
+			return errNoInvite
+		}
+		t := now()
+		err := tx.Model(&adminRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+			"password_hash": passwordHash, "invite_hash": nil, "invite_expires_at": nil,
+			"token_version": gorm.Expr("token_version + 1"), "updated_at": t,
+		}).Error
+		if err != nil {
+			return err
+		}
+		row.PasswordHash, row.TokenVersion = passwordHash, row.TokenVersion+1
+		actor := switchboard.NewContextWithActor(ctx, switchboard.AdminActor(row.Username))
+		return recordEvent(actor, tx, switchboard.EventAdminJoined, "", row.Username, t)
+	})
+	if switchboard.ErrorCode(err) != "" {
+		return nil, err
+	} else if err != nil {
+		return nil, wrap("accept admin invite", err)
+	}
+	return row.admin(), nil
+}
+
+// DeleteAdmin implements switchboard.AdminService.
+func (s *Store) DeleteAdmin(ctx context.Context, username string) error {
+	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, owners []uint64) error {
+		if err := keepAnOwner(a, owners); err != nil {
+			return err
+		}
+		if err := tx.Delete(&adminRow{}, a.ID).Error; err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, switchboard.EventAdminDeleted, "", a.Username, now())
+	})
 }

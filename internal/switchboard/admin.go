@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -13,7 +14,60 @@ type Admin struct {
 	// TokenVersion is carried by the admin's tokens; a password change raises
 	// it, which ends them.
 	TokenVersion int64
-	CreatedAt    time.Time
+	// Role is what the admin may do (see Can); read from the store on every
+	// request, so a change takes effect at once.
+	Role Role
+	// Disabled admins can neither sign in nor use a token issued before.
+	Disabled bool
+	// Invited admins have not accepted their invitation: no password yet.
+	Invited   bool
+	CreatedAt time.Time
+}
+
+// Status is how the team list shows a: "invited", "disabled" or "active".
+func (a *Admin) Status() string {
+	switch {
+	case a.Invited:
+		return "invited"
+	case a.Disabled:
+		return "disabled"
+	}
+	return "active"
+}
+
+// ValidUsername reports whether s may name an admin: 1 to 64 letters,
+// digits, '.', '_', '-' or '@'.
+func ValidUsername(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// MinAdminPasswordLength is the shortest password an invited admin may set.
+const MinAdminPasswordLength = 12
+
+// Role is an admin's level of access.
+type Role string
+
+// The roles, from most to least access.
+const (
+	// RoleOwner may do everything, including managing the team.
+	RoleOwner Role = "owner"
+	// RoleOperator may read and change clients and calls.
+	RoleOperator Role = "operator"
+	// RoleViewer may only read clients, calls and activity.
+	RoleViewer Role = "viewer"
+)
+
+// Valid reports whether r is one of the roles.
+func (r Role) Valid() bool {
+	return r == RoleOwner || r == RoleOperator || r == RoleViewer
 }
 
 // AdminService stores administrators.
@@ -22,8 +76,28 @@ type AdminService interface {
 	FindAdminByUsername(ctx context.Context, username string) (*Admin, error)
 	// CountAdmins returns how many admins exist.
 	CountAdmins(ctx context.Context) (int, error)
-	// CreateAdmin stores a. ECONFLICT when the username is taken.
+	// CreateAdmin stores a; an empty Role stores RoleOwner, what every
+	// admin was before roles. ECONFLICT when the username is taken.
 	CreateAdmin(ctx context.Context, a *Admin) error
+	// SetAdminRole changes the admin's role. ENOTFOUND; ECONFLICT when it
+	// would leave no enabled owner.
+	SetAdminRole(ctx context.Context, username string, role Role) error
+	// SetAdminDisabled disables or enables the admin. ENOTFOUND; ECONFLICT
+	// when it would leave no enabled owner.
+	SetAdminDisabled(ctx context.Context, username string, disabled bool) error
+	// ListAdmins returns every admin, by username.
+	ListAdmins(ctx context.Context) ([]*Admin, error)
+	// InviteAdmin stores a, without a password, with an invitation: the
+	// hash of its token, valid until expires. ECONFLICT when the username
+	// is taken.
+	InviteAdmin(ctx context.Context, a *Admin, inviteHash string, expires time.Time) error
+	// AcceptAdminInvite gives the admin invited with inviteHash its password
+	// hash and ends the invitation. ENOTFOUND when no invitation has that
+	// hash or it expired before now.
+	AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash string, now time.Time) (*Admin, error)
+	// DeleteAdmin removes the admin. ENOTFOUND; ECONFLICT when it is the
+	// last enabled owner.
+	DeleteAdmin(ctx context.Context, username string) error
 	// SetAdminPasswordHash replaces the admin's password hash and raises its
 	// TokenVersion, ending every token issued before. ENOTFOUND.
 	SetAdminPasswordHash(ctx context.Context, username, hash string) error
@@ -54,4 +128,33 @@ type TokenService interface {
 	RevokeToken(ctx context.Context, t RevokedToken) (ended bool, err error)
 	// IsTokenRevoked reports whether the token with this jti was revoked.
 	IsTokenRevoked(ctx context.Context, id string) (bool, error)
+}
+
+// Action is something an admin may be allowed to do; Can says who may.
+type Action string
+
+// The actions, by what they touch.
+const (
+	ReadClients   Action = "read clients"
+	ReadCalls     Action = "read calls"
+	ReadActivity  Action = "read activity"
+	ChangeClients Action = "change clients"
+	ChangeCalls   Action = "change calls" // place calls, do-not-call lists
+	ManageTeam    Action = "manage team"
+)
+
+// Can reports whether an admin of role r may do a: viewers read, operators
+// also change clients and calls, owners also manage the team. The JSON API
+// and the console both ask here, so they cannot disagree; an unknown role
+// or action may do nothing.
+func Can(r Role, a Action) bool {
+	switch a {
+	case ReadClients, ReadCalls, ReadActivity:
+		return r.Valid()
+	case ChangeClients, ChangeCalls:
+		return r == RoleOwner || r == RoleOperator
+	case ManageTeam:
+		return r == RoleOwner
+	}
+	return false
 }

@@ -59,6 +59,20 @@ const (
 	EventClientTokensRevoked = "client.tokens_revoked"
 	// EventClientDeleted: the client was deleted. Detail is empty.
 	EventClientDeleted = "client.deleted"
+	// EventAdminRoleChanged: an admin's role changed. Detail is
+	// "username: old → new".
+	EventAdminRoleChanged = "admin.role_changed"
+	// EventAdminDisabled and EventAdminEnabled: an admin was disabled or
+	// enabled again. Detail is the username.
+	EventAdminDisabled = "admin.disabled"
+	EventAdminEnabled  = "admin.enabled"
+	// EventAdminInvited: an admin was invited. Detail is "username (role)".
+	EventAdminInvited = "admin.invited"
+	// EventAdminJoined: an invited admin set its password. Detail is the
+	// username.
+	EventAdminJoined = "admin.joined"
+	// EventAdminDeleted: an admin was removed. Detail is the username.
+	EventAdminDeleted = "admin.deleted"
 )
 
 // MaxEventLimit is the most events FindEvents returns at once.

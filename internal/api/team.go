@@ -1,0 +1,163 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"switchboard/internal/httpserver"
+	"switchboard/internal/switchboard"
+)
+
+// The team API: owners invite, list, change and remove admins
+// (/admin/admins, ManageTeam); an invitee sets its password with the
+// invitation's token (/auth/admin/accept-invite). The store records each
+// change in the audit trail, with the owner as actor.
+
+// invitePath is where the console will accept an invitation; an
+// invitation's URL is it plus the token.
+const invitePath = "/console/invite/"
+
+func (s *Server) registerTeam(a, adm fiber.Router) {
+	a.Post("/admin/accept-invite", s.handleAcceptInvite)
+	team := requireRole(switchboard.ManageTeam)
+	adm.Get("/admins", team, s.handleListAdmins)
+	adm.Post("/admins", team, s.handleInviteAdmin)
+	adm.Put("/admins/:username", team, s.handleUpdateAdmin)
+	adm.Delete("/admins/:username", team, s.handleDeleteAdmin)
+}
+
+// adminJSON is an admin as the team API shows it: never a password hash.
+type adminJSON struct {
+	Username  string `json:"username"`
+	Role      string `json:"role"`
+	Status    string `json:"status"`
+	CreatedAt string `json:"createdAt"`
+}
+
+func newAdminJSON(a *switchboard.Admin) adminJSON {
+	return adminJSON{Username: a.Username, Role: string(a.Role), Status: a.Status(), CreatedAt: formatTime(a.CreatedAt)}
+}
+
+type adminsResponse struct {
+	Admins []adminJSON `json:"admins"`
+}
+
+type inviteResponse struct {
+	Username  string `json:"username"`
+	Role      string `json:"role"`
+	Status    string `json:"status"`
+	InviteURL string `json:"inviteUrl"`
+}
+
+// handleListAdmins handles GET /admin/admins.
+func (s *Server) handleListAdmins(c *fiber.Ctx) error {
+	admins, err := s.Auth.Admins.ListAdmins(c.UserContext())
+	if err != nil {
+		return httpserver.Failed("Failed to list admins", err)
+	}
+	out := adminsResponse{Admins: make([]adminJSON, len(admins))}
+	for i, a := range admins {
+		out.Admins[i] = newAdminJSON(a)
+	}
+	return c.JSON(out)
+}
+
+// handleInviteAdmin handles POST /admin/admins: the invitation's URL is
+// shown this once.
+func (s *Server) handleInviteAdmin(c *fiber.Ctx) error {
+	var req struct {
+		Username string `json:"username"`
+		Role     string `json:"role"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.Username == "" || req.Role == "" {
+		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
+			Error: "Missing required fields", RequiredFields: []string{"username", "role"},
+		}}
+	}
+	token, err := s.Auth.InviteAdmin(c.UserContext(), req.Username, switchboard.Role(req.Role))
+	if err != nil {
+		return httpserver.Failed("Failed to invite admin", err)
+	}
+	httpserver.Audit(s.Log, c, httpserver.EventAdminInvited, nil, "admin", req.Username)
+	return c.Status(fiber.StatusCreated).JSON(inviteResponse{
+		Username: req.Username, Role: req.Role, Status: "invited",
+		InviteURL: strings.TrimSuffix(s.PublicBaseURL, "/") + invitePath + token,
+	})
+}
+
+// handleUpdateAdmin handles PUT /admin/admins/:username: {"role"} and/or
+// {"disabled"}. A disable ends the admin's sessions at its next request.
+func (s *Server) handleUpdateAdmin(c *fiber.Ctx) error {
+	var req struct {
+		Role     *string `json:"role"`
+		Disabled *bool   `json:"disabled"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.Role == nil && req.Disabled == nil {
+		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
+			Error: "Missing required fields", RequiredFields: []string{"role", "disabled"},
+		}}
+	}
+	ctx, username := c.UserContext(), c.Params("username")
+	if req.Role != nil {
+		if err := s.Auth.Admins.SetAdminRole(ctx, username, switchboard.Role(*req.Role)); err != nil {
+			return httpserver.Failed("Failed to update admin", err)
+		}
+	}
+	if req.Disabled != nil {
+		if err := s.Auth.Admins.SetAdminDisabled(ctx, username, *req.Disabled); err != nil {
+			return httpserver.Failed("Failed to update admin", err)
+		}
+	}
+	a, err := s.Auth.Admins.FindAdminByUsername(ctx, username)
+	if err != nil {
+		return httpserver.Failed("Failed to update admin", err)
+	}
+	httpserver.Audit(s.Log, c, httpserver.EventAdminUpdated, nil, "admin", username)
+	return c.JSON(newAdminJSON(a))
+}
+
+// handleDeleteAdmin handles DELETE /admin/admins/:username.
+func (s *Server) handleDeleteAdmin(c *fiber.Ctx) error {
+	username := c.Params("username")
+	if err := s.Auth.Admins.DeleteAdmin(c.UserContext(), username); err != nil {
+		return httpserver.Failed("Failed to delete admin", err)
+	}
+	httpserver.Audit(s.Log, c, httpserver.EventAdminDeleted, nil, "admin", username)
+	return c.JSON(successResponse{Success: true, Message: "Admin deleted successfully"})
+}
+
+// handleAcceptInvite handles POST /auth/admin/accept-invite: the invitee
+// sets its password; it signs in as usual afterwards.
+func (s *Server) handleAcceptInvite(c *fiber.Ctx) error {
+	var req struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.Token == "" || req.Password == "" {
+		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
+			Error: "Missing required fields", RequiredFields: []string{"token", "password"},
+		}}
+	}
+	a, err := s.Auth.AcceptAdminInvite(c.UserContext(), req.Token, req.Password, httpserver.ClientIP(c))
+	if err != nil {
+		httpserver.Audit(s.Log, c, httpserver.EventAdminJoined, err)
+		return httpserver.Failed("Failed to accept invitation", err)
+	}
+	httpserver.Audit(s.Log, c, httpserver.EventAdminJoined, nil, "admin", a.Username)
+	out := struct {
+		Success  bool   `json:"success"`
+		Message  string `json:"message"`
+		Username string `json:"username"`
+	}{true, "Invitation accepted; sign in with your password", a.Username}
+	return c.JSON(out)
+}

@@ -1,0 +1,78 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"switchboard/internal/switchboard"
+)
+
+// InviteTTL is how long an invitation to the team is valid.
+const InviteTTL = 48 * time.Hour
+
+// MsgInvalidInvite refuses an unknown, used or expired invitation token.
+const MsgInvalidInvite = "Invalid or expired invitation"
+
+// inviteThrottlePrefix names the throttle account of an invitation token:
+// each token is its own account, so a guesser is held by its address.
+const inviteThrottlePrefix = "invite "
+
+// InviteAdmin adds username to the team with role and no password, and
+// returns the invitation's token, shown once (only its SHA-256 is stored:
+// the token is 256 random bits, so a fast hash is enough), valid for
+// InviteTTL. EINVALID, ECONFLICT.
+func (s *Service) InviteAdmin(ctx context.Context, username string, role switchboard.Role) (token string, err error) {
+	if !switchboard.ValidUsername(username) {
+		return "", switchboard.InvalidField("username", "must be 1 to 64 letters, digits, '.', '_', '-' or '@'")
+	}
+	if !role.Valid() {
+		return "", switchboard.InvalidField("role", "must be owner, operator or viewer")
+	}
+	token = randomHex(32)
+	a := &switchboard.Admin{Username: username, Role: role}
+	if err := s.Admins.InviteAdmin(ctx, a, inviteHash(token), s.now().Add(InviteTTL)); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+func inviteHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// AcceptAdminInvite sets the password of the admin invited with token and
+// returns the admin, who may sign in from now. EINVALID for a password
+// shorter than switchboard.MinAdminPasswordLength; EUNAUTHORIZED for an
+// unknown, used or expired token, under the sign-ins' throttle by address
+// (ETHROTTLED).
+func (s *Service) AcceptAdminInvite(ctx context.Context, token, password, ip string) (*switchboard.Admin, error) {
+	if utf8.RuneCountInString(password) < switchboard.MinAdminPasswordLength {
+		return nil, switchboard.InvalidField("password", "must be at least 12 characters")
+	} else if len(password) > switchboard.MaxSecretLength {
+		// bcrypt reads no further (see Hasher.Matches).
+		return nil, switchboard.InvalidField("password", fmt.Sprintf("must be at most %d bytes", switchboard.MaxSecretLength))
+	}
+	at, err := s.Throttle.begin(ctx, inviteThrottlePrefix+token, ip)
+	if err != nil {
+		return nil, err
+	}
+	if err := at.take(ctx); err != nil {
+		return nil, err
+	}
+	hash, err := s.Hasher.Hash(password)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Admins.AcceptAdminInvite(ctx, inviteHash(token), hash, s.now())
+	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+		return nil, at.refuse(ctx, unauthorized(MsgInvalidInvite))
+	} else if err != nil {
+		return nil, err
+	}
+	return a, at.succeeded(ctx)
+}
