@@ -82,12 +82,18 @@ func (con *console) handleLogin(c *fiber.Ctx) error {
 		Username: c.FormValue("username"),
 		Next:     con.nextPath(c.FormValue("next")),
 	}
-	admin, token, _, err := con.Auth.LoginAdmin(c.UserContext(), form.Username, c.FormValue("password"), httpserver.ClientIP(c))
+	admin, token, _, err := con.Auth.LoginAdmin(c.UserContext(), form.Username, c.FormValue("password"), c.FormValue("code"), httpserver.ClientIP(c))
 	switch switchboard.ErrorCode(err) {
 	case "":
 	case switchboard.EUNAUTHORIZED:
 		httpserver.Audit(con.Log, c, httpserver.EventSignIn, err)
 		form.Error = "Invalid username or password."
+		switch {
+		case switchboard.ErrorReason(err) == switchboard.ReasonMFARequired:
+			form.Error = "Enter the code from your authenticator app (or a recovery code) with your password."
+		case switchboard.ErrorReason(err) == switchboard.ReasonMFAInvalid:
+			form.Error = "Invalid two-factor code."
+		}
 		return render(c, fiber.StatusUnauthorized, views.ConsoleLogin(form))
 	case switchboard.ETHROTTLED:
 		httpserver.Audit(con.Log, c, httpserver.EventSignIn, err)

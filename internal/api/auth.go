@@ -216,6 +216,9 @@ func (s *Server) handleAdminLogin(c *fiber.Ctx) error {
 	var req struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		// Code is the second factor, a TOTP or recovery code, for an admin
+		// who has two-factor sign-in enabled.
+		Code string `json:"code"`
 	}
 	if err := decode(c, &req); err != nil {
 		return err
@@ -226,11 +229,13 @@ func (s *Server) handleAdminLogin(c *fiber.Ctx) error {
 		}}
 	}
 	ctx := c.UserContext()
-	admin, token, expires, err := s.Auth.LoginAdmin(ctx, req.Username, req.Password, httpserver.ClientIP(c))
+	admin, token, expires, err := s.Auth.LoginAdmin(ctx, req.Username, req.Password, req.Code, httpserver.ClientIP(c))
 	if err != nil {
 		// No username: a failed one may be a password typed in the wrong field.
 		httpserver.Audit(s.Log, c, httpserver.EventSignIn, err)
-		return httpserver.Failed("Login failed", err)
+		je := httpserver.Failed("Login failed", err)
+		je.Body.MFARequired = switchboard.ErrorReason(err) == switchboard.ReasonMFARequired
+		return je
 	}
 	httpserver.Audit(s.Log, c, httpserver.EventSignIn, nil, "admin", admin.Username)
 	out := adminLoginResponse{Success: true, Token: token, ExpiresAt: formatTime(expires)}

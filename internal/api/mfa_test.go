@@ -126,3 +126,36 @@ func TestAdminMFAConfirmThrottled(t *testing.T) {
 		t.Error("a throttled confirmation enabled two-factor")
 	}
 }
+
+// TestAdminLoginSecondFactor: once an admin has two-factor sign-in on, the
+// JSON sign-in needs a code with the password: without one it answers 401
+// with mfaRequired, a wrong one is refused, a recovery code signs in once.
+// Other admins sign in as before.
+func TestAdminLoginSecondFactor(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
+		ts := newMFAServer(t, s)
+		login := func(code string) *response {
+			return ts.do("POST", "/auth/admin/login", "",
+				fmt.Sprintf(`{"username":%q,"password":%q,"code":%q}`, adminUsername, adminPassword, code))
+		}
+		// Off: the code is not asked for.
+		login("").wantStatus(200)
+
+		secret := ts.admin("POST", "/auth/admin/mfa/setup", "").wantStatus(200).str("secret")
+		codes, _ := ts.admin("POST", "/auth/admin/mfa/confirm", `{"code":"`+nowCode(t, secret)+`"}`).
+			wantStatus(200).get("recoveryCodes").([]any)
+		if len(codes) != 10 {
+			t.Fatalf("%d recovery codes", len(codes))
+		}
+
+		login("").wantStatus(401).wantBody(`{"error":"Two-factor code required","mfaRequired":true}`)
+		login(notNowCode(t, secret)).wantStatus(401).wantBody(`{"error":"Invalid two-factor code"}`)
+		ts.do("POST", "/auth/admin/login", "", fmt.Sprintf(`{"username":%q,"password":"not-the-password","code":%q}`,
+			adminUsername, codes[1])).wantStatus(401).wantBody(`{"error":"Invalid credentials"}`)
+		token := login(codes[1].(string)).wantStatus(200).str("token")
+		ts.do("GET", "/admin/clients", token, "").wantStatus(200)
+		login(codes[1].(string)).wantStatus(401).wantBody(`{"error":"Invalid two-factor code"}`)
+		// The code sent without the password's being right uses nothing up.
+		login(codes[2].(string)).wantStatus(200)
+	})
+}

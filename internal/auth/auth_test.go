@@ -1122,7 +1122,7 @@ func TestService_Client(t *testing.T) {
 		if _, err := s.EnsureAdmin(ctx, "root", "correct-horse-battery"); err != nil {
 			t.Fatal(err)
 		}
-		_, adminToken, _, err := s.LoginAdmin(ctx, "root", "correct-horse-battery", ip)
+		_, adminToken, _, err := s.LoginAdmin(ctx, "root", "correct-horse-battery", "", ip)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1276,7 +1276,7 @@ func TestService_Admin(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		s := setup(t)
 		before := time.Now()
-		a, token, expires, err := s.LoginAdmin(ctx, "root", password, ip)
+		a, token, expires, err := s.LoginAdmin(ctx, "root", password, "", ip)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1306,7 +1306,7 @@ func TestService_Admin(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := setup(t)
-			a, token, _, err := s.LoginAdmin(ctx, creds[0], creds[1], ip)
+			a, token, _, err := s.LoginAdmin(ctx, creds[0], creds[1], "", ip)
 			checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid credentials")
 			if a != nil || token != "" {
 				t.Errorf("LoginAdmin = %+v, %q with an error", a, token)
@@ -1316,11 +1316,11 @@ func TestService_Admin(t *testing.T) {
 
 	t.Run("ErrUnauthorizedRevoked", func(t *testing.T) {
 		s := setup(t)
-		_, token, _, err := s.LoginAdmin(ctx, "root", password, ip)
+		_, token, _, err := s.LoginAdmin(ctx, "root", password, "", ip)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, second, _, err := s.LoginAdmin(ctx, "root", password, ip)
+		_, second, _, err := s.LoginAdmin(ctx, "root", password, "", ip)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1356,14 +1356,14 @@ func TestService_Admin(t *testing.T) {
 			if err := st.CreateAdmin(ctx, &switchboard.Admin{Username: "ops", PasswordHash: hash, Role: switchboard.RoleOperator}); err != nil {
 				t.Fatal(err)
 			}
-			_, rootToken, _, err := s.LoginAdmin(ctx, "root", password, ip)
+			_, rootToken, _, err := s.LoginAdmin(ctx, "root", password, "", ip)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if a, _, err := s.Admin(ctx, rootToken); err != nil || a.Role != switchboard.RoleOwner {
 				t.Fatalf("Admin(root) = %+v, %v; want an owner", a, err)
 			}
-			_, token, _, err := s.LoginAdmin(ctx, "ops", "another-long-password", ip)
+			_, token, _, err := s.LoginAdmin(ctx, "ops", "another-long-password", "", ip)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1381,7 +1381,7 @@ func TestService_Admin(t *testing.T) {
 			if a != nil {
 				t.Errorf("Admin(disabled) = %+v", a)
 			}
-			_, again, _, err := s.LoginAdmin(ctx, "ops", "another-long-password", ip)
+			_, again, _, err := s.LoginAdmin(ctx, "ops", "another-long-password", "", ip)
 			checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid credentials")
 			if again != "" {
 				t.Errorf("LoginAdmin(disabled) gave a token")
@@ -1409,7 +1409,7 @@ func TestService_Admin(t *testing.T) {
 	t.Run("ErrUnauthorizedExpired", func(t *testing.T) {
 		s := setup(t)
 		s.Now = func() time.Time { return time.Now().Add(-13 * time.Hour) }
-		_, token, _, err := s.LoginAdmin(ctx, "root", password, ip)
+		_, token, _, err := s.LoginAdmin(ctx, "root", password, "", ip)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1433,7 +1433,7 @@ func TestService_Admin(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, username := range []string{"root\x00", "\x00", "ro\xffot"} {
-				_, _, _, err := s.LoginAdmin(ctx, username, password, ip)
+				_, _, _, err := s.LoginAdmin(ctx, username, password, "", ip)
 				checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid credentials")
 			}
 		})
@@ -1442,10 +1442,10 @@ func TestService_Admin(t *testing.T) {
 	t.Run("ErrThrottled", func(t *testing.T) {
 		s := setup(t)
 		for range 10 {
-			_, _, _, err := s.LoginAdmin(ctx, "root", "guess-guess-guess", ip)
+			_, _, _, err := s.LoginAdmin(ctx, "root", "guess-guess-guess", "", ip)
 			checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid credentials")
 		}
-		_, _, _, err := s.LoginAdmin(ctx, "root", password, otherIP)
+		_, _, _, err := s.LoginAdmin(ctx, "root", password, "", otherIP)
 		e := checkErr(t, err, switchboard.ETHROTTLED, msgThrottled)
 		if e.RetryAfter <= 0 {
 			t.Errorf("RetryAfter = %v, want > 0", e.RetryAfter)
@@ -1469,7 +1469,7 @@ func TestService_EnsureAdmin(t *testing.T) {
 	}
 	loginOK := func(t *testing.T, s testService, user, password string) {
 		t.Helper()
-		_, token, _, err := s.LoginAdmin(ctx, user, password, ip)
+		_, token, _, err := s.LoginAdmin(ctx, user, password, "", ip)
 		if err != nil {
 			t.Fatalf("LoginAdmin(%q): %v", user, err)
 		}
@@ -1479,7 +1479,7 @@ func TestService_EnsureAdmin(t *testing.T) {
 	}
 	loginRefused := func(t *testing.T, s testService, user, password string) {
 		t.Helper()
-		_, _, _, err := s.LoginAdmin(ctx, user, password, otherIP)
+		_, _, _, err := s.LoginAdmin(ctx, user, password, "", otherIP)
 		checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid credentials")
 	}
 
@@ -1550,7 +1550,7 @@ func TestService_EnsureAdmin(t *testing.T) {
 
 		// Another password: the environment wins, and the tokens issued under
 		// the old password end.
-		_, oldToken, _, err := s.LoginAdmin(ctx, "root", first, ip)
+		_, oldToken, _, err := s.LoginAdmin(ctx, "root", first, "", ip)
 		if err != nil {
 			t.Fatal(err)
 		}

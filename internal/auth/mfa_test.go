@@ -175,8 +175,8 @@ func TestCheckSecondFactorTOTP(t *testing.T) {
 	refused := func(what, code string) {
 		t.Helper()
 		e := checkErr(t, m.check(code), switchboard.EUNAUTHORIZED, MsgMFAInvalid)
-		if e != nil && e.Reason != "" {
-			t.Errorf("%s: Reason = %q, want none", what, e.Reason)
+		if e != nil && e.Reason != switchboard.ReasonMFAInvalid {
+			t.Errorf("%s: Reason = %q, want %q", what, e.Reason, switchboard.ReasonMFAInvalid)
 		}
 	}
 	accepted := func(what, code string) {
@@ -250,7 +250,7 @@ func TestCheckSecondFactorThrottled(t *testing.T) {
 		t.Errorf("recovery codes left = %d, want 10", got)
 	}
 	// Throttled as its own account: the admin's password sign-in is not.
-	if _, _, _, err := m.LoginAdmin(context.Background(), "ada", "wrong", ip); switchboard.ErrorCode(err) != switchboard.EUNAUTHORIZED {
+	if _, _, _, err := m.LoginAdmin(context.Background(), "ada", "wrong", "", ip); switchboard.ErrorCode(err) != switchboard.EUNAUTHORIZED {
 		t.Errorf("password sign-in after spent codes = %v, want EUNAUTHORIZED", err)
 	}
 	// The allowance refills: one attempt per window/limit.

@@ -337,13 +337,13 @@ func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client,
 
 // LoginAdmin checks an admin's username and password and returns the admin
 // with a token that expires after AdminTokenTTL. Same rules as LoginClient.
-func (s *Service) LoginAdmin(ctx context.Context, username, password, ip string) (*switchboard.Admin, string, time.Time, error) {
-	a, token, expires, err := s.loginAdmin(ctx, username, password, ip)
+func (s *Service) LoginAdmin(ctx context.Context, username, password, code, ip string) (*switchboard.Admin, string, time.Time, error) {
+	a, token, expires, err := s.loginAdmin(ctx, username, password, code, ip)
 	s.Metrics.SignIn(metrics.KindAdmin, err)
 	return a, token, expires, err
 }
 
-func (s *Service) loginAdmin(ctx context.Context, username, password, ip string) (*switchboard.Admin, string, time.Time, error) {
+func (s *Service) loginAdmin(ctx context.Context, username, password, code, ip string) (*switchboard.Admin, string, time.Time, error) {
 	at, err := s.Throttle.begin(ctx, adminThrottlePrefix+username, ip)
 	if err != nil {
 		return nil, "", time.Time{}, err
@@ -362,6 +362,12 @@ func (s *Service) loginAdmin(ctx context.Context, username, password, ip string)
 		// A disabled admin hears what a wrong password hears, after the
 		// same hashing time.
 		return nil, "", time.Time{}, at.refuse(ctx, unauthorized(MsgInvalidAdminLogin))
+	}
+	// The second factor, when the admin has one. The password was right, so
+	// its unit goes back; but the address is remembered for the account only
+	// once the code is right too.
+	if err := s.CheckSecondFactor(ctx, a, code, ip); err != nil {
+		return nil, "", time.Time{}, errors.Join(err, at.giveBack(ctx))
 	}
 	if err := at.succeeded(ctx); err != nil {
 		return nil, "", time.Time{}, err

@@ -75,7 +75,7 @@ func TestService_BurstEvaluatesAtMostTheAllowance(t *testing.T) {
 			}
 			h := countHashes(s)
 			check(t, outcomes(t, 100, func(i int) error {
-				_, _, _, err := s.LoginAdmin(ctx, "root", fmt.Sprintf("wrong-password-%03d", i), ip)
+				_, _, _, err := s.LoginAdmin(ctx, "root", fmt.Sprintf("wrong-password-%03d", i), "", ip)
 				return err
 			}), h)
 		})
@@ -123,7 +123,7 @@ func TestService_NoLockout(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, func(s testService, secret, from string) error {
-			_, _, _, err := s.LoginAdmin(ctx, "root", secret, from)
+			_, _, _, err := s.LoginAdmin(ctx, "root", secret, "", from)
 			return err
 		}},
 	} {
@@ -243,7 +243,7 @@ func TestService_HashLimit(t *testing.T) {
 	for name, login := range map[string]func() error{
 		"LoginClient": func() error { _, _, err := s.LoginClient(ctx, "client_a", secret, otherIP); return err },
 		"LoginAdmin": func() error {
-			_, _, _, err := s.LoginAdmin(ctx, "root", "correct-horse-battery", otherIP)
+			_, _, _, err := s.LoginAdmin(ctx, "root", "correct-horse-battery", "", otherIP)
 			return err
 		},
 	} {

@@ -21,6 +21,9 @@ type ErrorBody struct {
 	RequiredFields []string          `json:"requiredFields,omitempty"`
 	// RequestID is set on the answers that quote the request's id (make-call).
 	RequestID string `json:"requestId,omitempty"`
+	// MFARequired tells an admin's sign-in that the password was right and
+	// a two-factor code is needed.
+	MFARequired bool `json:"mfaRequired,omitzero"`
 }
 
 // JSONError is an error with the status and body it is answered with.

@@ -45,3 +45,6 @@ type MFAService interface {
 	// reports whether there was one, atomically: each code works once.
 	UseRecoveryCode(ctx context.Context, username, hash string) (bool, error)
 }
+
+// ReasonMFAInvalid: an admin's two-factor code was wrong or already used.
+const ReasonMFAInvalid = "mfa_invalid"
