@@ -91,6 +91,7 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Post("/clients/:clientId/delete", con.requireSignIn, allow(switchboard.ChangeClients), con.handleDeleteClient)
 	con.registerCalls(g)
 	con.registerTeam(g)
+	con.registerSecurity(g)
 	g.Use(notFound) // an HTML 404 for the rest of /console
 
 	acc := newAccount(s, sessions)

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"image/png"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/pquerna/otp"
+
+	"switchboard/internal/httpserver"
+	"switchboard/internal/switchboard"
+	"switchboard/views"
+)
+
+// The admin's own Security page: two-factor sign-in set up with the same
+// auth service as /auth/admin/mfa/setup and /confirm. The secret and the
+// recovery codes are shown on the answer to the form's post, this once,
+// and never travel in a URL or a cookie.
+
+func (con *console) registerSecurity(g fiber.Router) {
+	g.Get("/security", con.requireSignIn, con.handleSecurity)
+	g.Post("/security/setup", con.requireSignIn, con.handleSetupMFA)
+	g.Post("/security/confirm", con.requireSignIn, con.handleConfirmMFA)
+}
+
+// securityPage renders the page with whether two-factor is on now.
+func (con *console) securityPage(c *fiber.Ctx, status int, v views.SecurityView) error {
+	st, err := con.Auth.MFA.MFAState(c.UserContext(), currentAdmin(c).Username)
+	if err != nil {
+		return err
+	}
+	v.Enabled, v.Pending = st.Enabled, !st.Enabled && st.Secret != ""
+	return render(c, status, views.SecurityPage(v))
+}
+
+// handleSecurity handles GET /console/security.
+func (con *console) handleSecurity(c *fiber.Ctx) error {
+	return con.securityPage(c, fiber.StatusOK, views.SecurityView{})
+}
+
+// handleSetupMFA handles POST /console/security/setup: a new secret, in
+// text and as a QR code drawn here (no outside service sees it).
+func (con *console) handleSetupMFA(c *fiber.Ctx) error {
+	setup, err := con.Auth.SetupMFA(c.UserContext(), currentAdmin(c))
+	if switchboard.ErrorCode(err) == switchboard.ECONFLICT {
+		return con.securityPage(c, fiber.StatusConflict, views.SecurityView{Error: teamError(err)})
+	} else if err != nil {
+		return err
+	}
+	qr, err := qrDataURI(setup.URL)
+	if err != nil {
+		return err
+	}
+	return con.securityPage(c, fiber.StatusOK, views.SecurityView{Secret: setup.Secret, QR: qr})
+}
+
+// handleConfirmMFA handles POST /console/security/confirm: a right first
+// code turns two-factor on and the recovery codes are shown this once.
+func (con *console) handleConfirmMFA(c *fiber.Ctx) error {
+	a := currentAdmin(c)
+	codes, err := con.Auth.ConfirmMFA(c.UserContext(), a, c.FormValue("code"), httpserver.ClientIP(c))
+	switch switchboard.ErrorCode(err) {
+	case "":
+	case switchboard.EINVALID:
+		return con.securityPage(c, fiber.StatusBadRequest, views.SecurityView{Error: teamError(err)})
+	case switchboard.ECONFLICT:
+		return con.securityPage(c, fiber.StatusConflict, views.SecurityView{Error: teamError(err)})
+	case switchboard.ETHROTTLED:
+		return con.securityPage(c, fiber.StatusTooManyRequests, views.SecurityView{Error: tooManyFailures(c, err, "attempts")})
+	default:
+		return err
+	}
+	return con.securityPage(c, fiber.StatusOK, views.SecurityView{RecoveryCodes: codes})
+}
+
+// qrDataURI is the otpauth:// URL as a PNG QR code in a data: URI, which
+// the pages' CSP allows for images.
+func qrDataURI(otpauthURL string) (string, error) {
+	key, err := otp.NewKeyFromURL(otpauthURL)
+	if err != nil {
+		return "", err
+	}
+	img, err := key.Image(200, 200)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", err
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
