@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+)
+
+// TestBrowserTeam walks a team in Chromium, in two browsers that share
+// nothing: the owner (the admin from the environment) invites an operator
+// on the Team page; the operator opens the link, chooses a password, signs
+// in, turns on two-factor sign-in by reading the secret from the Security
+// page and computing a code, signs out, and signs in again with password
+// and a fresh code. The owner then makes it a viewer, and the viewer's
+// client page shows no Suspend or Delete button.
+func TestBrowserTeam(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the browser test runs the binary and Chromium; skipped with -short")
+	}
+	ctx, srv, browserPath, began := startBrowserTest(t)
+	base := srv.base
+	adminToken := srv.do("POST", "/auth/admin/login", "", map[string]string{"username": "admin", "password": adminPass}).
+		expect(t, "admin login over the API", 200).str(t, "token")
+	const clientID = "team_1"
+	srv.do("POST", "/admin/clients", adminToken, map[string]any{
+		"clientId": clientID,
+		"clientMeta": map[string]string{
+			"fullName": "Tess Team", "email": "tess@example.com", "phone": "+14155550123", "businessName": "Team Co",
+		},
+		"agentId": "agent_team", "twilioPhoneNumber": "+18005550100", "status": "Active",
+	}).expect(t, "create a client", 201)
+
+	bctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	defer cancel()
+	owner := newBrowserTab(bctx, t, browserPath, screenshotDir(t, "team", "owner"))
+	op := newBrowserTab(bctx, t, browserPath, screenshotDir(t, "team", "operator"))
+	const username, password = "olga", "olga-long-password"
+
+	var inviteURL string
+	owner.step("owner: sign in and invite an operator",
+		chromedp.Navigate(base+"/console/login"),
+		consoleSignIn("admin", adminPass, ""),
+		chromedp.Click(byTestID("team-link"), chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("invite-form"), chromedp.ByQuery),
+		chromedp.SendKeys(`#invite-username`, username, chromedp.ByQuery),
+		chromedp.SetValue(`#invite-role`, "operator", chromedp.ByQuery),
+		chromedp.Click(`[data-action="invite"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("invite-url"), chromedp.ByQuery),
+		chromedp.Value(byTestID("invite-url"), &inviteURL, chromedp.ByQuery),
+	)
+
+	op.step("operator: accept the invitation and sign in",
+		chromedp.Navigate(inviteURL),
+		chromedp.WaitVisible(byTestID("accept-invite-form"), chromedp.ByQuery),
+		op.screenshot("accept-invite"),
+		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+		chromedp.Click(`[data-action="accept-invite"]`, chromedp.ByQuery),
+		consoleSignIn(username, password, ""),
+	)
+	var secret string
+	op.step("operator: set up two-factor sign-in from the Security page",
+		chromedp.Click(byTestID("security-link"), chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("mfa-status"), chromedp.ByQuery),
+		assertJS("two-factor is off", `document.querySelector('[data-testid="mfa-status"]').dataset.enabled === "false"`),
+		op.screenshot("security-off"),
+		chromedp.Click(`[data-action="setup-mfa"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("mfa-secret"), chromedp.ByQuery),
+		assertJS("the QR code is a PNG that loaded", `(function () {
+			var img = document.querySelector('[data-testid="mfa-qr"]');
+			return img.src.startsWith('data:image/png;base64,') && img.complete && img.naturalWidth > 0;
+		})()`),
+		chromedp.Text(byTestID("mfa-secret"), &secret, chromedp.ByQuery),
+		op.screenshot("security-setup"),
+	)
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatalf("code for the secret %q the page showed: %v", secret, err)
+	}
+	op.step("operator: confirm with a first code",
+		chromedp.SendKeys(`#mfa-code`, code, chromedp.ByQuery),
+		chromedp.Click(`[data-action="confirm-mfa"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("recovery-codes"), chromedp.ByQuery),
+		assertJS("ten recovery codes", `document.querySelectorAll('[data-testid="recovery-code"]').length === 10`),
+		assertJS("two-factor is on", `document.querySelector('[data-testid="mfa-status"]').dataset.enabled === "true"`),
+		op.screenshot("recovery-codes"),
+		chromedp.Click(byTestID("sign-out"), chromedp.ByQuery),
+	)
+	// The first code's step is used up (a replay is refused): the code of
+	// the next 30 s step, which the server accepts a step early.
+	fresh, err := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.step("operator: sign in with password and a fresh code",
+		consoleSignIn(username, password, fresh),
+		textIs(byTestID("signed-in-as"), username),
+	)
+
+	row := `[data-testid="team-row"][data-username="` + username + `"] `
+	owner.step("owner: make the operator a viewer",
+		chromedp.Navigate(base+"/console/team"),
+		chromedp.WaitVisible(row+`select[name="role"]`, chromedp.ByQuery),
+		chromedp.SetValue(row+`select[name="role"]`, "viewer", chromedp.ByQuery),
+		chromedp.Click(row+`[data-action="set-role"]`, chromedp.ByQuery),
+		// The redirect's page says so, with the role as now stored.
+		waitJS(`document.body.innerText.includes('`+username+` changed.')`),
+		assertJS("the role is viewer", `document.querySelector('`+row+`option[value="viewer"]').selected`),
+	)
+	op.step("viewer: the client's page has no Suspend or Delete button",
+		chromedp.Navigate(base+"/console/clients/"+clientID),
+		chromedp.WaitVisible(byTestID("client-title"), chromedp.ByQuery),
+		assertJS("no Suspend or Delete", `![...document.querySelectorAll('a, button')].some(
+			e => ['Suspend', 'Delete'].includes(e.textContent.trim()))`),
+		op.screenshot("viewer-client"),
+	)
+	t.Logf("team flow: %v", time.Since(began).Round(time.Millisecond))
+}
+
+// consoleSignIn fills the console's sign-in form on the page (the code
+// only when given) and waits for the dashboard.
+func consoleSignIn(username, password, code string) chromedp.Tasks {
+	tasks := chromedp.Tasks{
+		chromedp.WaitVisible(byTestID("login-form"), chromedp.ByQuery),
+		pathIs("/console/login"),
+		chromedp.SendKeys(`#username`, username, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+	}
+	if code != "" {
+		tasks = append(tasks, chromedp.SendKeys(`#code`, code, chromedp.ByQuery))
+	}
+	return append(tasks,
+		chromedp.Click(byTestID("sign-in"), chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("count-total"), chromedp.ByQuery),
+		pathIs("/console"),
+	)
+}
