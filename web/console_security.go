@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image/png"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/pquerna/otp"
@@ -24,13 +25,30 @@ func (con *console) registerSecurity(g fiber.Router) {
 	g.Post("/security/confirm", con.requireSignIn, con.handleConfirmMFA)
 }
 
+// requireMFA sends a signed-in admin without two-factor sign-in to the
+// Security page when the team requires it; the Security page and its
+// forms, and pages without a sign-in, go on.
+func (con *console) requireMFA(c *fiber.Ctx) error {
+	a := currentAdmin(c)
+	if !con.RequireAdminMFA || a == nil || strings.HasPrefix(c.Path(), "/console/security") {
+		return c.Next()
+	}
+	st, err := con.Auth.MFA.MFAState(c.UserContext(), a.Username)
+	if err != nil {
+		return err
+	} else if st.Enabled {
+		return c.Next()
+	}
+	return redirect(c, "/console/security")
+}
+
 // securityPage renders the page with whether two-factor is on now.
 func (con *console) securityPage(c *fiber.Ctx, status int, v views.SecurityView) error {
 	st, err := con.Auth.MFA.MFAState(c.UserContext(), currentAdmin(c).Username)
 	if err != nil {
 		return err
 	}
-	v.Enabled, v.Pending = st.Enabled, !st.Enabled && st.Secret != ""
+	v.Enabled, v.Pending, v.Required = st.Enabled, !st.Enabled && st.Secret != "", con.RequireAdminMFA
 	return render(c, status, views.SecurityPage(v))
 }
 

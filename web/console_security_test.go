@@ -96,3 +96,33 @@ func TestConsole_SecurityCSRFRefused(t *testing.T) {
 		t.Errorf("a forged post set up two-factor: %+v", st)
 	}
 }
+
+// With two-factor sign-in required, an admin without it is sent to the
+// Security page from every other console page, and nowhere once it is on.
+func TestConsole_RequireAdminMFA(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	s.svc.MFA = s.store
+	b := s.signedIn(t)
+	s.pages.RequireAdminMFA = true
+	for _, path := range []string{"/console", "/console/clients", "/console/team"} {
+		if p := b.get(path).wantStatus(http.StatusSeeOther); p.location() != "/console/security" {
+			t.Errorf("GET %s leads to %q, want /console/security", path, p.location())
+		}
+	}
+	p := b.get("/console/security").wantStatus(http.StatusOK)
+	if p.testid("mfa-required").Length() != 1 {
+		t.Error("the Security page does not say two-factor sign-in is required")
+	}
+	if p := b.post("/console/clients", newClientForm("acme_1", "ada@example.com")).wantStatus(http.StatusSeeOther); p.location() != "/console/security" {
+		t.Errorf("a create leads to %q, want /console/security", p.location())
+	}
+	if s.client(t, "acme_1") != nil {
+		t.Error("a client was created before two-factor sign-in was set up")
+	}
+
+	secret := b.post("/console/security/setup", nil).wantStatus(http.StatusOK).text("mfa-secret")
+	code, _ := totp.GenerateCode(secret, time.Now())
+	b.post("/console/security/confirm", url.Values{"code": {code}}).wantStatus(http.StatusOK)
+	b.get("/console").wantStatus(http.StatusOK)
+}

@@ -43,6 +43,8 @@ type site struct {
 	// fake is the ElevenLabs the pages' calls go to (see calls_harness_test.go).
 	fake    *elevenlabstest.Fake
 	calling *calling.Service
+	// pages is the site's web.Server: its settings are read per request.
+	pages *web.Server
 }
 
 type syncBuffer struct {
@@ -110,11 +112,12 @@ func siteOn(t testing.TB, s *store.Store, clients switchboard.ClientService, tru
 	(&api.Server{Auth: svc, Clients: clients, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
 	fake := elevenlabstest.New(t)
 	calls := &calling.Service{Calls: s, Dialer: fake.Client(), Log: log}
-	(&web.Server{
+	pages := &web.Server{
 		Auth: svc, Clients: clients, Events: s, Log: log, Calls: s, Calling: calls,
 		SessionKeys: [][]byte{secret}, SessionTTL: time.Hour,
-	}).Register(app)
-	return &site{t: t, app: app, svc: svc, store: s, log: logs, fake: fake, calling: calls}
+	}
+	pages.Register(app)
+	return &site{t: t, app: app, svc: svc, store: s, log: logs, fake: fake, calling: calls, pages: pages}
 }
 
 // browser is one visitor of the site: it keeps cookies between requests and

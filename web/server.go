@@ -44,6 +44,9 @@ type Server struct {
 	// SessionTTL is how long a browser session lasts (the admin token's
 	// lifetime), in the console and on the account pages.
 	SessionTTL time.Duration
+	// RequireAdminMFA sends a signed-in admin without two-factor sign-in
+	// to the Security page before any other console page.
+	RequireAdminMFA bool
 }
 
 // htmlPolicy is the Content-Security-Policy of every page: scripts, styles
@@ -73,6 +76,7 @@ func (s *Server) Register(app *httpserver.App) {
 	g.Get("/login", con.handleLoginPage)
 	g.Post("/login", con.handleLogin)
 	g.Post("/logout", con.requireSignIn, con.handleLogout)
+	g.Use(con.requireMFA) // every console route below, but sign-in and sign-out
 
 	g.Get("/", con.requireSignIn, allow(switchboard.ReadClients), con.handleDashboard)
 	g.Get("/activity", con.requireSignIn, allow(switchboard.ReadActivity), con.handleActivity)

@@ -47,6 +47,9 @@ type Config struct {
 	ElevenLabsWebhookSecret string
 	// SimulateCalls places calls with the in-process simulator instead.
 	SimulateCalls bool
+	// RequireAdminMFA (REQUIRE_ADMIN_MFA=1) sends every admin without
+	// two-factor sign-in to set it up before any other console page.
+	RequireAdminMFA bool
 	// SimulateCallsDelay is how long a simulated call takes to get its
 	// outcome; 0: the simulator's own (3 s). Tests shorten it.
 	SimulateCallsDelay time.Duration
@@ -185,6 +188,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if err := cfg.loadCalling(getenv); err != nil {
 		return cfg, err
+	}
+	switch v := getenv("REQUIRE_ADMIN_MFA"); v {
+	case "", "0", "false":
+	case "1", "true":
+		cfg.RequireAdminMFA = true
+	default:
+		return cfg, fmt.Errorf("REQUIRE_ADMIN_MFA must be 1 or 0, not %q", v)
 	}
 	return cfg, nil
 }

@@ -87,6 +87,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "TOKEN_TTL", env: map[string]string{"TOKEN_TTL": "24h"},
 			want: with(func(c *Config) { c.TokenTTL = 24 * time.Hour })},
 		{name: "TOKEN_TTL 0 means none", env: map[string]string{"TOKEN_TTL": "0"}, want: defaults},
+		{name: "REQUIRE_ADMIN_MFA", env: map[string]string{"REQUIRE_ADMIN_MFA": "1"},
+			want: with(func(c *Config) { c.RequireAdminMFA = true })},
 		{name: "ADMIN_TOKEN_TTL", env: map[string]string{"ADMIN_TOKEN_TTL": "90m"},
 			want: with(func(c *Config) { c.AdminTokenTTL = 90 * time.Minute })},
 		{name: "everything", env: map[string]string{
@@ -124,6 +126,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "ADMIN_PASSWORD too long", env: map[string]string{"ADMIN_PASSWORD": strings.Repeat("p", 73)}, errVar: "ADMIN_PASSWORD"},
 		{name: "SECRET_HASH_COST too low", env: map[string]string{"SECRET_HASH_COST": "3"}, errVar: "SECRET_HASH_COST"},
 		{name: "SECRET_HASH_COST too high", env: map[string]string{"SECRET_HASH_COST": "40"}, errVar: "SECRET_HASH_COST"},
+		{name: "REQUIRE_ADMIN_MFA not a switch", env: map[string]string{"REQUIRE_ADMIN_MFA": "yes"}, errVar: "REQUIRE_ADMIN_MFA"},
 		{name: "SECRET_HASH_COST not a number", env: map[string]string{"SECRET_HASH_COST": "high"}, errVar: "SECRET_HASH_COST"},
 		{name: "TOKEN_TTL negative", env: map[string]string{"TOKEN_TTL": "-1h"}, errVar: "TOKEN_TTL"},
 		{name: "TOKEN_TTL not a duration", env: map[string]string{"TOKEN_TTL": "soon"}, errVar: "TOKEN_TTL"},

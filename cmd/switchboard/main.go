@@ -233,7 +233,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	(&web.Server{
 		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log, Calls: m.Store, Calling: m.Calling,
-		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL,
+		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL, RequireAdminMFA: m.Config.RequireAdminMFA,
 	}).Register(m.App)
 	return nil
 }
