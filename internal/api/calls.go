@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -56,11 +55,6 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// callingOff answers every request that needs a provider when none is set.
-func callingOff() *httpserver.JSONError {
-	return &httpserver.JSONError{Status: fiber.StatusServiceUnavailable, Body: httpserver.ErrorBody{Error: "Calling is not configured"}}
-}
-
 // makeCallRequest is the body of both make-call endpoints. Nothing in it
 // names the agent or the caller id: those are always the client's.
 type makeCallRequest struct {
@@ -92,9 +86,6 @@ func (s *Server) makeCall(c *fiber.Ctx, client *switchboard.Client, requestedBy 
 	}
 	if err != nil {
 		je := httpserver.Failed(calling.MsgInitiationFailed, err)
-		if errors.Is(err, calling.ErrNotConfigured) {
-			je = callingOff()
-		}
 		je.Body.RequestID = httpserver.RequestID(c)
 		return je
 	}
@@ -440,9 +431,7 @@ func (s *Server) handleCallingCheck(c *fiber.Ctx) error {
 		return httpserver.Failed("Failed to check calling", err)
 	}
 	check, err := s.Calling.Check(c.UserContext(), client.AgentID, client.TwilioPhoneNumber)
-	if errors.Is(err, calling.ErrNotConfigured) {
-		return callingOff()
-	} else if err != nil {
+	if err != nil {
 		return httpserver.Failed("Failed to check calling", err)
 	}
 	out := callingCheckResponse{ClientID: client.ID, AgentID: client.AgentID, TwilioPhoneNumber: client.TwilioPhoneNumber,

@@ -22,8 +22,9 @@ import (
 	"switchboard/internal/switchboard"
 )
 
-// ErrNotConfigured is Place's answer when no provider is configured.
-var ErrNotConfigured = errors.New("calling is not configured")
+// ErrNotConfigured is the answer of Place and Check when no provider is
+// configured: a 503 that every transport writes like any other error.
+var ErrNotConfigured = &switchboard.Error{Code: switchboard.EUNAVAILABLE, Message: "Calling is not configured"}
 
 // Messages of refusals, as the API sends them.
 const (
