@@ -37,16 +37,13 @@ func (s *Server) registerCalls(app *httpserver.App, sec, adm fiber.Router) {
 	adm.Post("/clients/:clientId/do-not-call", change, s.handleAdminAddDoNotCall)
 	adm.Delete("/clients/:clientId/do-not-call/:phone", change, s.handleAdminRemoveDoNotCall)
 
-	app.AllowLargeBody(webhookPath)
-	app.Post(webhookPath, noStore, s.handleWebhook)
+	app.AllowLargeBody(WebhookPath)
+	app.Post(WebhookPath, noStore, s.handleWebhook)
 }
 
-// webhookPath is where ElevenLabs posts the outcome of each call.
-const webhookPath = "/webhooks/elevenlabs"
-
-// WebhookPath is webhookPath, for the start-up line that says what to
-// register in ElevenLabs.
-const WebhookPath = webhookPath
+// WebhookPath is where ElevenLabs posts the outcome of each call; cmd
+// prints it at start-up as the URL to register.
+const WebhookPath = "/webhooks/elevenlabs"
 
 func (s *Server) now() time.Time {
 	if s.Now != nil {
