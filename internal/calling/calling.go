@@ -236,7 +236,32 @@ func (s *Service) place(ctx context.Context, client *switchboard.Client, req Req
 		// and fail it as interrupted, which is what the caller is told too.
 		return nil, fmt.Errorf("record dialled call %s: %w", call.ID, err)
 	}
+	if settled, err := s.applyHeld(recordCtx, done.ConversationID); err != nil {
+		// The call is placed and recorded; the reconciler takes the reports.
+		s.Log.Error("apply held call reports", "call_id", call.ID, "err", err)
+	} else if settled != nil {
+		done = settled
+	}
 	return done, nil
+}
+
+// heldAge is how long a report about a conversation no call has is kept
+// for a call to claim it: a dial's answer is recorded within seconds.
+const heldAge = 24 * time.Hour
+
+// applyHeld applies the reports held for the conversation, which arrived
+// before the call had it, and returns the call as they left it (nil when
+// none was held).
+func (s *Service) applyHeld(ctx context.Context, conversationID string) (*switchboard.Call, error) {
+	held, err := s.Calls.TakeHeldCallResults(ctx, conversationID)
+	var call *switchboard.Call
+	for _, r := range held {
+		if err != nil {
+			break
+		}
+		call, _, err = s.Calls.ApplyCallResult(ctx, r, s.now())
+	}
+	return call, err
 }
 
 // dynamicVariables are the caller's variables with the client's profile and
@@ -350,9 +375,12 @@ func (s *Service) ApplyWebhook(ctx context.Context, r switchboard.CallResult) (*
 
 func (s *Service) apply(ctx context.Context, r switchboard.CallResult) (*switchboard.Call, string, error) {
 	call, changed, err := s.Calls.ApplyCallResult(ctx, r, s.now())
+	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+		call, changed, err = s.hold(ctx, r)
+	}
 	switch {
-	case switchboard.ErrorCode(err) == switchboard.ENOTFOUND:
-		s.Log.Warn("call report for an unknown conversation", "conversation_id", r.ConversationID, "status", string(r.Status))
+	case call == nil && err == nil:
+		s.Log.Warn("call report for an unknown conversation: held", "conversation_id", r.ConversationID, "status", string(r.Status))
 		return nil, metrics.WebhookUnknown, nil
 	case err != nil:
 		return nil, metrics.WebhookError, err
@@ -361,6 +389,28 @@ func (s *Service) apply(ctx context.Context, r switchboard.CallResult) (*switchb
 	}
 	s.Log.Info("call updated", "call_id", call.ID, "status", string(call.Status), "outcome", call.Outcome)
 	return call, metrics.WebhookOK, nil
+}
+
+// hold keeps r, about a conversation no call has, for the call that will
+// have it: the dial's answer may be on its way. The dialling side records
+// the conversation and then takes what is held; this side holds and then
+// looks again. Each step sees what the other committed before it, so
+// whichever comes second applies the report (both may: applying is
+// idempotent). It returns the call when the second look found it.
+func (s *Service) hold(ctx context.Context, r switchboard.CallResult) (*switchboard.Call, bool, error) {
+	if err := s.Calls.HoldCallResult(ctx, r, s.now()); err != nil {
+		return nil, false, err
+	}
+	call, changed, err := s.Calls.ApplyCallResult(ctx, r, s.now())
+	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	if _, err := s.Calls.TakeHeldCallResults(ctx, r.ConversationID); err != nil {
+		return nil, false, err
+	}
+	return call, changed, nil
 }
 
 // Reconcile settles the calls no webhook settled, once: a call left queued
@@ -376,6 +426,9 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 
 func (s *Service) reconcileAll(ctx context.Context) (int, error) {
 	now := s.now()
+	if _, err := s.Calls.PurgeHeldCallResults(ctx, now.Add(-heldAge)); err != nil {
+		return 0, err
+	}
 	calls, err := s.Calls.ClaimCallsToReconcile(ctx, now.Add(-queuedAge), now.Add(-activeAge), now, lease, 100)
 	if err != nil {
 		return 0, err
@@ -395,6 +448,9 @@ func (s *Service) reconcile(ctx context.Context, call *switchboard.Call) error {
 	}
 	if s.Dialer == nil || call.ConversationID == "" {
 		return nil
+	}
+	if settled, err := s.applyHeld(ctx, call.ConversationID); err != nil || settled != nil && settled.Status.Final() {
+		return err // a report held while the dialling process stopped
 	}
 	r, err := s.Dialer.Conversation(ctx, call.ConversationID)
 	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {

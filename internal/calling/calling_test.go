@@ -168,17 +168,23 @@ func callEvents(t *testing.T, s *store.Store) []string {
 	return out
 }
 
-// hookDialer passes every call to Dialer, running beforePlace first.
+// hookDialer passes every call to Dialer, running beforePlace first and
+// afterPlace with the provider's answer before it is returned.
 type hookDialer struct {
 	switchboard.Dialer
 	beforePlace func(ctx context.Context, call switchboard.OutboundCall)
+	afterPlace  func(d switchboard.Dialled)
 }
 
 func (d *hookDialer) PlaceCall(ctx context.Context, call switchboard.OutboundCall) (switchboard.Dialled, error) {
 	if d.beforePlace != nil {
 		d.beforePlace(ctx, call)
 	}
-	return d.Dialer.PlaceCall(ctx, call)
+	dialled, err := d.Dialer.PlaceCall(ctx, call)
+	if err == nil && d.afterPlace != nil {
+		d.afterPlace(dialled)
+	}
+	return dialled, err
 }
 
 // TestPlace_RecordsBeforeDialling: when ElevenLabs is asked, the call is
@@ -449,6 +455,50 @@ func TestApply(t *testing.T) {
 	if log := h.log.String(); !strings.Contains(log, "call report for an unknown conversation") || !strings.Contains(log, "conversation_id=conv_nobody") {
 		t.Errorf("the unknown conversation is not logged:\n%s", log)
 	}
+}
+
+// TestApply_ReportBeforeDialAnswer: ElevenLabs may report a conversation
+// (a call_initiation_failure when the line is busy) before its answer to
+// the dial is recorded, when no call has the conversation yet. The report
+// is held, not dropped, and settles the call as soon as the answer is
+// recorded; a held report no call ever claims is purged after a day.
+func TestApply_ReportBeforeDialAnswer(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s)
+		ctx := context.Background()
+		h.svc.Dialer = &hookDialer{Dialer: h.fake.Client(), afterPlace: func(d switchboard.Dialled) {
+			busy := switchboard.CallResult{ConversationID: d.ConversationID, Status: switchboard.CallFailed, Error: "The line was busy"}
+			if got, err := h.svc.ApplyWebhook(ctx, busy); got != nil || err != nil {
+				t.Errorf("early report: %+v, %v; want nil, nil (held)", got, err)
+			}
+		}}
+		call, err := h.svc.Place(ctx, h.client, calling.Request{Phone: callee, RequestedBy: "client"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if call.Status != switchboard.CallFailed || call.Error != "The line was busy" {
+			t.Errorf("Place returned %+v; want failed: The line was busy", call)
+		}
+		if got := h.find(call.ID); got.Status != switchboard.CallFailed || got.Error != "The line was busy" {
+			t.Errorf("stored call %+v; want failed: The line was busy", got)
+		}
+		if held, err := s.TakeHeldCallResults(ctx, call.ConversationID); err != nil || len(held) != 0 {
+			t.Errorf("held reports after the call took them: %v, %v; want none", held, err)
+		}
+
+		// A report for a conversation that never becomes a call's is kept
+		// for a day, then purged by the reconciler.
+		if _, err := h.svc.ApplyWebhook(ctx, switchboard.CallResult{ConversationID: "conv_stray", Status: switchboard.CallCompleted}); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Set(base.Add(24*time.Hour + time.Second))
+		if _, err := h.svc.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if held, err := s.TakeHeldCallResults(ctx, "conv_stray"); err != nil || len(held) != 0 {
+			t.Errorf("stray report after a day: %v, %v; want purged", held, err)
+		}
+	})
 }
 
 // TestReconcile_Queued: a call left queued for over a minute (the process

@@ -293,6 +293,19 @@ type CallService interface {
 	// report changes nothing. ENOTFOUND for a conversation no call has.
 	ApplyCallResult(ctx context.Context, r CallResult, at time.Time) (call *Call, changed bool, err error)
 
+	// HoldCallResult keeps r, a report about a conversation no call has
+	// yet: ElevenLabs may report a conversation before its answer to the
+	// dial is recorded.
+	HoldCallResult(ctx context.Context, r CallResult, at time.Time) error
+
+	// TakeHeldCallResults removes and returns the reports held for the
+	// conversation, oldest first.
+	TakeHeldCallResults(ctx context.Context, conversationID string) ([]CallResult, error)
+
+	// PurgeHeldCallResults removes the reports held since before before,
+	// which no call claimed, and returns how many.
+	PurgeHeldCallResults(ctx context.Context, before time.Time) (int, error)
+
 	// FindCall returns the call with its transcript. With a clientID, only
 	// that (current) client's call is found; "" finds any. ENOTFOUND.
 	FindCall(ctx context.Context, clientID, id string) (*Call, error)
