@@ -82,14 +82,18 @@ func (s *Server) makeCall(c *fiber.Ctx, client *switchboard.Client, requestedBy 
 		})
 	}
 	if err != nil {
-		je := httpserver.Failed(calling.MsgInitiationFailed, err)
-		je.Body.RequestID = httpserver.RequestID(c)
-		return je
+		return makeCallRefused(c, httpserver.Failed(calling.MsgInitiationFailed, err))
 	}
 	return c.JSON(makeCallResponse{
 		Success: true, Message: "Call initiated successfully", CallID: call.ID,
 		ConversationID: call.ConversationID, CallSID: call.CallSID, RequestID: httpserver.RequestID(c),
 	})
+}
+
+// makeCallRefused is a make-call refusal, which quotes the request's id.
+func makeCallRefused(c *fiber.Ctx, je *httpserver.JSONError) error {
+	je.Body.RequestID = httpserver.RequestID(c)
+	return je
 }
 
 // handleSecureMakeCall handles POST /secure/make-call.
@@ -101,10 +105,11 @@ func (s *Server) handleSecureMakeCall(c *fiber.Ctx) error {
 func (s *Server) handleAdminMakeCall(c *fiber.Ctx) error {
 	client, err := s.Clients.FindClientByID(c.UserContext(), c.Params("clientId"))
 	if err != nil {
-		return httpserver.Failed(calling.MsgInitiationFailed, err)
+		return makeCallRefused(c, httpserver.Failed(calling.MsgInitiationFailed, err))
 	}
 	if client.Status != switchboard.StatusActive {
-		return errorOnly(fiber.StatusForbidden, fmt.Sprintf("Client is not active (status: %s)", client.Status))
+		return makeCallRefused(c, &httpserver.JSONError{Status: fiber.StatusForbidden,
+			Body: httpserver.ErrorBody{Error: fmt.Sprintf("Client is not active (status: %s)", client.Status)}})
 	}
 	return s.makeCall(c, client, "admin:"+currentAdmin(c).Username)
 }

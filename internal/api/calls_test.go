@@ -482,13 +482,22 @@ func TestAdminMakeCall(t *testing.T) {
 		)
 
 		cs.do("POST", "/admin/clients/acme/make-call", token, `{"phone":"+14155550101"}`).wantStatus(403)
+		// Refusals quote the request's id too, as the client's do.
+		quoted := func(res *response) string {
+			t.Helper()
+			id := res.Header.Get("X-Request-ID")
+			if id == "" || res.str("requestId") != id {
+				t.Errorf("requestId %q, want the X-Request-ID header %q", res.str("requestId"), id)
+			}
+			return `,"requestId":"` + id + `"}`
+		}
 		for _, status := range []string{"Suspended", "Inactive"} {
 			cs.admin("PUT", "/admin/clients/acme", `{"status":"`+status+`"}`).wantStatus(200)
-			cs.admin("POST", "/admin/clients/acme/make-call", `{"phone":"+14155550101"}`).
-				wantStatus(403).wantBody(`{"error":"Client is not active (status: ` + status + `)"}`)
+			res := cs.admin("POST", "/admin/clients/acme/make-call", `{"phone":"+14155550101"}`).wantStatus(403)
+			res.wantBody(`{"error":"Client is not active (status: ` + status + `)"` + quoted(res))
 		}
-		cs.admin("POST", "/admin/clients/nobody/make-call", `{"phone":"+14155550101"}`).
-			wantStatus(404).wantBody(`{"error":"Client not found"}`)
+		res = cs.admin("POST", "/admin/clients/nobody/make-call", `{"phone":"+14155550101"}`).wantStatus(404)
+		res.wantBody(`{"error":"Client not found"` + quoted(res))
 		cs.wantPlaced(1)
 	})
 }
