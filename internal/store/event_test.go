@@ -396,3 +396,92 @@ func TestEventService_FindEventPage(t *testing.T) {
 		}
 	})
 }
+
+// TestEventService_FindEventPageByActor: the actor filter keeps the events
+// of exactly that actor, page by page, alone or with the client and action
+// filters; an actor no event has, or one that cannot be stored, is an empty
+// page.
+func TestEventService_FindEventPageByActor(t *testing.T) {
+	ctx := context.Background()
+	each(t, "ByActor", func(t *testing.T, s *store.Store) {
+		asAlice := switchboard.NewContextWithActor(ctx, alice)
+		asBob := switchboard.NewContextWithActor(ctx, "admin:bob")
+		for _, id := range []string{"client_a", "client_b"} {
+			if err := s.CreateClient(asAlice, newClient(id, id+"@example.com")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 12 {
+			city := fmt.Sprintf("City %d", i)
+			id, as := "client_a", asBob
+			if i%3 == 0 {
+				id, as = "client_b", asAlice
+			}
+			if _, err := s.UpdateClient(as, id, switchboard.ClientUpdate{Meta: switchboard.ClientMetaUpdate{City: &city}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteClient(asBob, "client_b"); err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, s, newClient("client_c", "c@example.com")) // by the system
+
+		all, err := s.FindEvents(ctx, switchboard.MaxEventLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// want is all's events that keep says, in all's order.
+		want := func(keep func(e *switchboard.Event) bool) []*switchboard.Event {
+			var out []*switchboard.Event
+			for _, e := range all {
+				if keep(e) {
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+		for _, tt := range []struct {
+			name string
+			f    switchboard.EventPageFilter
+			keep func(e *switchboard.Event) bool
+			n    int
+		}{
+			{"Alice", switchboard.EventPageFilter{Actor: alice},
+				func(e *switchboard.Event) bool { return e.Actor == alice }, 6},
+			{"Bob", switchboard.EventPageFilter{Actor: "admin:bob"},
+				func(e *switchboard.Event) bool { return e.Actor == "admin:bob" }, 9},
+			{"System", switchboard.EventPageFilter{Actor: switchboard.SystemActor},
+				func(e *switchboard.Event) bool { return e.Actor == switchboard.SystemActor }, 1},
+			{"AliceClientB", switchboard.EventPageFilter{Actor: alice, ClientID: "client_b"},
+				func(e *switchboard.Event) bool { return e.Actor == alice && e.ClientID == "client_b" }, 5},
+			{"BobDeleted", switchboard.EventPageFilter{Actor: "admin:bob", Action: switchboard.EventClientDeleted},
+				func(e *switchboard.Event) bool { return e.Actor == "admin:bob" && e.Action == switchboard.EventClientDeleted }, 1},
+			{"AliceDeleted", switchboard.EventPageFilter{Actor: alice, Action: switchboard.EventClientDeleted},
+				func(e *switchboard.Event) bool { return false }, 0},
+			{"Prefix", switchboard.EventPageFilter{Actor: "admin:"}, func(e *switchboard.Event) bool { return false }, 0},
+			{"Nobody", switchboard.EventPageFilter{Actor: "admin:carol"}, func(e *switchboard.Event) bool { return false }, 0},
+			{"NUL", switchboard.EventPageFilter{Actor: "admin:alice\x00"}, func(e *switchboard.Event) bool { return false }, 0},
+			{"NotUTF8", switchboard.EventPageFilter{Actor: "admin:\xff"}, func(e *switchboard.Event) bool { return false }, 0},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				var got []*switchboard.Event
+				f := tt.f
+				f.Limit = 4
+				for range 10 {
+					page, err := s.FindEventPage(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, page.Events...)
+					if page.Older == nil {
+						break
+					}
+					f.After = page.Older
+				}
+				if w := want(tt.keep); len(got) != tt.n || !reflect.DeepEqual(got, w) {
+					t.Errorf("%d events, want %d in FindEvents' order:\n%v\nwant\n%v", len(got), tt.n, got, w)
+				}
+			})
+		}
+	})
+}

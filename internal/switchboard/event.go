@@ -97,6 +97,9 @@ type EventPageFilter struct {
 	// Action keeps the events of that action alone (an Event* constant);
 	// "" keeps all.
 	Action string
+	// Actor keeps the events that actor made (an Event's Actor, exactly:
+	// "admin:alice", "client:acme_1", SystemActor); "" keeps all.
+	Actor string
 	// After selects the events older than the cursor (the next page); nil
 	// for the newest page.
 	After *EventCursor
