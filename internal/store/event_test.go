@@ -430,11 +430,11 @@ func TestEventService_FindEventPageByActor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// want is all's events that keep says, in all's order.
-		want := func(keep func(e *switchboard.Event) bool) []*switchboard.Event {
+		// want is all's events that f keeps, in all's order.
+		want := func(f switchboard.EventPageFilter) []*switchboard.Event {
 			var out []*switchboard.Event
 			for _, e := range all {
-				if keep(e) {
+				if e.Actor == f.Actor && (f.ClientID == "" || e.ClientID == f.ClientID) && (f.Action == "" || e.Action == f.Action) {
 					out = append(out, e)
 				}
 			}
@@ -443,25 +443,18 @@ func TestEventService_FindEventPageByActor(t *testing.T) {
 		for _, tt := range []struct {
 			name string
 			f    switchboard.EventPageFilter
-			keep func(e *switchboard.Event) bool
 			n    int
 		}{
-			{"Alice", switchboard.EventPageFilter{Actor: alice},
-				func(e *switchboard.Event) bool { return e.Actor == alice }, 6},
-			{"Bob", switchboard.EventPageFilter{Actor: "admin:bob"},
-				func(e *switchboard.Event) bool { return e.Actor == "admin:bob" }, 9},
-			{"System", switchboard.EventPageFilter{Actor: switchboard.SystemActor},
-				func(e *switchboard.Event) bool { return e.Actor == switchboard.SystemActor }, 1},
-			{"AliceClientB", switchboard.EventPageFilter{Actor: alice, ClientID: "client_b"},
-				func(e *switchboard.Event) bool { return e.Actor == alice && e.ClientID == "client_b" }, 5},
-			{"BobDeleted", switchboard.EventPageFilter{Actor: "admin:bob", Action: switchboard.EventClientDeleted},
-				func(e *switchboard.Event) bool { return e.Actor == "admin:bob" && e.Action == switchboard.EventClientDeleted }, 1},
-			{"AliceDeleted", switchboard.EventPageFilter{Actor: alice, Action: switchboard.EventClientDeleted},
-				func(e *switchboard.Event) bool { return false }, 0},
-			{"Prefix", switchboard.EventPageFilter{Actor: "admin:"}, func(e *switchboard.Event) bool { return false }, 0},
-			{"Nobody", switchboard.EventPageFilter{Actor: "admin:carol"}, func(e *switchboard.Event) bool { return false }, 0},
-			{"NUL", switchboard.EventPageFilter{Actor: "admin:alice\x00"}, func(e *switchboard.Event) bool { return false }, 0},
-			{"NotUTF8", switchboard.EventPageFilter{Actor: "admin:\xff"}, func(e *switchboard.Event) bool { return false }, 0},
+			{"Alice", switchboard.EventPageFilter{Actor: alice}, 6},
+			{"Bob", switchboard.EventPageFilter{Actor: "admin:bob"}, 9},
+			{"System", switchboard.EventPageFilter{Actor: switchboard.SystemActor}, 1},
+			{"AliceClientB", switchboard.EventPageFilter{Actor: alice, ClientID: "client_b"}, 5},
+			{"BobDeleted", switchboard.EventPageFilter{Actor: "admin:bob", Action: switchboard.EventClientDeleted}, 1},
+			{"AliceDeleted", switchboard.EventPageFilter{Actor: alice, Action: switchboard.EventClientDeleted}, 0},
+			{"Prefix", switchboard.EventPageFilter{Actor: "admin:"}, 0},
+			{"Nobody", switchboard.EventPageFilter{Actor: "admin:carol"}, 0},
+			{"NUL", switchboard.EventPageFilter{Actor: "admin:alice\x00"}, 0},
+			{"NotUTF8", switchboard.EventPageFilter{Actor: "admin:\xff"}, 0},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				var got []*switchboard.Event
@@ -478,7 +471,7 @@ func TestEventService_FindEventPageByActor(t *testing.T) {
 					}
 					f.After = page.Older
 				}
-				if w := want(tt.keep); len(got) != tt.n || !reflect.DeepEqual(got, w) {
+				if w := want(tt.f); len(got) != tt.n || !reflect.DeepEqual(got, w) {
 					t.Errorf("%d events, want %d in FindEvents' order:\n%v\nwant\n%v", len(got), tt.n, got, w)
 				}
 			})
