@@ -75,8 +75,13 @@ const (
 	EventAdminDeleted = "admin.deleted"
 )
 
-// MaxEventLimit is the most events FindEvents returns at once.
-const MaxEventLimit = 100
+// Pagination bounds of the audit trail: MaxEventLimit is the most events
+// FindEvents returns at once, DefaultEventLimit the JSON API's page size
+// when it is not given.
+const (
+	DefaultEventLimit = 50
+	MaxEventLimit     = 100
+)
 
 // EventService reads the audit trail. Events are written by the
 // ClientService methods themselves, never separately.
