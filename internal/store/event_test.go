@@ -478,3 +478,34 @@ func TestEventService_FindEventPageByActor(t *testing.T) {
 		}
 	})
 }
+
+// TestEventService_DoNotCall: adding a number to a client's do-not-call
+// list and taking it off are recorded, without the number; adding a listed
+// number again or removing one not listed changes nothing and records
+// nothing.
+func TestEventService_DoNotCall(t *testing.T) {
+	each(t, "DoNotCall", func(t *testing.T, s *store.Store) {
+		ctx := switchboard.NewContextWithActor(context.Background(), alice)
+		mustCreate(t, s, newClient("client_a", "a@example.com"))
+		created := ev{switchboard.SystemActor, switchboard.EventClientCreated, "client_a", "Active"}
+		added := ev{alice, switchboard.EventDoNotCallAdded, "client_a", ""}
+		for range 2 {
+			if err := s.AddDoNotCall(ctx, "client_a", "+14155550100", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			wantEvents(t, s, created, added)
+		}
+		if err := s.AddDoNotCall(ctx, "nobody", "+14155550100", time.Now()); switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+			t.Fatalf("AddDoNotCall(nobody) = %v, want ENOTFOUND", err)
+		}
+		if err := s.RemoveDoNotCall(ctx, "client_a", "+14155550100"); err != nil {
+			t.Fatal(err)
+		}
+		removed := ev{alice, switchboard.EventDoNotCallRemoved, "client_a", ""}
+		wantEvents(t, s, created, added, removed)
+		if err := s.RemoveDoNotCall(ctx, "client_a", "+14155550100"); switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+			t.Fatalf("RemoveDoNotCall again = %v, want ENOTFOUND", err)
+		}
+		wantEvents(t, s, created, added, removed)
+	})
+}
