@@ -52,45 +52,13 @@ func TestEveryAdminChangeNamesTheAdmin(t *testing.T) {
 				cs.teamMember(ctx, "disabled", switchboard.RoleViewer)
 				cs.admin("PUT", "/admin/admins/disabled", `{"disabled":true}`).wantStatus(200)
 				dana := cs.teamMember(ctx, "dana", switchboard.RoleOwner)
-				before := newestEventID(t, s)
+				change := storetest.StartChange(t, s)
 
 				cs.do(ch.method, ch.path, dana, ch.body).wantStatus(ch.status)
-				after, err := s.FindEvents(ctx, switchboard.MaxEventLimit)
-				if err != nil {
-					t.Fatal(err)
-				}
-				// The change's events by id: a call's time is the test
-				// clock's, not the wall clock's the others have.
-				var actions []string
-				for _, e := range after {
-					if e.ID <= before {
-						continue
-					}
-					actions = append(actions, e.Action)
-					if e.Actor != "admin:dana" {
-						t.Errorf("%s event by %q, want admin:dana", e.Action, e.Actor)
-					}
-				}
-				if !slices.Contains(actions, ch.action) {
-					t.Errorf("events %v, want a %s", actions, ch.action)
-				}
+				change.WantActor(t, "admin:dana", ch.action)
 			})
 		})
 	}
-}
-
-// newestEventID is the highest event id stored, 0 for none.
-func newestEventID(t *testing.T, s *store.Store) int64 {
-	t.Helper()
-	events, err := s.FindEvents(context.Background(), switchboard.MaxEventLimit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id int64
-	for _, e := range events {
-		id = max(id, e.ID)
-	}
-	return id
 }
 
 // The table names every /admin route that changes something.
