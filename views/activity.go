@@ -2,7 +2,10 @@ package views
 
 import (
 	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/a-h/templ"
 
 	"switchboard/internal/switchboard"
 )
@@ -10,9 +13,13 @@ import (
 // Activity is the console's Activity page: one page of the audit trail
 // with the filter that chose it.
 type Activity struct {
-	// ClientID and Kind (an event action) filter the trail; "" for all.
-	ClientID, Kind string
-	Events         []*switchboard.Event
+	// ClientID, Kind (an event action) and Actor (an Event's Actor,
+	// exactly) filter the trail; "" for all.
+	ClientID, Kind, Actor string
+	// Actors are the "By" filter's options (ActorChoices); the page sets
+	// them, the results alone do not need them.
+	Actors []ActorChoice
+	Events []*switchboard.Event
 	// OlderURL links the next page, NewestURL the first; empty when there
 	// is none or this is the first.
 	OlderURL, NewestURL string
@@ -20,13 +27,37 @@ type Activity struct {
 	Error string
 }
 
-// Filtered reports whether a client or kind filter is applied.
-func (a Activity) Filtered() bool { return a.ClientID != "" || a.Kind != "" }
+// Filtered reports whether a client, kind or actor filter is applied.
+func (a Activity) Filtered() bool { return a.ClientID != "" || a.Kind != "" || a.Actor != "" }
 
 // ActivityURL is the address of the Activity page with the given filter
 // and page parameters, so any state of it can be bookmarked.
-func ActivityURL(clientID, kind string, page url.Values) string {
-	return pageURL("/console/activity", page, "client", clientID, "kind", kind)
+func ActivityURL(clientID, kind, actor string, page url.Values) string {
+	return pageURL("/console/activity", page, "client", clientID, "kind", kind, "actor", actor)
+}
+
+// ActorChoice is an option of the Activity page's "By" filter.
+type ActorChoice struct{ Actor, Label string }
+
+// ActorChoices are the "By" filter's options: anyone, each administrator
+// of the team, the system; and actor itself when it is none of these (a
+// client, an administrator since removed, a value typed into the address),
+// so that the select shows the filter the page applies.
+func ActorChoices(admins []*switchboard.Admin, actor string) []ActorChoice {
+	out := []ActorChoice{{"", "Anyone"}}
+	for _, a := range admins {
+		out = append(out, ActorChoice{switchboard.AdminActor(a.Username), a.Username})
+	}
+	out = append(out, ActorChoice{switchboard.SystemActor, "System"})
+	if !slices.ContainsFunc(out, func(c ActorChoice) bool { return c.Actor == actor }) {
+		out = append(out, ActorChoice{actor, actor})
+	}
+	return out
+}
+
+// actorURL is the Activity page of what the event's actor did.
+func actorURL(e *switchboard.Event) templ.SafeURL {
+	return templ.SafeURL(ActivityURL("", "", e.Actor, nil))
 }
 
 // ClientHistory is the latest events of one client, for its page.
@@ -49,6 +80,8 @@ var EventKinds = []EventKind{
 	{switchboard.EventClientDeleted, "Deleted"},
 	{switchboard.EventCallQueued, "Call placed"},
 	{switchboard.EventCallUpdated, "Call status changed"},
+	{switchboard.EventDoNotCallAdded, "Do-not-call number added"},
+	{switchboard.EventDoNotCallRemoved, "Do-not-call number removed"},
 }
 
 // ValidEventKind reports whether kind is one of EventKinds.
@@ -113,6 +146,16 @@ func eventVerb(e *switchboard.Event) string {
 		return "placed a call for"
 	case switchboard.EventCallUpdated:
 		return "recorded a call's progress for"
+	case switchboard.EventDoNotCallAdded:
+		if self {
+			return "added a number to their do-not-call list"
+		}
+		return "added a number to the do-not-call list of"
+	case switchboard.EventDoNotCallRemoved:
+		if self {
+			return "took a number off their do-not-call list"
+		}
+		return "took a number off the do-not-call list of"
 	case switchboard.EventAdminInvited:
 		return "invited to the team"
 	case switchboard.EventAdminRoleChanged:

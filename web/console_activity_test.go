@@ -138,3 +138,101 @@ func TestConsole_Activity(t *testing.T) {
 		t.Errorf("a calling settings change = %q", got[0])
 	}
 }
+
+// The Activity page's "By" filter keeps what one administrator, or the
+// system, did: with the client and kind filters, through htmx's partial
+// updates and the pager's links. Each row's actor links to that filter. An
+// actor no event has is an empty page; a control character is refused like
+// a search's and the filter dropped.
+func TestConsole_ActivityByActor(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	s.seed(t, "acme_1", "Ada Lovelace", "ada@example.com", "", switchboard.StatusActive) // by the system
+	b := s.signedIn(t)                                                                   // admin
+	dana := s.teamMember(t, "dana", switchboard.RoleOperator)
+	for i := range 27 {
+		edit := newClientForm("", "ada@example.com")
+		edit.Set("clientMeta.city", fmt.Sprintf("City %d", i))
+		dana.post("/console/clients/acme_1", edit).wantStatus(http.StatusSeeOther)
+	}
+	b.post("/console/clients/acme_1/status", url.Values{"status": {"Suspended"}}).wantStatus(http.StatusSeeOther)
+
+	p := b.get("/console/activity").wantStatus(http.StatusOK)
+	var options []string
+	p.testid("activity-actor").Find("option").Each(func(_ int, o *goquery.Selection) {
+		options = append(options, o.AttrOr("value", "")+"="+o.Text())
+	})
+	if got := strings.Join(options, ", "); got != "=Anyone, admin:admin=admin, admin:dana=dana, system=System" {
+		t.Errorf("the By options = %s", got)
+	}
+	if v := p.testid("activity-actor").Find("option[selected]").AttrOr("value", "x"); v != "" {
+		t.Errorf("the By select shows %q, want Anyone", v)
+	}
+	// The newest row is the admin's; its name links to what the admin did.
+	who := p.testid("event-who").First()
+	if href := who.AttrOr("href", ""); who.Text() != "admin" || href != "/console/activity?actor=admin%3Aadmin" {
+		t.Errorf("the newest row's actor = %q linking to %q", who.Text(), href)
+	}
+
+	// Dana's 27 edits, 25 and then 2, the filter kept by the pager.
+	d := b.get("/console/activity?actor=" + url.QueryEscape("admin:dana")).wantStatus(http.StatusOK)
+	got := eventTexts(d.testid("activity-results"))
+	if len(got) != 25 || got[0] != "dana changed the profile of Ada Lovelace (City)" {
+		t.Fatalf("dana's first page = %d events, first %q", len(got), got[0])
+	}
+	if v := d.testid("activity-actor").Find("option[selected]").AttrOr("value", ""); v != "admin:dana" {
+		t.Errorf("the By select shows %q", v)
+	}
+	older := d.testid("older-page").AttrOr("href", "")
+	if q, _ := url.ParseQuery(strings.TrimPrefix(older, "/console/activity?")); q.Get("actor") != "admin:dana" || q.Get("after") == "" {
+		t.Fatalf("older link = %q, want the actor filter kept", older)
+	}
+	h := b.htmx(http.MethodGet, older, "activity-results", nil).wantStatus(http.StatusOK)
+	if strings.Contains(h.Body, "<html") {
+		t.Error("htmx got a whole page")
+	}
+	if got := eventTexts(h.Doc.Selection); len(got) != 2 || !strings.HasPrefix(got[0], "dana ") || !strings.HasPrefix(got[1], "dana ") {
+		t.Errorf("dana's second page = %q", got)
+	}
+	if newest := h.testid("newest-page").AttrOr("href", ""); newest != "/console/activity?actor=admin%3Adana" {
+		t.Errorf("newest link = %q", newest)
+	}
+
+	// Combined with the kind and client filters.
+	for q, want := range map[string]string{
+		"actor=admin%3Aadmin&kind=client.status_changed":        "admin changed the status of Ada Lovelace (Active → Suspended)",
+		"actor=admin%3Adana&kind=client.status_changed":         "",
+		"actor=system&client=acme_1":                            "Switchboard created Ada Lovelace (as Active)",
+		"actor=system&client=acme_1&kind=client.created":        "Switchboard created Ada Lovelace (as Active)",
+		"actor=admin%3Aadmin&client=acme_1&kind=client.created": "",
+	} {
+		p := b.get("/console/activity?" + q).wantStatus(http.StatusOK)
+		if got := strings.Join(eventTexts(p.testid("activity-results")), "; "); got != want {
+			t.Errorf("%s: %q, want %q", q, got, want)
+		}
+		if want == "" && p.testid("empty-state").Length() != 1 {
+			t.Errorf("%s: no empty state", q)
+		}
+	}
+
+	// An actor nobody is: an empty page, no error, the select showing it.
+	for _, actor := range []string{"admin:nobody", "client:acme_1", "anything at all"} {
+		p := b.get("/console/activity?actor=" + url.QueryEscape(actor)).wantStatus(http.StatusOK)
+		if p.testid("empty-state").Length() != 1 || p.testid("form-error").Length() != 0 {
+			t.Errorf("%q: want the empty state and no error", actor)
+		}
+		if v := p.testid("activity-actor").Find("option[selected]").AttrOr("value", ""); v != actor {
+			t.Errorf("%q: the By select shows %q", actor, v)
+		}
+	}
+	// A control character: refused, everyone's events shown.
+	for _, actor := range []string{"admin:dana\x00", "admin:\x1bdana", "admin:dana\u200b"} {
+		p := b.get("/console/activity?actor=" + url.QueryEscape(actor)).wantStatus(http.StatusOK)
+		if !strings.Contains(p.text("form-error"), "cannot contain control") || len(eventTexts(p.testid("activity-results"))) != 25 {
+			t.Errorf("%q: error %q, want the refusal and the newest page", actor, p.text("form-error"))
+		}
+		if v := p.testid("activity-actor").Find("option[selected]").AttrOr("value", ""); v != "" {
+			t.Errorf("%q: the By select shows %q, want Anyone", actor, v)
+		}
+	}
+}

@@ -368,11 +368,11 @@ func (con *console) renderClientPage(c *fiber.Ctx, status int, client *switchboa
 	return render(c, status, views.ClientPage(client, form, history, calls))
 }
 
-// handleActivity handles GET /console/activity?client=&kind=&after=: the
-// audit trail, newest first, by keyset pages. htmx's filter gets the
-// results alone.
+// handleActivity handles GET /console/activity?client=&kind=&actor=&after=:
+// the audit trail, newest first, by keyset pages. htmx's filter gets the
+// results alone. An actor no event has is an empty page, as a client is.
 func (con *console) handleActivity(c *fiber.Ctx) error {
-	a := views.Activity{ClientID: strings.TrimSpace(c.Query("client")), Kind: c.Query("kind")}
+	a := views.Activity{ClientID: strings.TrimSpace(c.Query("client")), Kind: c.Query("kind"), Actor: c.Query("actor")}
 	f := switchboard.EventPageFilter{Limit: pageSize}
 	var problems []string
 	if a.ClientID != "" && !switchboard.ValidClientID(a.ClientID) {
@@ -383,14 +383,18 @@ func (con *console) handleActivity(c *fiber.Ctx) error {
 		problems = append(problems, "There is no such kind of event; showing every kind.")
 		a.Kind = ""
 	}
-	f.ClientID, f.Action = a.ClientID, a.Kind
+	if p := switchboard.SearchProblem(a.Actor); p != "" {
+		problems = append(problems, "The “By” filter "+p+"; showing everyone's events.")
+		a.Actor = ""
+	}
+	f.ClientID, f.Action, f.Actor = a.ClientID, a.Kind, a.Actor
 	if v := c.Query("after"); v != "" {
 		cur, err := switchboard.ParseEventCursor(v)
 		if err != nil {
 			problems = append(problems, "That page link is broken; showing the newest events.")
 		} else {
 			f.After = cur
-			a.NewestURL = views.ActivityURL(a.ClientID, a.Kind, nil)
+			a.NewestURL = views.ActivityURL(a.ClientID, a.Kind, a.Actor, nil)
 		}
 	}
 	a.Error = strings.Join(problems, " ")
@@ -400,11 +404,16 @@ func (con *console) handleActivity(c *fiber.Ctx) error {
 	}
 	a.Events = page.Events
 	if page.Older != nil {
-		a.OlderURL = views.ActivityURL(a.ClientID, a.Kind, url.Values{"after": {page.Older.String()}})
+		a.OlderURL = views.ActivityURL(a.ClientID, a.Kind, a.Actor, url.Values{"after": {page.Older.String()}})
 	}
 	if htmxTarget(c) == "activity-results" {
 		return render(c, fiber.StatusOK, views.ActivityResults(a))
 	}
+	admins, err := con.Auth.Admins.ListAdmins(c.UserContext())
+	if err != nil {
+		return err
+	}
+	a.Actors = views.ActorChoices(admins, a.Actor)
 	return render(c, fiber.StatusOK, views.ActivityPage(a))
 }
 

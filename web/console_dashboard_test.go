@@ -27,8 +27,9 @@ func dashboardCounts(t *testing.T, p *page) map[string]string {
 
 // activity is one item of the dashboard's activity list.
 type activity struct {
-	action, text, link string
-	when               string // the datetime of its <time>
+	action, text string
+	who, link    string // where who did it and whom it was done to link
+	when         string // the datetime of its <time>
 }
 
 func dashboardActivity(p *page) []activity {
@@ -36,7 +37,8 @@ func dashboardActivity(p *page) []activity {
 	p.testid("event").Each(func(_ int, s *goquery.Selection) {
 		a := activity{text: strings.Join(strings.Fields(s.Text()), " ")}
 		a.action, _ = s.Attr("data-event-action")
-		a.link, _ = s.Find("a").Attr("href")
+		a.who, _ = s.Find(`[data-testid="event-who"]`).Attr("href")
+		a.link, _ = s.Find(`a[data-testid="event-client"]`).Attr("href")
 		a.when, _ = s.Find("time").Attr("datetime")
 		out = append(out, a)
 	})
@@ -138,17 +140,18 @@ func TestConsole_Dashboard(t *testing.T) {
 	got := dashboardActivity(p)
 	// People and clients by name, fields by label; a client acting on
 	// itself says so; the deleted client cl2 is named by its id, unlinked.
-	wantActivity := []struct{ action, text, link string }{
-		{"client.updated", "Client Number 6 changed their profile (Job title)", "/console/clients/cl6"},
-		{"client.secret_reset", "admin reset the secret of Client Number 6", "/console/clients/cl6"},
-		{"client.updated", "admin changed the profile of Client Number 3 (City)", "/console/clients/cl3"},
-		{"client.deleted", "admin deleted cl2", ""},
-		{"client.status_changed", "admin changed the status of Client Number 1 (Active → Suspended)", "/console/clients/cl1"},
-		{"client.created", "admin created Client Number 6 (as Active)", "/console/clients/cl6"},
-		{"client.created", "admin created Client Number 5 (as Inactive)", "/console/clients/cl5"},
-		{"client.created", "admin created Client Number 4 (as Suspended)", "/console/clients/cl4"},
-		{"client.created", "admin created Client Number 3 (as Active)", "/console/clients/cl3"},
-		{"client.created", "admin created cl2 (as Inactive)", ""},
+	admin := "/console/activity?actor=admin%3Aadmin"
+	wantActivity := []activity{
+		{"client.updated", "Client Number 6 changed their profile (Job title)", "/console/clients/cl6", "", ""},
+		{"client.secret_reset", "admin reset the secret of Client Number 6", admin, "/console/clients/cl6", ""},
+		{"client.updated", "admin changed the profile of Client Number 3 (City)", admin, "/console/clients/cl3", ""},
+		{"client.deleted", "admin deleted cl2", admin, "", ""},
+		{"client.status_changed", "admin changed the status of Client Number 1 (Active → Suspended)", admin, "/console/clients/cl1", ""},
+		{"client.created", "admin created Client Number 6 (as Active)", admin, "/console/clients/cl6", ""},
+		{"client.created", "admin created Client Number 5 (as Inactive)", admin, "/console/clients/cl5", ""},
+		{"client.created", "admin created Client Number 4 (as Suspended)", admin, "/console/clients/cl4", ""},
+		{"client.created", "admin created Client Number 3 (as Active)", admin, "/console/clients/cl3", ""},
+		{"client.created", "admin created cl2 (as Inactive)", admin, "", ""},
 	}
 	if len(got) != len(wantActivity) {
 		t.Fatalf("%d events shown, want %d: %+v", len(got), len(wantActivity), got)
@@ -156,7 +159,7 @@ func TestConsole_Dashboard(t *testing.T) {
 	for i := range got {
 		w := wantActivity[i]
 		// The time comes last; compare what precedes it.
-		if got[i].action != w.action || !strings.HasPrefix(got[i].text, w.text+" ") || got[i].link != w.link {
+		if got[i].action != w.action || !strings.HasPrefix(got[i].text, w.text+" ") || got[i].who != w.who || got[i].link != w.link {
 			t.Errorf("event %d = %+v, want %+v followed by the time", i, got[i], w)
 		}
 		if at, err := time.Parse(time.RFC3339, got[i].when); err != nil || time.Since(at) > time.Minute || time.Until(at) > time.Minute {

@@ -1129,7 +1129,7 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="activity-filter"]`, chromedp.ByQuery),
 		assertJS("on /console/activity", `location.pathname === "/console/activity"`),
 		assertJS("the deleted client is not linked", fmt.Sprintf(
-			`document.querySelector('[data-event-action="client.deleted"] a') === null && %s.includes(%s)`,
+			`document.querySelector('[data-event-action="client.deleted"] a[data-testid="event-client"]') === null && %s.includes(%s)`,
 			textOf(`[data-event-action="client.deleted"]`), jsString(id))),
 		b.screenshot("activity"),
 		chromedp.Evaluate(`window.__notReloaded = true`, nil),
@@ -1140,6 +1140,24 @@ func TestBrowserConsole(t *testing.T) {
 		}) && document.querySelectorAll('[data-testid="event"]').length === 1`),
 		assertJS("the page was not reloaded", `window.__notReloaded === true`),
 		b.screenshot("activity-filtered"),
+	)
+	// By whom, with every kind again: what the admin did, and only that.
+	b.step("the activity page by admin",
+		chromedp.SetValue(`[data-testid="activity-kind"]`, "", chromedp.ByQuery),
+		waitJS(`!location.search.includes("kind=")`),
+		chromedp.SetValue(`[data-testid="activity-actor"]`, "admin:admin", chromedp.ByQuery),
+		waitJS(`location.search.includes("actor=admin%3Aadmin")`),
+		waitJS(`document.querySelectorAll('[data-testid="event"]').length > 1 &&
+			Array.from(document.querySelectorAll('[data-testid="event-who"]')).every(function (w) {
+				return w.textContent.trim() === "admin" && w.getAttribute("href") === "/console/activity?actor=admin%3Aadmin";
+			})`),
+		assertJS("the page was not reloaded", `window.__notReloaded === true`),
+		phoneViewport,
+		waitJS(`window.innerWidth === 390`),
+		assertJS("no sideways scrolling on a phone", `document.documentElement.scrollWidth <= window.innerWidth`),
+		b.screenshot("activity-by-admin-phone"),
+		desktopViewport,
+		waitJS(`window.innerWidth === 1280`),
 	)
 
 	// An address that matches nothing is a page with a way back, not JSON;

@@ -222,7 +222,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.App = httpserver.New(httpserver.Config{Log: m.Log, TrustedProxies: m.Config.TrustedProxies, Metrics: m.Metrics})
 	(&api.Server{
 		Auth: svc, Clients: m.Store, Ping: m.Store.Ping, Ready: m.Store.Ready, Log: m.Log,
-		Calls: m.Store, Calling: m.Calling, WebhookSecret: webhookSecret, PublicBaseURL: m.Config.PublicBaseURL,
+		Calls: m.Store, Events: m.Store, Calling: m.Calling, WebhookSecret: webhookSecret, PublicBaseURL: m.Config.PublicBaseURL,
 	}).Register(m.App)
 	sessionKeys := [][]byte{[]byte(secret)}
 	if len(m.Config.SessionKeys) > 0 {

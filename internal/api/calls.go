@@ -208,15 +208,16 @@ func callStatusQuery(c *fiber.Ctx) (*switchboard.CallStatus, error) {
 	return &st, nil
 }
 
-// intQuery reads a whole-number query parameter from lo to hi, or def.
-func intQuery(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+// intQuery reads a whole-number query parameter from lo to hi, or def; a
+// listing's failure is titled title.
+func intQuery(c *fiber.Ctx, title, name string, def, lo, hi int) (int, error) {
 	v := c.Query(name)
 	if v == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, fieldError(fiber.StatusBadRequest, callsTitle, name,
+		return 0, fieldError(fiber.StatusBadRequest, title, name,
 			fmt.Sprintf("%s must be a whole number from %d to %d", name, lo, hi))
 	}
 	return n, nil
@@ -238,10 +239,10 @@ func (s *Server) callHistory(c *fiber.Ctx, clientID string) error {
 	if f.Status, err = callStatusQuery(c); err != nil {
 		return err
 	}
-	if f.Limit, err = intQuery(c, "limit", switchboard.DefaultCallLimit, 1, switchboard.MaxCallLimit); err != nil {
+	if f.Limit, err = intQuery(c, callsTitle, "limit", switchboard.DefaultCallLimit, 1, switchboard.MaxCallLimit); err != nil {
 		return err
 	}
-	if f.Offset, err = intQuery(c, "offset", 0, 0, 1<<30); err != nil {
+	if f.Offset, err = intQuery(c, callsTitle, "offset", 0, 0, 1<<30); err != nil {
 		return err
 	}
 	calls, total, filtered, err := s.Calls.FindClientCalls(c.UserContext(), clientID, f)
@@ -307,12 +308,12 @@ func (s *Server) handleAdminCalls(c *fiber.Ctx) error {
 	if f.Status, err = callStatusQuery(c); err != nil {
 		return err
 	}
-	if f.Limit, err = intQuery(c, "limit", switchboard.DefaultCallLimit, 1, switchboard.MaxCallLimit); err != nil {
+	if f.Limit, err = intQuery(c, callsTitle, "limit", switchboard.DefaultCallLimit, 1, switchboard.MaxCallLimit); err != nil {
 		return err
 	}
 	if v := c.Query("cursor"); v != "" {
 		if f.After, err = switchboard.ParseCallCursor(v); err != nil {
-			return fieldError(fiber.StatusBadRequest, callsTitle, "cursor", "cursor is not one this API gave")
+			return cursorError(callsTitle, "cursor")
 		}
 	}
 	page, err := s.Calls.FindCallPage(c.UserContext(), f)
@@ -327,6 +328,12 @@ func (s *Server) handleAdminCalls(c *fiber.Ctx) error {
 		out.NextCursor = optional(page.Next.String())
 	}
 	return c.JSON(out)
+}
+
+// cursorError refuses a listing's cursor parameter name that no page of
+// this API gave.
+func cursorError(title, name string) error {
+	return fieldError(fiber.StatusBadRequest, title, name, name+" is not one this API gave")
 }
 
 type statsJSON struct {

@@ -87,7 +87,7 @@ func newCallServerWith(t testing.TB, s *store.Store, configure func(*api.Server)
 	svc := &calling.Service{Calls: s, Dialer: fake.Client(), Log: log, Now: clock.Now}
 	srv := &api.Server{
 		Auth: ts.svc, Clients: s, Ping: s.Ping, Ready: s.Ready, Log: log,
-		Calls: s, Calling: svc, WebhookSecret: testWebhookSecret, Now: clock.Now,
+		Calls: s, Events: s, Calling: svc, WebhookSecret: testWebhookSecret, Now: clock.Now,
 	}
 	if configure != nil {
 		configure(srv)

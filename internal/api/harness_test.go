@@ -91,7 +91,7 @@ func newTestServerWith(t testing.TB, s *store.Store, clients switchboard.ClientS
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	app := httpserver.New(httpserver.Config{Log: log})
-	(&api.Server{Auth: svc, Clients: clients, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
+	(&api.Server{Auth: svc, Clients: clients, Events: s, Ping: s.Ping, Ready: s.Ready, Log: log}).Register(app)
 	ts := &testServer{t: t, app: app, svc: svc, store: clients, log: logs}
 	res := ts.do("POST", "/auth/admin/login", "", `{"username":"`+adminUsername+`","password":"`+adminPassword+`"}`)
 	res.wantStatus(200)

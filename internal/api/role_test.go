@@ -41,6 +41,7 @@ var roleRoutes = []roleRoute{
 	{"PUT", "/admin/admins/operator", `{"role":"owner"}`, switchboard.ManageTeam},
 	{"PUT", "/admin/admins/viewer", `{"disabled":true}`, switchboard.ManageTeam},
 	{"DELETE", "/admin/admins/operator", "", switchboard.ManageTeam},
+	{"GET", "/admin/events", "", switchboard.ReadActivity},
 }
 
 // Every /admin route answers each role as switchboard.Can says: a role

@@ -28,6 +28,8 @@ type Server struct {
 	// registered (tests of the accounts alone).
 	Calls   switchboard.CallService
 	Calling *calling.Service
+	// Events serves GET /admin/events; when nil it is not registered.
+	Events switchboard.EventService
 	// WebhookSecret checks ElevenLabs's post-call webhooks; empty: the
 	// webhook answers 503.
 	WebhookSecret string
@@ -81,6 +83,9 @@ func (s *Server) Register(app *httpserver.App) {
 	sec.Put("/client", s.handleUpdateSecureClient)
 
 	s.registerTeam(a, adm)
+	if s.Events != nil {
+		adm.Get("/events", requireRole(switchboard.ReadActivity), s.handleEvents)
+	}
 
 	if s.Calls != nil {
 		s.registerCalls(app, sec, adm)

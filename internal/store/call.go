@@ -589,7 +589,7 @@ func (s *Store) ClaimCallsToReconcile(ctx context.Context, queuedBefore, activeB
 }
 
 // AddDoNotCall implements switchboard.CallService. Adding a listed number
-// again keeps its first date.
+// again keeps its first date and records no event.
 func (s *Store) AddDoNotCall(ctx context.Context, clientID, phone string, at time.Time) error {
 	if !storableKey(clientID) {
 		return errClientNotFound
@@ -601,24 +601,32 @@ func (s *Store) AddDoNotCall(ctx context.Context, clientID, phone string, at tim
 		} else if len(pk) == 0 {
 			return errClientNotFound
 		}
-		return tx.Clauses(clause.OnConflict{DoNothing: true}).
-			Create(&doNotCallRow{ClientPK: pk[0], Phone: phone, CreatedAt: storeTime(at)}).Error
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&doNotCallRow{ClientPK: pk[0], Phone: phone, CreatedAt: storeTime(at)})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // a listed number: nothing changed, nothing to record
+		}
+		return recordEvent(ctx, tx, switchboard.EventDoNotCallAdded, clientID, "", storeTime(at))
 	})
 	return wrap("add do-not-call number", err)
 }
 
-// RemoveDoNotCall implements switchboard.CallService.
+// RemoveDoNotCall implements switchboard.CallService. The removal and its
+// event are one transaction, as every change's.
 func (s *Store) RemoveDoNotCall(ctx context.Context, clientID, phone string) error {
 	if !storableKey(clientID) || !storableKey(phone) {
 		return errNotOnDoNotCall
 	}
-	res := s.db.WithContext(ctx).Where(clientScope+" AND phone = ?", clientID, phone).Delete(&doNotCallRow{})
-	if res.Error != nil {
-		return fmt.Errorf("remove do-not-call number: %w", res.Error)
-	} else if res.RowsAffected == 0 {
-		return errNotOnDoNotCall
-	}
-	return nil
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where(clientScope+" AND phone = ?", clientID, phone).Delete(&doNotCallRow{})
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return errNotOnDoNotCall
+		}
+		return recordEvent(ctx, tx, switchboard.EventDoNotCallRemoved, clientID, "", now())
+	})
+	return wrap("remove do-not-call number", err)
 }
 
 // FindDoNotCall implements switchboard.CallService. A clientId no client

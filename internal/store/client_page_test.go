@@ -782,7 +782,7 @@ func TestClientPageQueryPlan(t *testing.T) {
 }
 
 // TestEventPageQueryPlan: a page of the audit trail, filtered or not, is a
-// range read of an index in its order (migration 00012 for the filters)
+// range read of an index in its order (migrations 00012 and 00019 for the filters)
 // with one lookup of the client's name per event: no scan, no sort.
 func TestEventPageQueryPlan(t *testing.T) {
 	s := pageStore(t, SQLite)
@@ -797,6 +797,8 @@ func TestEventPageQueryPlan(t *testing.T) {
 		{"After", switchboard.EventPageFilter{After: cur}, "events_created_at_idx"},
 		{"Client", switchboard.EventPageFilter{ClientID: "client_a", After: cur}, "events_client_id_created_at_idx"},
 		{"Action", switchboard.EventPageFilter{Action: switchboard.EventClientDeleted, After: cur}, "events_action_created_at_idx"},
+		{"Actor", switchboard.EventPageFilter{Actor: "admin:alice"}, "events_actor_created_at_idx"},
+		{"ActorAfter", switchboard.EventPageFilter{Actor: "admin:alice", After: cur}, "events_actor_created_at_idx"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var rows []namedEventRow

@@ -69,8 +69,8 @@ type namedEventRow struct {
 // eventsNewestFirst selects events newest first (ties in time broken by
 // insertion order) with their client's name, at most limit of them: the
 // index on (created_at, id) read backwards, or the one on (client_id,
-// created_at, id) or (action, created_at, id) for a filtered page
-// (migration 00012), and one lookup in the clients' unique index per event.
+// created_at, id), (action, created_at, id) or (actor, created_at, id)
+// for a filtered page (migrations 00012 and 00019), and one lookup in the clients' unique index per event.
 func (s *Store) eventsNewestFirst(ctx context.Context, f switchboard.EventPageFilter, limit int) ([]*switchboard.Event, error) {
 	var rows []namedEventRow
 	if err := s.eventsQuery(ctx, f, limit).Scan(&rows).Error; err != nil {
@@ -96,6 +96,9 @@ func (s *Store) eventsQuery(ctx context.Context, f switchboard.EventPageFilter, 
 	if f.Action != "" {
 		q = q.Where("events.action = ?", f.Action)
 	}
+	if f.Actor != "" {
+		q = q.Where("events.actor = ?", f.Actor)
+	}
 	if f.After != nil {
 		// Stored times are UTC; SQLite compares them as text, so the bound
 		// must be written the same way.
@@ -118,8 +121,10 @@ func (s *Store) FindEvents(ctx context.Context, limit int) ([]*switchboard.Event
 // FindEventPage implements switchboard.EventService. It reads Limit+1
 // events, which tells whether an older page exists; it never counts.
 func (s *Store) FindEventPage(ctx context.Context, f switchboard.EventPageFilter) (*switchboard.EventPage, error) {
-	if (f.ClientID != "" && !storableKey(f.ClientID)) || (f.Action != "" && !storableKey(f.Action)) {
-		return &switchboard.EventPage{}, nil // no event has such a key
+	for _, key := range []string{f.ClientID, f.Action, f.Actor} {
+		if key != "" && !storableKey(key) {
+			return &switchboard.EventPage{}, nil // no event has such a key
+		}
 	}
 	limit := min(max(f.Limit, 1), switchboard.MaxEventLimit)
 	events, err := s.eventsNewestFirst(ctx, f, limit+1)

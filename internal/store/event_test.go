@@ -396,3 +396,116 @@ func TestEventService_FindEventPage(t *testing.T) {
 		}
 	})
 }
+
+// TestEventService_FindEventPageByActor: the actor filter keeps the events
+// of exactly that actor, page by page, alone or with the client and action
+// filters; an actor no event has, or one that cannot be stored, is an empty
+// page.
+func TestEventService_FindEventPageByActor(t *testing.T) {
+	ctx := context.Background()
+	each(t, "ByActor", func(t *testing.T, s *store.Store) {
+		asAlice := switchboard.NewContextWithActor(ctx, alice)
+		asBob := switchboard.NewContextWithActor(ctx, "admin:bob")
+		for _, id := range []string{"client_a", "client_b"} {
+			if err := s.CreateClient(asAlice, newClient(id, id+"@example.com")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 12 {
+			city := fmt.Sprintf("City %d", i)
+			id, as := "client_a", asBob
+			if i%3 == 0 {
+				id, as = "client_b", asAlice
+			}
+			if _, err := s.UpdateClient(as, id, switchboard.ClientUpdate{Meta: switchboard.ClientMetaUpdate{City: &city}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteClient(asBob, "client_b"); err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, s, newClient("client_c", "c@example.com")) // by the system
+
+		all, err := s.FindEvents(ctx, switchboard.MaxEventLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// want is all's events that f keeps, in all's order.
+		want := func(f switchboard.EventPageFilter) []*switchboard.Event {
+			var out []*switchboard.Event
+			for _, e := range all {
+				if e.Actor == f.Actor && (f.ClientID == "" || e.ClientID == f.ClientID) && (f.Action == "" || e.Action == f.Action) {
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+		for _, tt := range []struct {
+			name string
+			f    switchboard.EventPageFilter
+			n    int
+		}{
+			{"Alice", switchboard.EventPageFilter{Actor: alice}, 6},
+			{"Bob", switchboard.EventPageFilter{Actor: "admin:bob"}, 9},
+			{"System", switchboard.EventPageFilter{Actor: switchboard.SystemActor}, 1},
+			{"AliceClientB", switchboard.EventPageFilter{Actor: alice, ClientID: "client_b"}, 5},
+			{"BobDeleted", switchboard.EventPageFilter{Actor: "admin:bob", Action: switchboard.EventClientDeleted}, 1},
+			{"AliceDeleted", switchboard.EventPageFilter{Actor: alice, Action: switchboard.EventClientDeleted}, 0},
+			{"Prefix", switchboard.EventPageFilter{Actor: "admin:"}, 0},
+			{"Nobody", switchboard.EventPageFilter{Actor: "admin:carol"}, 0},
+			{"NUL", switchboard.EventPageFilter{Actor: "admin:alice\x00"}, 0},
+			{"NotUTF8", switchboard.EventPageFilter{Actor: "admin:\xff"}, 0},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				var got []*switchboard.Event
+				f := tt.f
+				f.Limit = 4
+				for range 10 {
+					page, err := s.FindEventPage(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, page.Events...)
+					if page.Older == nil {
+						break
+					}
+					f.After = page.Older
+				}
+				if w := want(tt.f); len(got) != tt.n || !reflect.DeepEqual(got, w) {
+					t.Errorf("%d events, want %d in FindEvents' order:\n%v\nwant\n%v", len(got), tt.n, got, w)
+				}
+			})
+		}
+	})
+}
+
+// TestEventService_DoNotCall: adding a number to a client's do-not-call
+// list and taking it off are recorded, without the number; adding a listed
+// number again or removing one not listed changes nothing and records
+// nothing.
+func TestEventService_DoNotCall(t *testing.T) {
+	each(t, "DoNotCall", func(t *testing.T, s *store.Store) {
+		ctx := switchboard.NewContextWithActor(context.Background(), alice)
+		mustCreate(t, s, newClient("client_a", "a@example.com"))
+		created := ev{switchboard.SystemActor, switchboard.EventClientCreated, "client_a", "Active"}
+		added := ev{alice, switchboard.EventDoNotCallAdded, "client_a", ""}
+		for range 2 {
+			if err := s.AddDoNotCall(ctx, "client_a", "+14155550100", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			wantEvents(t, s, created, added)
+		}
+		if err := s.AddDoNotCall(ctx, "nobody", "+14155550100", time.Now()); switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+			t.Fatalf("AddDoNotCall(nobody) = %v, want ENOTFOUND", err)
+		}
+		if err := s.RemoveDoNotCall(ctx, "client_a", "+14155550100"); err != nil {
+			t.Fatal(err)
+		}
+		removed := ev{alice, switchboard.EventDoNotCallRemoved, "client_a", ""}
+		wantEvents(t, s, created, added, removed)
+		if err := s.RemoveDoNotCall(ctx, "client_a", "+14155550100"); switchboard.ErrorCode(err) != switchboard.ENOTFOUND {
+			t.Fatalf("RemoveDoNotCall again = %v, want ENOTFOUND", err)
+		}
+		wantEvents(t, s, created, added, removed)
+	})
+}

@@ -203,6 +203,13 @@ const (
 	EventCallUpdated = "call.status_changed"
 )
 
+// Audit-trail actions of a client's do-not-call list. Detail is empty: the
+// number is personal data, like the contact fields (see Event.Detail).
+const (
+	EventDoNotCallAdded   = "do_not_call.added"
+	EventDoNotCallRemoved = "do_not_call.removed"
+)
+
 // MaxCallsPerHourDefault is a client's hourly call limit when the
 // administrator set none.
 const MaxCallsPerHourDefault = 60
@@ -335,10 +342,12 @@ type CallService interface {
 	// from this instance or another one on the same database.
 	ClaimCallsToReconcile(ctx context.Context, queuedBefore, activeBefore, now time.Time, lease time.Duration, limit int) ([]*Call, error)
 
-	// AddDoNotCall puts phone on the client's list (again is no error).
-	// ENOTFOUND for no such client.
+	// AddDoNotCall puts phone on the client's list (again is no error,
+	// and no change), recording EventDoNotCallAdded. ENOTFOUND for no such
+	// client.
 	AddDoNotCall(ctx context.Context, clientID, phone string, at time.Time) error
-	// RemoveDoNotCall takes phone off the list. ENOTFOUND if it is not on it.
+	// RemoveDoNotCall takes phone off the list, recording
+	// EventDoNotCallRemoved. ENOTFOUND if it is not on it.
 	RemoveDoNotCall(ctx context.Context, clientID, phone string) error
 	// FindDoNotCall lists the client's numbers, newest first.
 	FindDoNotCall(ctx context.Context, clientID string) ([]DoNotCallEntry, error)

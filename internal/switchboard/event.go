@@ -75,8 +75,13 @@ const (
 	EventAdminDeleted = "admin.deleted"
 )
 
-// MaxEventLimit is the most events FindEvents returns at once.
-const MaxEventLimit = 100
+// Pagination bounds of the audit trail: MaxEventLimit is the most events
+// FindEvents returns at once, DefaultEventLimit the JSON API's page size
+// when it is not given.
+const (
+	DefaultEventLimit = 50
+	MaxEventLimit     = 100
+)
 
 // EventService reads the audit trail. Events are written by the
 // ClientService methods themselves, never separately.
@@ -97,6 +102,9 @@ type EventPageFilter struct {
 	// Action keeps the events of that action alone (an Event* constant);
 	// "" keeps all.
 	Action string
+	// Actor keeps the events that actor made (an Event's Actor, exactly:
+	// "admin:alice", "client:acme_1", SystemActor); "" keeps all.
+	Actor string
 	// After selects the events older than the cursor (the next page); nil
 	// for the newest page.
 	After *EventCursor
