@@ -24,7 +24,7 @@ type adminRow struct {
 	// JoinedAt is when the admin first had a password; nil while invited.
 	JoinedAt  *time.Time
 	CreatedAt time.Time
-	UpdatedAt       time.Time
+	UpdatedAt time.Time
 }
 
 func (adminRow) TableName() string { return "admins" }
