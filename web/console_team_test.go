@@ -82,13 +82,7 @@ func TestConsole_Team(t *testing.T) {
 	}
 
 	// The Activity page names who did what to whom.
-	p = owner.get("/console/activity").wantStatus(http.StatusOK)
-	var lines []string
-	p.Doc.Find(`[data-testid="event"]`).Each(func(_ int, e *goquery.Selection) {
-		var words []string
-		e.Find("span, a").Each(func(_ int, w *goquery.Selection) { words = append(words, strings.TrimSpace(w.Text())) })
-		lines = append(lines, strings.Join(words, " "))
-	})
+	lines := activityLines(owner.get("/console/activity").wantStatus(http.StatusOK))
 	for _, want := range []string{
 		"admin removed from the team alice",
 		"admin changed the role of alice (operator → viewer)",
@@ -99,4 +93,16 @@ func TestConsole_Team(t *testing.T) {
 			t.Errorf("activity has no %q; it has %q", want, lines)
 		}
 	}
+}
+
+// activityLines is the Activity page's events as sentences: "who verb whom
+// (detail)".
+func activityLines(p *page) []string {
+	var lines []string
+	p.Doc.Find(`[data-testid="event"]`).Each(func(_ int, e *goquery.Selection) {
+		var words []string
+		e.Find("span, a").Each(func(_ int, w *goquery.Selection) { words = append(words, strings.TrimSpace(w.Text())) })
+		lines = append(lines, strings.Join(words, " "))
+	})
+	return lines
 }
