@@ -40,7 +40,7 @@ func TestConsole_TeamReset(t *testing.T) {
 	// two-factor is on, Reset two-factor.
 	p := owner.get("/console/team").wantStatus(http.StatusOK)
 	for _, tc := range []struct {
-		username, twoFactor string
+		username, twoFactor     string
 		resetPassword, resetMFA int
 	}{{"admin", "off", 0, 0}, {"ops", "on", 1, 1}, {"vic", "off", 1, 0}} {
 		row := p.Doc.Find(`[data-testid="team-row"][data-username="` + tc.username + `"]`)
