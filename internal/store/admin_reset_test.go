@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchboard/internal/store"
+	"switchboard/internal/store/storetest"
 	"switchboard/internal/switchboard"
 )
 
@@ -208,4 +209,34 @@ func TestAdminMFAReset(t *testing.T) {
 			t.Errorf("%d events after the refusals, want 1 (%v)", len(evs), err)
 		}
 	})
+}
+
+// Migration 00018: the admins with a password have joined; one without is
+// still invited, not reset.
+func TestMigrations_AdminJoinedAt(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, storetest.URL(t, dialect))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			s.MigrateTo(t, 17) // the last before it
+			s.InsertOldAdmin(t, "root", "pw-hash")
+			s.InsertOldAdmin(t, "newbie", "")
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for username, want := range map[string]string{"root": "active", "newbie": "invited"} {
+				a, err := s.FindAdminByUsername(ctx, username)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Status() != want {
+					t.Errorf("%s after the migration: %s, want %s", username, a.Status(), want)
+				}
+			}
+		})
+	}
 }
