@@ -175,9 +175,10 @@ func (s *Store) SetAdminDisabled(ctx context.Context, username string, disabled 
 
 // changeAdmin runs change on the admin's row in a transaction, with the
 // ids of the enabled owners (an invited owner, or one whose password was
-// reset, has no password to sign in with, and is none). On PostgreSQL it first locks every enabled owner's row, in one
-// order, then the admin's: so two owners demoting each other at once cannot
-// both succeed, nor deadlock. SQLite runs one writer at a time.
+// reset, has no password to sign in with, and is none). On PostgreSQL it
+// first locks every enabled owner's row, in one order, then the admin's: so
+// two owners demoting each other at once cannot both succeed, nor deadlock.
+// SQLite runs one writer at a time.
 func (s *Store) changeAdmin(ctx context.Context, username string, change func(tx *gorm.DB, a *adminRow, owners []uint64) error) error {
 	if !storableKey(username) {
 		return errAdminNotFound
