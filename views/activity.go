@@ -168,6 +168,12 @@ func eventVerb(e *switchboard.Event) string {
 		return "removed from the team"
 	case switchboard.EventAdminJoined:
 		return "joined the team"
+	case switchboard.EventAdminPasswordReset:
+		return "reset the password of"
+	case switchboard.EventAdminPasswordSet:
+		return "set a new password"
+	case switchboard.EventAdminMFAReset:
+		return "reset the two-factor sign-in of"
 	}
 	return e.Action
 }
@@ -192,7 +198,7 @@ func adminSubject(e *switchboard.Event) (username, rest string) {
 // eventHasSubject reports whether the event names whom it was done to
 // after the verb: not when one did it to oneself.
 func eventHasSubject(e *switchboard.Event) bool {
-	return !bySelf(e) && e.Action != switchboard.EventAdminJoined
+	return !bySelf(e) && e.Action != switchboard.EventAdminJoined && e.Action != switchboard.EventAdminPasswordSet
 }
 
 // eventClientName is how an event names its client: its name now, or its

@@ -44,6 +44,8 @@ var consoleRoutes = []consoleRoute{
 	{"POST", "/console/team", url.Values{"username": {"mallory"}, "role": {"owner"}}, switchboard.ManageTeam},
 	{"POST", "/console/team/operator/role", url.Values{"role": {"owner"}}, switchboard.ManageTeam},
 	{"POST", "/console/team/viewer/disabled", url.Values{"disabled": {"true"}}, switchboard.ManageTeam},
+	{"POST", "/console/team/operator/reset-mfa", url.Values{}, switchboard.ManageTeam},
+	{"POST", "/console/team/operator/reset-password", url.Values{}, switchboard.ManageTeam},
 	{"POST", "/console/team/viewer/delete", url.Values{}, switchboard.ManageTeam},
 	{"GET", "/console/clients/acme/reset-secret", nil, switchboard.ChangeClients},
 	{"POST", "/console/clients/acme/reset-secret", url.Values{}, switchboard.ChangeClients},

@@ -10,10 +10,10 @@ import (
 	"switchboard/views"
 )
 
-// The Team page (owners: ManageTeam) and the page where an invited admin
-// chooses a password (no sign-in: the invitation's token is the key). They
-// go through the same auth service and store as /admin/admins and
-// /auth/admin/accept-invite.
+// The Team page (owners: ManageTeam) and the page where an invited admin,
+// or one whose password an owner reset, chooses a password (no sign-in: the
+// link's token is the key). They go through the same auth service and
+// store as /admin/admins and /auth/admin/accept-invite.
 
 func (con *console) registerTeam(g fiber.Router) {
 	team := allow(switchboard.ManageTeam)
@@ -22,6 +22,8 @@ func (con *console) registerTeam(g fiber.Router) {
 	g.Post("/team/:username/role", con.requireSignIn, team, con.handleTeamChange)
 	g.Post("/team/:username/disabled", con.requireSignIn, team, con.handleTeamChange)
 	g.Post("/team/:username/delete", con.requireSignIn, team, con.handleTeamChange)
+	g.Post("/team/:username/reset-mfa", con.requireSignIn, team, con.handleTeamChange)
+	g.Post("/team/:username/reset-password", con.requireSignIn, team, con.handleResetPassword)
 	g.Get("/invite/:token", con.handleInvitePage)
 	g.Post("/invite/:token", con.handleAcceptInvite)
 }
@@ -49,14 +51,28 @@ func (con *console) handleInvite(c *fiber.Ctx) error {
 		return con.teamRefused(c, err)
 	}
 	httpserver.Audit(con.Log, c, httpserver.EventAdminInvited, nil, "admin", username)
-	// The link as the owner reached the console, to copy and send.
 	return con.teamPage(c, fiber.StatusOK, views.TeamView{
-		Invited: &views.Invitation{Username: username, Role: role, URL: c.BaseURL() + "/console/invite/" + token},
+		Invited: &views.Invitation{Username: username, Role: role, URL: httpserver.InviteURL(c, con.PublicBaseURL, token)},
 	})
 }
 
-// handleTeamChange handles the Team page's role, disable/enable and remove
-// forms, which go back to the page.
+// handleResetPassword handles POST /console/team/:username/reset-password:
+// the admin's password and sessions stop working now, and the link to set
+// a new one is shown on the answer, this once.
+func (con *console) handleResetPassword(c *fiber.Ctx) error {
+	username := c.Params("username")
+	token, err := con.Auth.ResetAdminPassword(c.UserContext(), username)
+	if err != nil {
+		return con.teamRefused(c, err)
+	}
+	httpserver.Audit(con.Log, c, httpserver.EventAdminPasswordReset, nil, "admin", username)
+	return con.teamPage(c, fiber.StatusOK, views.TeamView{
+		Reset: &views.Invitation{Username: username, URL: httpserver.InviteURL(c, con.PublicBaseURL, token)},
+	})
+}
+
+// handleTeamChange handles the Team page's role, disable/enable, remove
+// and two-factor reset forms, which go back to the page.
 func (con *console) handleTeamChange(c *fiber.Ctx) error {
 	ctx, username := c.UserContext(), c.Params("username")
 	var err error
@@ -66,6 +82,9 @@ func (con *console) handleTeamChange(c *fiber.Ctx) error {
 		err = con.Auth.Admins.SetAdminRole(ctx, username, switchboard.Role(c.FormValue("role")))
 	case "/console/team/:username/disabled":
 		err = con.Auth.Admins.SetAdminDisabled(ctx, username, c.FormValue("disabled") == "true")
+	case "/console/team/:username/reset-mfa":
+		event, flash = httpserver.EventAdminMFAReset, username+"'s two-factor sign-in is off; they sign in with their password and set it up again."
+		err = con.Auth.MFA.ResetMFA(ctx, username)
 	default:
 		event, flash = httpserver.EventAdminDeleted, username+" removed."
 		err = con.Auth.Admins.DeleteAdmin(ctx, username)

@@ -82,21 +82,27 @@ func TestConsole_Team(t *testing.T) {
 	}
 
 	// The Activity page names who did what to whom.
-	p = owner.get("/console/activity").wantStatus(http.StatusOK)
-	var lines []string
-	p.Doc.Find(`[data-testid="event"]`).Each(func(_ int, e *goquery.Selection) {
-		var words []string
-		e.Find("span, a").Each(func(_ int, w *goquery.Selection) { words = append(words, strings.TrimSpace(w.Text())) })
-		lines = append(lines, strings.Join(words, " "))
-	})
-	for _, want := range []string{
+	owner.wantActivity(
 		"admin removed from the team alice",
 		"admin changed the role of alice (operator → viewer)",
 		"alice joined the team",
 		"admin invited to the team alice (as operator)",
-	} {
-		if !slices.Contains(lines, want) {
-			t.Errorf("activity has no %q; it has %q", want, lines)
+	)
+}
+
+// wantActivity checks that the Activity page has each of the sentences
+// ("who verb whom (detail)") among its events.
+func (b *browser) wantActivity(want ...string) {
+	b.t.Helper()
+	var lines []string
+	b.get("/console/activity").wantStatus(http.StatusOK).Doc.Find(`[data-testid="event"]`).Each(func(_ int, e *goquery.Selection) {
+		var words []string
+		e.Find("span, a").Each(func(_ int, w *goquery.Selection) { words = append(words, strings.TrimSpace(w.Text())) })
+		lines = append(lines, strings.Join(words, " "))
+	})
+	for _, w := range want {
+		if !slices.Contains(lines, w) {
+			b.t.Errorf("activity has no %q; it has %q", w, lines)
 		}
 	}
 }

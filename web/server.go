@@ -47,6 +47,9 @@ type Server struct {
 	// RequireAdminMFA sends a signed-in admin without two-factor sign-in
 	// to the Security page before any other console page.
 	RequireAdminMFA bool
+	// PublicBaseURL is where people reach this server (PUBLIC_BASE_URL),
+	// the base of invitation and reset links; empty: the request's.
+	PublicBaseURL string
 }
 
 // htmlPolicy is the Content-Security-Policy of every page: scripts, styles

@@ -14,8 +14,12 @@ import (
 // on the Team page; the operator opens the link, chooses a password, signs
 // in, turns on two-factor sign-in by reading the secret from the Security
 // page and computing a code, signs out, and signs in again with password
-// and a fresh code. The owner then makes it a viewer, and the viewer's
-// client page shows no Suspend or Delete button.
+// and a fresh code. The owner's Team page is saved at both widths (on a
+// phone, without sideways scrolling). The owner resets the operator's
+// password: the operator's session ends, the old password is refused, and
+// the operator sets a new one from the link and signs in with it and a
+// code. The owner then makes it a viewer, and the viewer's client page
+// shows no Suspend or Delete button.
 func TestBrowserTeam(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test runs the binary and Chromium; skipped with -short")
@@ -33,7 +37,9 @@ func TestBrowserTeam(t *testing.T) {
 		"agentId": "agent_team", "twilioPhoneNumber": "+18005550100", "status": "Active",
 	}).expect(t, "create a client", 201)
 
-	bctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	// Up to one TOTP step more: the sign-in after the reset waits for the
+	// server to accept the code of the step after the last one used.
+	bctx, cancel := context.WithTimeout(ctx, browserTimeout+30*time.Second)
 	defer cancel()
 	owner := newBrowserTab(bctx, t, browserPath, screenshotDir(t, "team", "owner"))
 	op := newBrowserTab(bctx, t, browserPath, screenshotDir(t, "team", "operator"))
@@ -90,16 +96,55 @@ func TestBrowserTeam(t *testing.T) {
 	)
 	// The first code's step is used up (a replay is refused): the code of
 	// the next 30 s step, which the server accepts a step early.
-	fresh, err := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := time.Now().Add(30 * time.Second)
 	op.step("operator: sign in with password and a fresh code",
-		consoleSignIn(username, password, fresh),
+		consoleSignIn(username, password, codeAt(t, secret, fresh)),
 		textIs(byTestID("signed-in-as"), username),
 	)
 
 	row := `[data-testid="team-row"][data-username="` + username + `"] `
+	own := `[data-testid="team-row"][data-username="admin"] `
+	owner.step("owner: the Team page, at both widths",
+		chromedp.Navigate(base+"/console/team"),
+		chromedp.WaitVisible(row+`[data-action="reset-password"]`, chromedp.ByQuery),
+		textIs(row+byTestID("team-two-factor"), "on"),
+		textIs(own+byTestID("team-two-factor"), "off"),
+		assertJS("no reset buttons on the owner's own row", `document.querySelector('`+own+`[data-action^="reset-"]') === null`),
+		owner.bothWidths("team"),
+	)
+
+	var resetURL string
+	owner.step("owner: reset the operator's password",
+		chromedp.Click(row+`[data-action="reset-password"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("reset-url"), chromedp.ByQuery),
+		chromedp.Value(byTestID("reset-url"), &resetURL, chromedp.ByQuery),
+		textIs(row+byTestID("team-status"), "reset"),
+		owner.bothWidths("team-reset"),
+	)
+	op.expect("status of 401 (Unauthorized) (" + base + "/console/login)")
+	op.step("operator: signed out, and the old password is refused",
+		chromedp.Navigate(base+"/console"),
+		chromedp.WaitVisible(byTestID("login-form"), chromedp.ByQuery),
+		pathIs("/console/login"),
+		chromedp.SendKeys(`#username`, username, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+		chromedp.Click(byTestID("sign-in"), chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("form-error"), chromedp.ByQuery),
+		pathIs("/console/login"),
+	)
+	const newPassword = "olga-new-long-password"
+	op.step("operator: set a new password from the link",
+		chromedp.Navigate(resetURL),
+		chromedp.WaitVisible(byTestID("accept-invite-form"), chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, newPassword, chromedp.ByQuery),
+		chromedp.Click(`[data-action="accept-invite"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(byTestID("login-form"), chromedp.ByQuery),
+	)
+	op.step("operator: sign in with the new password and a code",
+		consoleSignIn(username, newPassword, codeAfter(t, secret, fresh)),
+		textIs(byTestID("signed-in-as"), username),
+	)
+
 	owner.step("owner: make the operator a viewer",
 		chromedp.Navigate(base+"/console/team"),
 		chromedp.WaitVisible(row+`select[name="role"]`, chromedp.ByQuery),
@@ -136,4 +181,27 @@ func consoleSignIn(username, password, code string) chromedp.Tasks {
 		chromedp.WaitVisible(byTestID("count-total"), chromedp.ByQuery),
 		pathIs("/console"),
 	)
+}
+
+// codeAt is secret's TOTP code for the time step of at.
+func codeAt(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// codeAfter is a code of secret the server will accept after it accepted
+// the one of used's step: a replay is refused, so it is the code of the
+// step after used's, and it waits, up to a step, until the server's
+// clock (a step of skew allowed) accepts that one.
+func codeAfter(t *testing.T, secret string, used time.Time) string {
+	t.Helper()
+	next := used.Truncate(30 * time.Second).Add(30 * time.Second)
+	if wait := time.Until(next.Add(-30*time.Second + time.Second)); wait > 0 {
+		time.Sleep(wait)
+	}
+	return codeAt(t, secret, next)
 }

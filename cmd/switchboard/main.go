@@ -234,6 +234,7 @@ func (m *Main) Open(ctx context.Context) error {
 	(&web.Server{
 		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log, Calls: m.Store, Calling: m.Calling,
 		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL, RequireAdminMFA: m.Config.RequireAdminMFA,
+		PublicBaseURL: m.Config.PublicBaseURL,
 	}).Register(m.App)
 	return nil
 }

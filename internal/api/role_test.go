@@ -40,6 +40,8 @@ var roleRoutes = []roleRoute{
 	{"POST", "/admin/admins", `{"username":"mallory","role":"owner"}`, switchboard.ManageTeam},
 	{"PUT", "/admin/admins/operator", `{"role":"owner"}`, switchboard.ManageTeam},
 	{"PUT", "/admin/admins/viewer", `{"disabled":true}`, switchboard.ManageTeam},
+	{"POST", "/admin/admins/operator/reset-password", "", switchboard.ManageTeam},
+	{"DELETE", "/admin/admins/operator/mfa", "", switchboard.ManageTeam},
 	{"DELETE", "/admin/admins/operator", "", switchboard.ManageTeam},
 	{"GET", "/admin/events", "", switchboard.ReadActivity},
 }

@@ -1,22 +1,17 @@
 package api
 
 import (
-	"strings"
-
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/internal/httpserver"
 	"switchboard/internal/switchboard"
 )
 
-// The team API: owners invite, list, change and remove admins
-// (/admin/admins, ManageTeam); an invitee sets its password with the
-// invitation's token (/auth/admin/accept-invite). The store records each
-// change in the audit trail, with the owner as actor.
-
-// invitePath is where the console will accept an invitation; an
-// invitation's URL is it plus the token.
-const invitePath = "/console/invite/"
+// The team API: owners invite, list, change and remove admins, and reset
+// an admin's password or two-factor sign-in (/admin/admins, ManageTeam); an
+// invitee, or an admin whose password was reset, sets its password with the
+// link's token (/auth/admin/accept-invite). The store records each change
+// in the audit trail, with the owner as actor.
 
 func (s *Server) registerTeam(a, adm fiber.Router) {
 	a.Post("/admin/accept-invite", s.handleAcceptInvite)
@@ -25,6 +20,8 @@ func (s *Server) registerTeam(a, adm fiber.Router) {
 	adm.Post("/admins", team, s.handleInviteAdmin)
 	adm.Put("/admins/:username", team, s.handleUpdateAdmin)
 	adm.Delete("/admins/:username", team, s.handleDeleteAdmin)
+	adm.Post("/admins/:username/reset-password", team, s.handleResetAdminPassword)
+	adm.Delete("/admins/:username/mfa", team, s.handleResetAdminMFA)
 }
 
 // adminJSON is an admin as the team API shows it: never a password hash.
@@ -32,11 +29,13 @@ type adminJSON struct {
 	Username  string `json:"username"`
 	Role      string `json:"role"`
 	Status    string `json:"status"`
+	TwoFactor bool   `json:"twoFactor"`
 	CreatedAt string `json:"createdAt"`
 }
 
 func newAdminJSON(a *switchboard.Admin) adminJSON {
-	return adminJSON{Username: a.Username, Role: string(a.Role), Status: a.Status(), CreatedAt: formatTime(a.CreatedAt)}
+	return adminJSON{Username: a.Username, Role: string(a.Role), Status: a.Status(), TwoFactor: a.TwoFactor,
+		CreatedAt: formatTime(a.CreatedAt)}
 }
 
 type adminsResponse struct {
@@ -48,6 +47,13 @@ type inviteResponse struct {
 	Role      string `json:"role"`
 	Status    string `json:"status"`
 	InviteURL string `json:"inviteUrl"`
+}
+
+type resetResponse struct {
+	Username string `json:"username"`
+	Role     string `json:"role"`
+	Status   string `json:"status"`
+	ResetURL string `json:"resetUrl"`
 }
 
 // handleListAdmins handles GET /admin/admins.
@@ -85,7 +91,7 @@ func (s *Server) handleInviteAdmin(c *fiber.Ctx) error {
 	httpserver.Audit(s.Log, c, httpserver.EventAdminInvited, nil, "admin", req.Username)
 	return c.Status(fiber.StatusCreated).JSON(inviteResponse{
 		Username: req.Username, Role: req.Role, Status: "invited",
-		InviteURL: strings.TrimSuffix(s.PublicBaseURL, "/") + invitePath + token,
+		InviteURL: httpserver.InviteURL(c, s.PublicBaseURL, token),
 	})
 }
 
@@ -131,6 +137,39 @@ func (s *Server) handleDeleteAdmin(c *fiber.Ctx) error {
 	}
 	httpserver.Audit(s.Log, c, httpserver.EventAdminDeleted, nil, "admin", username)
 	return c.JSON(successResponse{Success: true, Message: "Admin deleted successfully"})
+}
+
+// handleResetAdminPassword handles POST /admin/admins/:username/reset-password:
+// the admin's password and tokens stop working now; the link to set a new
+// one is shown this once.
+func (s *Server) handleResetAdminPassword(c *fiber.Ctx) error {
+	ctx, username := c.UserContext(), c.Params("username")
+	token, err := s.Auth.ResetAdminPassword(ctx, username)
+	if err != nil {
+		return httpserver.Failed("Failed to reset password", err)
+	}
+	httpserver.Audit(s.Log, c, httpserver.EventAdminPasswordReset, nil, "admin", username)
+	a, err := s.Auth.Admins.FindAdminByUsername(ctx, username)
+	if err != nil {
+		return httpserver.Failed("Failed to reset password", err)
+	}
+	return c.JSON(resetResponse{Username: a.Username, Role: string(a.Role), Status: a.Status(),
+		ResetURL: httpserver.InviteURL(c, s.PublicBaseURL, token)})
+}
+
+// handleResetAdminMFA handles DELETE /admin/admins/:username/mfa: the admin
+// signs in with its password alone from now, and sets two-factor up again.
+func (s *Server) handleResetAdminMFA(c *fiber.Ctx) error {
+	ctx, username := c.UserContext(), c.Params("username")
+	if err := s.Auth.MFA.ResetMFA(ctx, username); err != nil {
+		return httpserver.Failed("Failed to reset two-factor sign-in", err)
+	}
+	httpserver.Audit(s.Log, c, httpserver.EventAdminMFAReset, nil, "admin", username)
+	a, err := s.Auth.Admins.FindAdminByUsername(ctx, username)
+	if err != nil {
+		return httpserver.Failed("Failed to reset two-factor sign-in", err)
+	}
+	return c.JSON(newAdminJSON(a))
 }
 
 // handleAcceptInvite handles POST /auth/admin/accept-invite: the invitee

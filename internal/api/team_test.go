@@ -17,10 +17,20 @@ const teamPassword = "a-long-team-password"
 func (ts *testServer) invite(username, role string) string {
 	ts.t.Helper()
 	res := ts.admin("POST", "/admin/admins", `{"username":"`+username+`","role":"`+role+`"}`).wantStatus(201)
-	url := res.str("inviteUrl")
-	token, ok := strings.CutPrefix(url, "/console/invite/")
+	return linkToken(ts.t, res.str("inviteUrl"), requestBase)
+}
+
+// requestBase is the scheme and host of the test's requests (httptest's),
+// the base of links when PUBLIC_BASE_URL is not set.
+const requestBase = "http://example.com"
+
+// linkToken returns the token of an invitation's or a reset's link, which
+// must be base + /console/invite/ + 64 hex digits.
+func linkToken(t testing.TB, url, base string) string {
+	t.Helper()
+	token, ok := strings.CutPrefix(url, base+"/console/invite/")
 	if !ok || len(token) != 64 {
-		ts.t.Fatalf("inviteUrl = %q, want /console/invite/<64 hex digits>", url)
+		t.Fatalf("link = %q, want %s/console/invite/<64 hex digits>", url, base)
 	}
 	return token
 }
@@ -38,7 +48,7 @@ func TestTeam(t *testing.T) {
 			ts := newTestServer(t, st)
 			res := ts.admin("POST", "/admin/admins", `{"username":"alice","role":"operator"}`).wantStatus(201)
 			res.wantFields(map[string]any{"username": "alice", "role": "operator", "status": "invited"})
-			token, _ := strings.CutPrefix(res.str("inviteUrl"), "/console/invite/")
+			token := linkToken(t, res.str("inviteUrl"), requestBase)
 
 			list := ts.admin("GET", "/admin/admins", "").wantStatus(200).json()["admins"].([]any)
 			if len(list) != 2 {

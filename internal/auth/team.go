@@ -40,13 +40,27 @@ func (s *Service) InviteAdmin(ctx context.Context, username string, role switchb
 	return token, nil
 }
 
+// ResetAdminPassword takes the admin's password away and returns the token
+// of a link, shown once and valid for InviteTTL, with which the admin sets
+// a new one (AcceptAdminInvite, as an invitation). From now the old
+// password and every token of the admin are refused; its two-factor
+// sign-in stays, so the link alone does not sign anyone in. ENOTFOUND;
+// ECONFLICT for the last enabled owner.
+func (s *Service) ResetAdminPassword(ctx context.Context, username string) (token string, err error) {
+	token = randomHex(32)
+	if err := s.Admins.ResetAdminPassword(ctx, username, inviteHash(token), s.now().Add(InviteTTL)); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
 func inviteHash(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
 
-// AcceptAdminInvite sets the password of the admin invited with token and
-// returns the admin, who may sign in from now. EINVALID for a password
+// AcceptAdminInvite sets the password of the admin invited with token (or
+// whose password was reset with it) and returns the admin, who may sign in from now. EINVALID for a password
 // shorter than switchboard.MinAdminPasswordLength; EUNAUTHORIZED for an
 // unknown, used or expired token, under the sign-ins' throttle by address
 // (ETHROTTLED).

@@ -25,7 +25,10 @@ const (
 	EventAdminInvited  = "admin invited"
 	EventAdminUpdated  = "admin changed" // role or disabled
 	EventAdminDeleted  = "admin deleted"
-	EventAdminJoined   = "invitation accepted"
+	EventAdminJoined   = "invitation accepted" // a password set with an invitation's or a reset's link
+	// An owner reset another admin's password, or its two-factor sign-in.
+	EventAdminPasswordReset = "admin password reset"
+	EventAdminMFAReset      = "admin two-factor reset"
 )
 
 // Audit logs a security event in the one shape every transport shares:

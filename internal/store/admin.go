@@ -21,37 +21,58 @@ type adminRow struct {
 	// InviteHash and InviteExpiresAt are an invited admin's invitation.
 	InviteHash      *string
 	InviteExpiresAt *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// JoinedAt is when the admin first had a password; nil while invited.
+	JoinedAt  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (adminRow) TableName() string { return "admins" }
 
 var errAdminNotFound = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Admin not found"}
 
+// adminSelect reads what makes an admin: its row, and whether its
+// two-factor sign-in is enabled (admin_mfa's primary key is the admin's id,
+// so the join costs one index lookup).
+const adminSelect = `SELECT a.username, a.password_hash, a.token_version, a.role, a.disabled, a.joined_at, a.created_at,
+  COALESCE(m.enabled, ?)
+FROM admins a LEFT JOIN admin_mfa m ON m.admin_id = a.id`
+
+// scanAdmin reads one row of adminSelect.
+func scanAdmin(scan func(dest ...any) error) (*switchboard.Admin, error) {
+	var row adminRow
+	var twoFactor bool
+	if err := scan(&row.Username, &row.PasswordHash, &row.TokenVersion, &row.Role, &row.Disabled, &row.JoinedAt, &row.CreatedAt, &twoFactor); err != nil {
+		return nil, err
+	}
+	a := row.admin()
+	a.TwoFactor = twoFactor
+	return a, nil
+}
+
 // FindAdminByUsername implements switchboard.AdminService.
 func (s *Store) FindAdminByUsername(ctx context.Context, username string) (*switchboard.Admin, error) {
 	if !storableKey(username) {
 		return nil, errAdminNotFound
 	}
-	st, err := s.stmt(ctx, "SELECT username, password_hash, token_version, role, disabled, created_at FROM admins WHERE username = ?")
+	st, err := s.stmt(ctx, adminSelect+" WHERE a.username = ?")
 	if err != nil {
 		return nil, wrap("find admin", err)
 	}
-	var row adminRow
-	err = st.QueryRowContext(ctx, username).Scan(&row.Username, &row.PasswordHash, &row.TokenVersion, &row.Role, &row.Disabled, &row.CreatedAt)
+	a, err := scanAdmin(st.QueryRowContext(ctx, false, username).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAdminNotFound
 	} else if err != nil {
 		return nil, wrap("find admin", err)
 	}
-	return row.admin(), nil
+	return a, nil
 }
 
 func (row *adminRow) admin() *switchboard.Admin {
 	return &switchboard.Admin{
 		Username: row.Username, PasswordHash: row.PasswordHash, TokenVersion: row.TokenVersion,
-		Role: switchboard.Role(row.Role), Disabled: row.Disabled, Invited: row.PasswordHash == "",
+		Role: switchboard.Role(row.Role), Disabled: row.Disabled,
+		Invited: row.JoinedAt == nil, PasswordReset: row.JoinedAt != nil && row.PasswordHash == "",
 		CreatedAt: row.CreatedAt.UTC(),
 	}
 }
@@ -74,7 +95,7 @@ func (s *Store) CreateAdmin(ctx context.Context, a *switchboard.Admin) error {
 	}
 	t := now()
 	row := adminRow{Username: a.Username, PasswordHash: a.PasswordHash, TokenVersion: firstTokenVersion(),
-		Role: string(a.Role), Disabled: a.Disabled, CreatedAt: t, UpdatedAt: t}
+		Role: string(a.Role), Disabled: a.Disabled, JoinedAt: &t, CreatedAt: t, UpdatedAt: t}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if _, ok := uniqueViolation(err); ok {
 			return switchboard.Errorf(switchboard.ECONFLICT, "Admin %q already exists", a.Username)
@@ -85,13 +106,17 @@ func (s *Store) CreateAdmin(ctx context.Context, a *switchboard.Admin) error {
 	return nil
 }
 
-// SetAdminPasswordHash implements switchboard.AdminService.
+// SetAdminPasswordHash implements switchboard.AdminService. The link of a
+// pending invitation or reset stops working: the password set here is the
+// one that counts.
 func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string) error {
 	if !storableKey(username) {
 		return errAdminNotFound
 	}
+	t := now()
 	res := s.db.WithContext(ctx).Model(&adminRow{}).Where("username = ?", username).
-		Updates(map[string]any{"password_hash": hash, "token_version": gorm.Expr("token_version + 1"), "updated_at": now()})
+		Updates(map[string]any{"password_hash": hash, "token_version": gorm.Expr("token_version + 1"), "updated_at": t,
+			"invite_hash": nil, "invite_expires_at": nil, "joined_at": gorm.Expr("COALESCE(joined_at, ?)", t)})
 	if res.Error != nil {
 		return wrap("set admin password", res.Error)
 	} else if res.RowsAffected == 0 {
@@ -100,7 +125,10 @@ func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string)
 	return nil
 }
 
-var errLastOwner = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "The last owner cannot be disabled, demoted or deleted"}
+var (
+	errLastOwner      = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "The last owner cannot be disabled, demoted or deleted"}
+	errLastOwnerReset = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "The last owner's password cannot be reset"}
+)
 
 // SetAdminRole implements switchboard.AdminService.
 func (s *Store) SetAdminRole(ctx context.Context, username string, role switchboard.Role) error {
@@ -146,10 +174,11 @@ func (s *Store) SetAdminDisabled(ctx context.Context, username string, disabled 
 }
 
 // changeAdmin runs change on the admin's row in a transaction, with the
-// ids of the enabled owners (an invited owner, without a password yet, is
-// none). On PostgreSQL it first locks every enabled owner's row, in one
-// order, then the admin's: so two owners demoting each other at once cannot
-// both succeed, nor deadlock. SQLite runs one writer at a time.
+// ids of the enabled owners (an invited owner, or one whose password was
+// reset, has no password to sign in with, and is none). On PostgreSQL it
+// first locks every enabled owner's row, in one order, then the admin's: so
+// two owners demoting each other at once cannot both succeed, nor deadlock.
+// SQLite runs one writer at a time.
 func (s *Store) changeAdmin(ctx context.Context, username string, change func(tx *gorm.DB, a *adminRow, owners []uint64) error) error {
 	if !storableKey(username) {
 		return errAdminNotFound
@@ -192,15 +221,20 @@ func keepAnOwner(a *adminRow, owners []uint64) error {
 
 // ListAdmins implements switchboard.AdminService.
 func (s *Store) ListAdmins(ctx context.Context) ([]*switchboard.Admin, error) {
-	var rows []adminRow
-	if err := s.db.WithContext(ctx).Order("username").Find(&rows).Error; err != nil {
+	rows, err := s.db.WithContext(ctx).Raw(adminSelect+" ORDER BY a.username", false).Rows()
+	if err != nil {
 		return nil, wrap("list admins", err)
 	}
-	out := make([]*switchboard.Admin, len(rows))
-	for i := range rows {
-		out[i] = rows[i].admin()
+	defer rows.Close()
+	var out []*switchboard.Admin
+	for rows.Next() {
+		a, err := scanAdmin(rows.Scan)
+		if err != nil {
+			return nil, wrap("list admins", err)
+		}
+		out = append(out, a)
 	}
-	return out, nil
+	return out, wrap("list admins", rows.Err())
 }
 
 // InviteAdmin implements switchboard.AdminService.
@@ -230,7 +264,8 @@ func (s *Store) InviteAdmin(ctx context.Context, a *switchboard.Admin, inviteHas
 var errNoInvite = &switchboard.Error{Code: switchboard.ENOTFOUND, Message: "Invalid or expired invitation"}
 
 // AcceptAdminInvite implements switchboard.AdminService. The admin who
-// accepts is the actor of the event.
+// accepts is the actor of the event: EventAdminJoined the first time,
+// EventAdminPasswordSet after a reset.
 func (s *Store) AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash string, at time.Time) (*switchboard.Admin, error) {
 	if !storableKey(inviteHash) {
 		return nil, errNoInvite
@@ -244,8 +279,12 @@ func (s *Store) AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash 
 			return errNoInvite
 		}
 		t := now()
+		action := switchboard.EventAdminPasswordSet
+		if row.JoinedAt == nil {
+			action, row.JoinedAt = switchboard.EventAdminJoined, &t
+		}
 		err := tx.Model(&adminRow{}).Where("id = ?", row.ID).Updates(map[string]any{
-			"password_hash": passwordHash, "invite_hash": nil, "invite_expires_at": nil,
+			"password_hash": passwordHash, "invite_hash": nil, "invite_expires_at": nil, "joined_at": row.JoinedAt,
 			"token_version": gorm.Expr("token_version + 1"), "updated_at": t,
 		}).Error
 		if err != nil {
@@ -253,7 +292,7 @@ func (s *Store) AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash 
 		}
 		row.PasswordHash, row.TokenVersion = passwordHash, row.TokenVersion+1
 		actor := switchboard.NewContextWithActor(ctx, switchboard.AdminActor(row.Username))
-		return recordEvent(actor, tx, switchboard.EventAdminJoined, "", row.Username, t)
+		return recordEvent(actor, tx, action, "", row.Username, t)
 	})
 	if switchboard.ErrorCode(err) != "" {
 		return nil, err
@@ -273,5 +312,26 @@ func (s *Store) DeleteAdmin(ctx context.Context, username string) error {
 			return err
 		}
 		return recordEvent(ctx, tx, switchboard.EventAdminDeleted, "", a.Username, now())
+	})
+}
+
+// ResetAdminPassword implements switchboard.AdminService, in one
+// transaction: from its commit the old password matches nothing, and every
+// token of the admin is refused (its TokenVersion moved on).
+func (s *Store) ResetAdminPassword(ctx context.Context, username, inviteHash string, expires time.Time) error {
+	expires = expires.UTC()
+	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, owners []uint64) error {
+		if keepAnOwner(a, owners) != nil {
+			return errLastOwnerReset
+		}
+		t := now()
+		err := tx.Model(&adminRow{}).Where("id = ?", a.ID).Updates(map[string]any{
+			"password_hash": "", "invite_hash": inviteHash, "invite_expires_at": expires,
+			"token_version": gorm.Expr("token_version + 1"), "updated_at": t,
+		}).Error
+		if err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, switchboard.EventAdminPasswordReset, "", a.Username, t)
 	})
 }

@@ -58,3 +58,15 @@ func (s *Store) Keys(t testing.TB, clientID string) (search, name string) {
 
 // SearchKeyOf is searchKey, for the migration's test.
 var SearchKeyOf = searchKey
+
+// InsertOldAdmin stores an admin as the code before migration 00018 did:
+// no joined_at; an invited admin is one without a password hash.
+func (s *Store) InsertOldAdmin(t testing.TB, username, passwordHash string) {
+	t.Helper()
+	t0 := now()
+	err := s.db.Exec("INSERT INTO admins (username, password_hash, token_version, role, created_at, updated_at) VALUES (?, ?, 1, 'owner', ?, ?)",
+		username, passwordHash, t0, t0).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+}

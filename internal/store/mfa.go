@@ -16,6 +16,7 @@ const adminIDSQL = "(SELECT id FROM admins WHERE username = ?)"
 var (
 	errMFAEnabled    = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "Two-factor sign-in is already enabled"}
 	errMFANotPending = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "Two-factor sign-in is not being set up"}
+	errMFANotEnabled = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "Two-factor sign-in is not enabled"}
 )
 
 // adminExists tells ENOTFOUND from another reason an update changed nothing.
@@ -93,6 +94,29 @@ func (s *Store) DisableMFA(ctx context.Context, username string) error {
 		return tx.Exec("DELETE FROM admin_mfa WHERE admin_id = "+adminIDSQL, username).Error
 	})
 	return wrap("disable mfa", err)
+}
+
+// ResetMFA implements switchboard.MFAService. A set-up never confirmed is
+// no two-factor sign-in: it is left to its admin.
+func (s *Store) ResetMFA(ctx context.Context, username string) error {
+	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, _ []uint64) error {
+		res := tx.Exec("DELETE FROM admin_mfa WHERE admin_id = ? AND enabled", a.ID)
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return errMFANotEnabled
+		}
+		if err := tx.Exec("DELETE FROM admin_recovery_codes WHERE admin_id = ?", a.ID).Error; err != nil {
+			return err
+		}
+		t := now()
+		err := tx.Model(&adminRow{}).Where("id = ?", a.ID).
+			Updates(map[string]any{"token_version": gorm.Expr("token_version + 1"), "updated_at": t}).Error
+		if err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, switchboard.EventAdminMFAReset, "", a.Username, t)
+	})
 }
 
 // MFAState implements switchboard.MFAService.

@@ -20,17 +20,25 @@ type Admin struct {
 	// Disabled admins can neither sign in nor use a token issued before.
 	Disabled bool
 	// Invited admins have not accepted their invitation: no password yet.
-	Invited   bool
+	Invited bool
+	// PasswordReset admins joined, but an owner reset their password: they
+	// have none until they set a new one with the reset's link.
+	PasswordReset bool
+	// TwoFactor is whether the admin's two-factor sign-in is enabled.
+	TwoFactor bool
 	CreatedAt time.Time
 }
 
-// Status is how the team list shows a: "invited", "disabled" or "active".
+// Status is how the team list shows a: "invited", "disabled", "reset" or
+// "active", the first that applies.
 func (a *Admin) Status() string {
 	switch {
 	case a.Invited:
 		return "invited"
 	case a.Disabled:
 		return "disabled"
+	case a.PasswordReset:
+		return "reset"
 	}
 	return "active"
 }
@@ -91,16 +99,22 @@ type AdminService interface {
 	// hash of its token, valid until expires. ECONFLICT when the username
 	// is taken.
 	InviteAdmin(ctx context.Context, a *Admin, inviteHash string, expires time.Time) error
-	// AcceptAdminInvite gives the admin invited with inviteHash its password
-	// hash and ends the invitation. ENOTFOUND when no invitation has that
+	// AcceptAdminInvite gives the admin invited with inviteHash (or whose
+	// password was reset with it) its password hash and ends the invitation. ENOTFOUND when no invitation has that
 	// hash or it expired before now.
 	AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash string, now time.Time) (*Admin, error)
 	// DeleteAdmin removes the admin. ENOTFOUND; ECONFLICT when it is the
 	// last enabled owner.
 	DeleteAdmin(ctx context.Context, username string) error
-	// SetAdminPasswordHash replaces the admin's password hash and raises its
-	// TokenVersion, ending every token issued before. ENOTFOUND.
+	// SetAdminPasswordHash replaces the admin's password hash, ends a
+	// pending invitation or reset, and raises its TokenVersion, ending every
+	// token issued before. ENOTFOUND.
 	SetAdminPasswordHash(ctx context.Context, username, hash string) error
+	// ResetAdminPassword takes the admin's password away and gives it an
+	// invitation instead (inviteHash, valid until expires), with which it
+	// sets a new one (AcceptAdminInvite), and ends its tokens; its two-factor
+	// sign-in stays. ENOTFOUND; ECONFLICT when it is the last enabled owner.
+	ResetAdminPassword(ctx context.Context, username, inviteHash string, expires time.Time) error
 }
 
 // RevokedToken names a token that was ended before its time by a logout or a

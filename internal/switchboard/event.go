@@ -73,6 +73,16 @@ const (
 	EventAdminJoined = "admin.joined"
 	// EventAdminDeleted: an admin was removed. Detail is the username.
 	EventAdminDeleted = "admin.deleted"
+	// EventAdminPasswordReset: an owner took an admin's password away and
+	// made a link to set a new one. Detail is the username.
+	EventAdminPasswordReset = "admin.password_reset"
+	// EventAdminPasswordSet: an admin whose password was reset set a new one
+	// with the link (joining records EventAdminJoined instead). Detail is
+	// the username.
+	EventAdminPasswordSet = "admin.password_set"
+	// EventAdminMFAReset: an owner turned off an admin's two-factor sign-in
+	// (a lost phone). Detail is the username.
+	EventAdminMFAReset = "admin.mfa_reset"
 )
 
 // Pagination bounds of the audit trail: MaxEventLimit is the most events

@@ -34,6 +34,10 @@ type MFAService interface {
 	EnableMFA(ctx context.Context, username string, step int64, recoveryHashes []string) error
 	// DisableMFA forgets the admin's secret and recovery codes.
 	DisableMFA(ctx context.Context, username string) error
+	// ResetMFA is an owner's DisableMFA of another admin: it also ends the
+	// admin's tokens and records the change in the audit trail. ENOTFOUND;
+	// ECONFLICT when the admin's two-factor sign-in is not enabled.
+	ResetMFA(ctx context.Context, username string) error
 	// MFAState returns the admin's state; the zero state when nothing was
 	// set up.
 	MFAState(ctx context.Context, username string) (*MFAState, error)
