@@ -35,6 +35,8 @@ var consoleChanges = []consoleChange{
 	{"/console/team/operator/role", url.Values{"role": {"viewer"}}, switchboard.EventAdminRoleChanged},
 	{"/console/team/viewer/disabled", url.Values{"disabled": {"true"}}, switchboard.EventAdminDisabled},
 	{"/console/team/viewer/delete", url.Values{}, switchboard.EventAdminDeleted},
+	{"/console/team/operator/reset-password", url.Values{}, switchboard.EventAdminPasswordReset},
+	{"/console/team/operator/reset-mfa", url.Values{}, switchboard.EventAdminMFAReset},
 	{"/console/clients/acme/reset-secret", url.Values{}, switchboard.EventClientSecretReset},
 	{"/console/clients/acme/delete", url.Values{}, switchboard.EventClientDeleted},
 }
@@ -53,6 +55,11 @@ func TestConsole_EveryChangeNamesTheAdmin(t *testing.T) {
 					t.Fatal(err)
 				}
 				s.teamMember(t, "operator", switchboard.RoleOperator)
+				if err := st.SetMFASecret(ctx, "operator", "sealed"); err != nil {
+					t.Fatal(err)
+				} else if err := st.EnableMFA(ctx, "operator", 0, nil); err != nil {
+					t.Fatal(err)
+				}
 				s.teamMember(t, "viewer", switchboard.RoleViewer)
 				dana := s.teamMember(t, "dana", switchboard.RoleOwner)
 				change := storetest.StartChange(t, st)

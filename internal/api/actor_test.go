@@ -34,6 +34,8 @@ var adminChanges = []adminChange{
 	{"PUT", "/admin/admins/viewer", `{"disabled":true}`, 200, switchboard.EventAdminDisabled},
 	{"PUT", "/admin/admins/disabled", `{"disabled":false}`, 200, switchboard.EventAdminEnabled},
 	{"DELETE", "/admin/admins/operator", "", 200, switchboard.EventAdminDeleted},
+	{"POST", "/admin/admins/operator/reset-password", "", 200, switchboard.EventAdminPasswordReset},
+	{"DELETE", "/admin/admins/operator/mfa", "", 200, switchboard.EventAdminMFAReset},
 }
 
 // TestEveryAdminChangeNamesTheAdmin: whichever admin makes a change over
@@ -48,6 +50,11 @@ func TestEveryAdminChangeNamesTheAdmin(t *testing.T) {
 				cs.client("acme")
 				cs.admin("POST", "/admin/clients/acme/do-not-call", `{"phone":"+14155550100"}`).wantStatus(201)
 				cs.teamMember(ctx, "operator", switchboard.RoleOperator)
+				if err := s.SetMFASecret(ctx, "operator", "sealed"); err != nil {
+					t.Fatal(err)
+				} else if err := s.EnableMFA(ctx, "operator", 0, nil); err != nil {
+					t.Fatal(err)
+				}
 				cs.teamMember(ctx, "viewer", switchboard.RoleViewer)
 				cs.teamMember(ctx, "disabled", switchboard.RoleViewer)
 				cs.admin("PUT", "/admin/admins/disabled", `{"disabled":true}`).wantStatus(200)
