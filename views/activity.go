@@ -125,6 +125,10 @@ func eventVerb(e *switchboard.Event) string {
 		return "removed from the team"
 	case switchboard.EventAdminJoined:
 		return "joined the team"
+	case switchboard.EventTeamMFARequired:
+		return "required two-factor sign-in of every administrator"
+	case switchboard.EventTeamMFANotRequired:
+		return "stopped requiring two-factor sign-in"
 	}
 	return e.Action
 }
@@ -147,9 +151,10 @@ func adminSubject(e *switchboard.Event) (username, rest string) {
 }
 
 // eventHasSubject reports whether the event names whom it was done to
-// after the verb: not when one did it to oneself.
+// after the verb: not when one did it to oneself, nor for a change of the
+// whole team's settings ("team.").
 func eventHasSubject(e *switchboard.Event) bool {
-	return !bySelf(e) && e.Action != switchboard.EventAdminJoined
+	return !bySelf(e) && e.Action != switchboard.EventAdminJoined && !strings.HasPrefix(e.Action, "team.")
 }
 
 // eventClientName is how an event names its client: its name now, or its

@@ -104,7 +104,7 @@ func TestConsole_RequireAdminMFA(t *testing.T) {
 	s := newSite(t, nil)
 	s.svc.MFA = s.store
 	b := s.signedIn(t)
-	s.pages.RequireAdminMFA = true
+	s.svc.RequireAdminMFA = true
 	for _, path := range []string{"/console", "/console/clients", "/console/team"} {
 		if p := b.get(path).wantStatus(http.StatusSeeOther); p.location() != "/console/security" {
 			t.Errorf("GET %s leads to %q, want /console/security", path, p.location())

@@ -81,7 +81,7 @@ func newTestServerWith(t testing.TB, s *store.Store, clients switchboard.ClientS
 		t.Fatal(err)
 	}
 	svc := &auth.Service{
-		Clients: clients, Admins: s, Tokens: s, Hasher: hasher, Signer: signer,
+		Clients: clients, Admins: s, Tokens: s, MFA: s, Settings: s, Hasher: hasher, Signer: signer,
 		Throttle:      auth.NewThrottle(s, []byte("test-server-secret-of-at-least-32-bytes"), auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}

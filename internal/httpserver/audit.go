@@ -26,6 +26,9 @@ const (
 	EventAdminUpdated  = "admin changed" // role or disabled
 	EventAdminDeleted  = "admin deleted"
 	EventAdminJoined   = "invitation accepted"
+	// EventSecuritySettings: an owner changed the team's security
+	// settings (the two-factor requirement).
+	EventSecuritySettings = "security settings changed"
 )
 
 // Audit logs a security event in the one shape every transport shares:

@@ -73,6 +73,11 @@ const (
 	EventAdminJoined = "admin.joined"
 	// EventAdminDeleted: an admin was removed. Detail is the username.
 	EventAdminDeleted = "admin.deleted"
+	// EventTeamMFARequired and EventTeamMFANotRequired: an owner made
+	// two-factor sign-in required of every admin, or stopped requiring it.
+	// ClientID and Detail are empty.
+	EventTeamMFARequired    = "team.mfa_required"
+	EventTeamMFANotRequired = "team.mfa_not_required"
 )
 
 // MaxEventLimit is the most events FindEvents returns at once.
