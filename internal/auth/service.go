@@ -41,10 +41,10 @@ type SecretHasher interface {
 
 // Service implements sign-in, tokens and secrets on top of the stores.
 type Service struct {
-	Clients  switchboard.ClientService
-	Admins   switchboard.AdminService
-	Tokens   switchboard.TokenService
-	MFA      switchboard.MFAService // admins' two-factor sign-in (mfa.go)
+	Clients switchboard.ClientService
+	Admins  switchboard.AdminService
+	Tokens  switchboard.TokenService
+	MFA     switchboard.MFAService // admins' two-factor sign-in (mfa.go)
 	// Settings holds the team's stored two-factor requirement; nil: only
 	// RequireAdminMFA counts.
 	Settings switchboard.TeamSettingsService
