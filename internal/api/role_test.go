@@ -41,6 +41,8 @@ var roleRoutes = []roleRoute{
 	{"PUT", "/admin/admins/operator", `{"role":"owner"}`, switchboard.ManageTeam},
 	{"PUT", "/admin/admins/viewer", `{"disabled":true}`, switchboard.ManageTeam},
 	{"DELETE", "/admin/admins/operator", "", switchboard.ManageTeam},
+	{"GET", "/admin/settings/security", "", switchboard.ManageTeam},
+	{"PUT", "/admin/settings/security", `{"requireAdminMfa":true}`, switchboard.ManageTeam},
 }
 
 // Every /admin route answers each role as switchboard.Can says: a role
@@ -114,7 +116,8 @@ func (cs *callServer) teamMember(ctx context.Context, username string, role swit
 }
 
 // snapshot is what an admin route could change: the clients, the calls,
-// the do-not-call list, the team and the audit trail.
+// the do-not-call list, the team, the audit trail and the team's
+// two-factor requirement.
 func (cs *callServer) snapshot() string {
 	cs.t.Helper()
 	ctx := context.Background()
@@ -130,8 +133,12 @@ func (cs *callServer) snapshot() string {
 	if err != nil {
 		cs.t.Fatal(err)
 	}
+	mfaRequired, err := cs.db.AdminMFARequired(ctx)
+	if err != nil {
+		cs.t.Fatal(err)
+	}
 	dnc := cs.admin("GET", "/admin/clients/acme/do-not-call", "")
-	b, err := json.Marshal([]any{clients, cs.storedCalls(), events, admins, string(dnc.Body)})
+	b, err := json.Marshal([]any{clients, cs.storedCalls(), events, admins, string(dnc.Body), mfaRequired})
 	if err != nil {
 		cs.t.Fatal(err)
 	}
