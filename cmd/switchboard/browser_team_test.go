@@ -15,7 +15,10 @@ import (
 // in, turns on two-factor sign-in by reading the secret from the Security
 // page and computing a code, signs out, and signs in again with password
 // and a fresh code. The owner then makes it a viewer, and the viewer's
-// client page shows no Suspend or Delete button.
+// client page shows no Suspend or Delete button. Last, the owner requires
+// two-factor sign-in of the team from the Security page: the owner, without
+// it, is sent back there from any other page, and refused by the JSON API;
+// the viewer, with it, goes on.
 func TestBrowserTeam(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test runs the binary and Chromium; skipped with -short")
@@ -115,6 +118,23 @@ func TestBrowserTeam(t *testing.T) {
 		assertJS("no Suspend or Delete", `![...document.querySelectorAll('a, button')].some(
 			e => ['Suspend', 'Delete'].includes(e.textContent.trim()))`),
 		op.screenshot("viewer-client"),
+	)
+	owner.step("owner: require two-factor sign-in of every administrator",
+		chromedp.Navigate(base+"/console/security"),
+		chromedp.WaitVisible(byTestID("team-mfa-form"), chromedp.ByQuery),
+		chromedp.Click(`[data-action="require-mfa"]`, chromedp.ByQuery),
+		waitJS(`document.body.innerText.includes('Two-factor sign-in is now required of every administrator')`),
+		owner.screenshot("team-mfa-required"),
+		chromedp.Navigate(base+"/console/clients"),
+		chromedp.WaitVisible(byTestID("mfa-required"), chromedp.ByQuery),
+		pathIs("/console/security"),
+	)
+	srv.do("GET", "/admin/clients", adminToken, nil).expect(t, "the owner without two-factor over the API", 403).
+		fields(t, "the owner without two-factor over the API", map[string]any{"mfaSetupRequired": true})
+	op.step("viewer: with two-factor on, not held",
+		chromedp.Navigate(base+"/console"),
+		chromedp.WaitVisible(byTestID("count-total"), chromedp.ByQuery),
+		pathIs("/console"),
 	)
 	t.Logf("team flow: %v", time.Since(began).Round(time.Millisecond))
 }
