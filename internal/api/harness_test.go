@@ -175,6 +175,20 @@ func (ts *testServer) admin(method, path, body string) *response {
 	return ts.do(method, path, ts.adminToken, body)
 }
 
+// signInMember stores an admin of role in s and returns its token.
+func (ts *testServer) signInMember(s *store.Store, username string, role switchboard.Role) string {
+	ts.t.Helper()
+	const password = "team-member-password"
+	hash, err := ts.svc.Hasher.Hash(password)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if err := s.CreateAdmin(context.Background(), &switchboard.Admin{Username: username, PasswordHash: hash, Role: role}); err != nil {
+		ts.t.Fatal(err)
+	}
+	return ts.do("POST", "/auth/admin/login", "", `{"username":"`+username+`","password":"`+password+`"}`).wantStatus(200).str("token")
+}
+
 // createClient creates a client through the API and returns its secret.
 func (ts *testServer) createClient(id, email string) string {
 	ts.t.Helper()

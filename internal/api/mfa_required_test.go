@@ -13,20 +13,6 @@ import (
 // set up two-factor sign-in first.
 const mfaSetupRequiredBody = `{"error":"Two-factor sign-in required: set it up with POST /auth/admin/mfa/setup, then /auth/admin/mfa/confirm","mfaSetupRequired":true}`
 
-// signInMember stores an admin of role in s and returns its token.
-func (ts *testServer) signInMember(s *store.Store, username string, role switchboard.Role) string {
-	ts.t.Helper()
-	const password = "team-member-password"
-	hash, err := ts.svc.Hasher.Hash(password)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	if err := s.CreateAdmin(context.Background(), &switchboard.Admin{Username: username, PasswordHash: hash, Role: role}); err != nil {
-		ts.t.Fatal(err)
-	}
-	return ts.do("POST", "/auth/admin/login", "", `{"username":"`+username+`","password":"`+password+`"}`).wantStatus(200).str("token")
-}
-
 // enableMFA turns two-factor sign-in on for the admin of token through
 // the JSON set-up, as an admin the team requires it of would.
 func (ts *testServer) enableMFA(token string) {

@@ -49,7 +49,6 @@ var roleRoutes = []roleRoute{
 // that may not gets 403 and the store is as it was; one that may gets
 // past the check.
 func TestAdminRoutesByRole(t *testing.T) {
-	ctx := context.Background()
 	for _, r := range roleRoutes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
 			storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
@@ -60,7 +59,7 @@ func TestAdminRoutesByRole(t *testing.T) {
 				path := strings.Replace(r.path, "{callId}", call.ID, 1)
 				tokens := map[switchboard.Role]string{switchboard.RoleOwner: cs.adminToken}
 				for _, role := range []switchboard.Role{switchboard.RoleOperator, switchboard.RoleViewer} {
-					tokens[role] = cs.teamMember(ctx, string(role), role)
+					tokens[role] = cs.signInMember(cs.db, string(role), role)
 				}
 				// The refused roles first, so the state they must not change
 				// is the setup's.
@@ -98,21 +97,6 @@ func TestAdminRoutesByRoleNamesEveryRoute(t *testing.T) {
 			t.Errorf("%s is not in roleRoutes", r)
 		}
 	}
-}
-
-// teamMember stores an admin of role and returns its token.
-func (cs *callServer) teamMember(ctx context.Context, username string, role switchboard.Role) string {
-	cs.t.Helper()
-	const password = "team-member-password"
-	hash, err := cs.svc.Hasher.Hash(password)
-	if err != nil {
-		cs.t.Fatal(err)
-	}
-	if err := cs.db.CreateAdmin(ctx, &switchboard.Admin{Username: username, PasswordHash: hash, Role: role}); err != nil {
-		cs.t.Fatal(err)
-	}
-	res := cs.do("POST", "/auth/admin/login", "", `{"username":"`+username+`","password":"`+password+`"}`).wantStatus(200)
-	return res.str("token")
 }
 
 // snapshot is what an admin route could change: the clients, the calls,
