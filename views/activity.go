@@ -174,6 +174,10 @@ func eventVerb(e *switchboard.Event) string {
 		return "set a new password"
 	case switchboard.EventAdminMFAReset:
 		return "reset the two-factor sign-in of"
+	case switchboard.EventTeamMFARequired:
+		return "required two-factor sign-in of every administrator"
+	case switchboard.EventTeamMFANotRequired:
+		return "stopped requiring two-factor sign-in"
 	}
 	return e.Action
 }
@@ -196,9 +200,11 @@ func adminSubject(e *switchboard.Event) (username, rest string) {
 }
 
 // eventHasSubject reports whether the event names whom it was done to
-// after the verb: not when one did it to oneself.
+// after the verb: not when one did it to oneself, nor for a change of the
+// whole team's settings ("team.").
 func eventHasSubject(e *switchboard.Event) bool {
-	return !bySelf(e) && e.Action != switchboard.EventAdminJoined && e.Action != switchboard.EventAdminPasswordSet
+	return !bySelf(e) && e.Action != switchboard.EventAdminJoined && e.Action != switchboard.EventAdminPasswordSet &&
+		!strings.HasPrefix(e.Action, "team.")
 }
 
 // eventClientName is how an event names its client: its name now, or its

@@ -37,6 +37,7 @@ var consoleChanges = []consoleChange{
 	{"/console/team/viewer/delete", url.Values{}, switchboard.EventAdminDeleted},
 	{"/console/team/operator/reset-password", url.Values{}, switchboard.EventAdminPasswordReset},
 	{"/console/team/operator/reset-mfa", url.Values{}, switchboard.EventAdminMFAReset},
+	{"/console/security/team", url.Values{"requireAdminMfa": {"true"}}, switchboard.EventTeamMFARequired},
 	{"/console/clients/acme/reset-secret", url.Values{}, switchboard.EventClientSecretReset},
 	{"/console/clients/acme/delete", url.Values{}, switchboard.EventClientDeleted},
 }

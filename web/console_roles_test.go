@@ -51,6 +51,8 @@ var consoleRoutes = []consoleRoute{
 	{"POST", "/console/clients/acme/reset-secret", url.Values{}, switchboard.ChangeClients},
 	{"GET", "/console/clients/acme/delete", nil, switchboard.ChangeClients},
 	{"POST", "/console/clients/acme/delete", url.Values{}, switchboard.ChangeClients},
+	// Last: once it is on, the owner (without two-factor) is sent to set it up.
+	{"POST", "/console/security/team", url.Values{"requireAdminMfa": {"true"}}, switchboard.ManageTeam},
 }
 
 // Every console route answers each role as switchboard.Can says: a forged
@@ -138,7 +140,8 @@ func (s *site) teamMember(t testing.TB, username string, role switchboard.Role) 
 }
 
 // snapshot is what a console route could change: the clients, the calls,
-// the do-not-call list, the audit trail and the team.
+// the do-not-call list, the audit trail, the team and its two-factor
+// requirement.
 func (s *site) snapshot(t testing.TB) string {
 	t.Helper()
 	clients, _, err := s.store.FindClients(context.Background(), switchboard.ClientFilter{})
@@ -149,7 +152,7 @@ func (s *site) snapshot(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal([]any{clients, s.storedCalls(t), s.doNotCall(t, "acme"), s.events(t), admins})
+	b, err := json.Marshal([]any{clients, s.storedCalls(t), s.doNotCall(t, "acme"), s.events(t), admins, s.mfaRequired(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

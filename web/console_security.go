@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image/png"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/pquerna/otp"
@@ -23,33 +22,79 @@ func (con *console) registerSecurity(g fiber.Router) {
 	g.Get("/security", con.requireSignIn, con.handleSecurity)
 	g.Post("/security/setup", con.requireSignIn, con.handleSetupMFA)
 	g.Post("/security/confirm", con.requireSignIn, con.handleConfirmMFA)
+	g.Post("/security/team", con.requireSignIn, allow(switchboard.ManageTeam), con.handleRequireMFA)
 }
 
-// requireMFA sends a signed-in admin without two-factor sign-in to the
-// Security page when the team requires it; the Security page and its
-// forms, and pages without a sign-in, go on.
+// mfaSetUpPaths are the pages an admin who must set up two-factor sign-in
+// may still use: the Security page and its set-up forms, by their exact
+// paths, so the team's own form (which could lift the requirement) is not
+// among them.
+var mfaSetUpPaths = map[string]bool{
+	"/console/security": true, "/console/security/setup": true, "/console/security/confirm": true,
+}
+
+// requireMFA sends a signed-in admin who must set up two-factor sign-in
+// (auth.Service.MFASetupRequired: the JSON API asks the same) to the
+// Security page; the pages of mfaSetUpPaths, and those without a sign-in,
+// go on.
 func (con *console) requireMFA(c *fiber.Ctx) error {
 	a := currentAdmin(c)
-	if !con.RequireAdminMFA || a == nil || strings.HasPrefix(c.Path(), "/console/security") {
+	if a == nil || mfaSetUpPaths[c.Path()] {
 		return c.Next()
 	}
-	st, err := con.Auth.MFA.MFAState(c.UserContext(), a.Username)
+	required, err := con.Auth.MFASetupRequired(c.UserContext(), a)
 	if err != nil {
 		return err
-	} else if st.Enabled {
+	} else if !required {
 		return c.Next()
 	}
 	return redirect(c, "/console/security")
 }
 
-// securityPage renders the page with whether two-factor is on now.
+// securityPage renders the page with whether two-factor is on now, and
+// whether the team requires it.
 func (con *console) securityPage(c *fiber.Ctx, status int, v views.SecurityView) error {
-	st, err := con.Auth.MFA.MFAState(c.UserContext(), currentAdmin(c).Username)
+	ctx := c.UserContext()
+	st, err := con.Auth.MFA.MFAState(ctx, currentAdmin(c).Username)
 	if err != nil {
 		return err
 	}
-	v.Enabled, v.Pending, v.Required = st.Enabled, !st.Enabled && st.Secret != "", con.RequireAdminMFA
+	r, err := con.Auth.AdminMFARequirement(ctx)
+	if err != nil {
+		return err
+	}
+	v.Enabled, v.Pending = st.Enabled, !st.Enabled && st.Secret != ""
+	v.Required, v.RequiredByEnvironment = r.Required(), r.ByEnvironment
 	return render(c, status, views.SecurityPage(v))
+}
+
+// handleRequireMFA handles POST /console/security/team (owners): the
+// team's requirement on ("true") or off ("false"), and back to the page,
+// whose flash says what changed.
+func (con *console) handleRequireMFA(c *fiber.Ctx) error {
+	var required bool
+	switch c.FormValue("requireAdminMfa") {
+	case "true":
+		required = true
+	case "false":
+	default:
+		return con.securityPage(c, fiber.StatusBadRequest, views.SecurityView{Error: "Choose whether to require two-factor sign-in."})
+	}
+	err := con.Auth.SetAdminMFARequired(c.UserContext(), required)
+	if switchboard.ErrorCode(err) == switchboard.ECONFLICT {
+		return con.securityPage(c, fiber.StatusConflict, views.SecurityView{Error: teamError(err)})
+	} else if err != nil {
+		return err
+	}
+	httpserver.Audit(con.Log, c, httpserver.EventSecuritySettings, nil, "require_admin_mfa", required)
+	flash := "Two-factor sign-in is now required of every administrator: one without it is sent here to set it up."
+	if !required {
+		flash = "Two-factor sign-in is no longer required: each administrator chooses."
+	}
+	if err := con.setFlash(c, flash); err != nil {
+		return err
+	}
+	return redirect(c, "/console/security")
 }
 
 // handleSecurity handles GET /console/security.

@@ -99,7 +99,7 @@ func siteOn(t testing.TB, s *store.Store, clients switchboard.ClientService, tru
 		t.Fatal(err)
 	}
 	svc := &auth.Service{
-		Clients: clients, Admins: s, Tokens: s, MFA: s, Hasher: hasher, Signer: signer,
+		Clients: clients, Admins: s, Tokens: s, MFA: s, Settings: s, Hasher: hasher, Signer: signer,
 		Throttle:      auth.NewThrottle(s, secret, auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}

@@ -44,9 +44,6 @@ type Server struct {
 	// SessionTTL is how long a browser session lasts (the admin token's
 	// lifetime), in the console and on the account pages.
 	SessionTTL time.Duration
-	// RequireAdminMFA sends a signed-in admin without two-factor sign-in
-	// to the Security page before any other console page.
-	RequireAdminMFA bool
 	// PublicBaseURL is where people reach this server (PUBLIC_BASE_URL),
 	// the base of invitation and reset links; empty: the request's.
 	PublicBaseURL string

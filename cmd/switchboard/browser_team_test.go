@@ -19,7 +19,10 @@ import (
 // password: the operator's session ends, the old password is refused, and
 // the operator sets a new one from the link and signs in with it and a
 // code. The owner then makes it a viewer, and the viewer's client page
-// shows no Suspend or Delete button.
+// shows no Suspend or Delete button. Last, the owner requires two-factor
+// sign-in of the team from the Security page: the owner, without it, is
+// sent back there from any other page, and refused by the JSON API; the
+// viewer, with it, goes on.
 func TestBrowserTeam(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test runs the binary and Chromium; skipped with -short")
@@ -160,6 +163,23 @@ func TestBrowserTeam(t *testing.T) {
 		assertJS("no Suspend or Delete", `![...document.querySelectorAll('a, button')].some(
 			e => ['Suspend', 'Delete'].includes(e.textContent.trim()))`),
 		op.screenshot("viewer-client"),
+	)
+	owner.step("owner: require two-factor sign-in of every administrator",
+		chromedp.Navigate(base+"/console/security"),
+		chromedp.WaitVisible(byTestID("team-mfa-form"), chromedp.ByQuery),
+		chromedp.Click(`[data-action="require-mfa"]`, chromedp.ByQuery),
+		waitJS(`document.body.innerText.includes('Two-factor sign-in is now required of every administrator')`),
+		owner.screenshot("team-mfa-required"),
+		chromedp.Navigate(base+"/console/clients"),
+		chromedp.WaitVisible(byTestID("mfa-required"), chromedp.ByQuery),
+		pathIs("/console/security"),
+	)
+	srv.do("GET", "/admin/clients", adminToken, nil).expect(t, "the owner without two-factor over the API", 403).
+		fields(t, "the owner without two-factor over the API", map[string]any{"mfaSetupRequired": true})
+	op.step("viewer: with two-factor on, not held",
+		chromedp.Navigate(base+"/console"),
+		chromedp.WaitVisible(byTestID("count-total"), chromedp.ByQuery),
+		pathIs("/console"),
 	)
 	t.Logf("team flow: %v", time.Since(began).Round(time.Millisecond))
 }

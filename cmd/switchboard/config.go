@@ -47,8 +47,10 @@ type Config struct {
 	ElevenLabsWebhookSecret string
 	// SimulateCalls places calls with the in-process simulator instead.
 	SimulateCalls bool
-	// RequireAdminMFA (REQUIRE_ADMIN_MFA=1) sends every admin without
-	// two-factor sign-in to set it up before any other console page.
+	// RequireAdminMFA (REQUIRE_ADMIN_MFA=1) requires two-factor sign-in of
+	// every admin, as an owner's stored setting can (auth.Service): one
+	// without it is sent to set it up before any other console page, and
+	// refused every /admin route.
 	RequireAdminMFA bool
 	// SimulateCallsDelay is how long a simulated call takes to get its
 	// outcome; 0: the simulator's own (3 s). Tests shorten it.

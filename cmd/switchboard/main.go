@@ -199,7 +199,7 @@ func (m *Main) Open(ctx context.Context) error {
 	svc := &auth.Service{
 		Clients: m.Store, Admins: m.Store, Tokens: m.Store, Metrics: m.Metrics,
 		Hasher: hasher, Signer: signer, Log: m.Log,
-		MFA: m.Store,
+		MFA: m.Store, Settings: m.Store, RequireAdminMFA: m.Config.RequireAdminMFA,
 		// The throttle's state is in the database: every instance on it
 		// shares one allowance (docs/SECURITY.md).
 		Throttle:  auth.NewThrottle(m.Store, []byte(secret), auth.DefaultThrottlePolicy),
@@ -233,8 +233,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	(&web.Server{
 		Auth: svc, Clients: m.Store, Events: m.Store, Log: m.Log, Calls: m.Store, Calling: m.Calling,
-		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL, RequireAdminMFA: m.Config.RequireAdminMFA,
-		PublicBaseURL: m.Config.PublicBaseURL,
+		SessionKeys: sessionKeys, SessionTTL: m.Config.AdminTokenTTL, PublicBaseURL: m.Config.PublicBaseURL,
 	}).Register(m.App)
 	return nil
 }

@@ -36,6 +36,7 @@ var adminChanges = []adminChange{
 	{"DELETE", "/admin/admins/operator", "", 200, switchboard.EventAdminDeleted},
 	{"POST", "/admin/admins/operator/reset-password", "", 200, switchboard.EventAdminPasswordReset},
 	{"DELETE", "/admin/admins/operator/mfa", "", 200, switchboard.EventAdminMFAReset},
+	{"PUT", "/admin/settings/security", `{"requireAdminMfa":true}`, 200, switchboard.EventTeamMFARequired},
 }
 
 // TestEveryAdminChangeNamesTheAdmin: whichever admin makes a change over
@@ -49,16 +50,16 @@ func TestEveryAdminChangeNamesTheAdmin(t *testing.T) {
 				cs := newCallServer(t, s)
 				cs.client("acme")
 				cs.admin("POST", "/admin/clients/acme/do-not-call", `{"phone":"+14155550100"}`).wantStatus(201)
-				cs.teamMember(ctx, "operator", switchboard.RoleOperator)
+				cs.signInMember(cs.db, "operator", switchboard.RoleOperator)
 				if err := s.SetMFASecret(ctx, "operator", "sealed"); err != nil {
 					t.Fatal(err)
 				} else if err := s.EnableMFA(ctx, "operator", 0, nil); err != nil {
 					t.Fatal(err)
 				}
-				cs.teamMember(ctx, "viewer", switchboard.RoleViewer)
-				cs.teamMember(ctx, "disabled", switchboard.RoleViewer)
+				cs.signInMember(cs.db, "viewer", switchboard.RoleViewer)
+				cs.signInMember(cs.db, "disabled", switchboard.RoleViewer)
 				cs.admin("PUT", "/admin/admins/disabled", `{"disabled":true}`).wantStatus(200)
-				dana := cs.teamMember(ctx, "dana", switchboard.RoleOwner)
+				dana := cs.signInMember(cs.db, "dana", switchboard.RoleOwner)
 				change := storetest.StartChange(t, s)
 
 				cs.do(ch.method, ch.path, dana, ch.body).wantStatus(ch.status)

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -35,9 +34,8 @@ func eventsPage(t *testing.T, res *response) (events []string, older string) {
 func TestAdminEvents(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
 		cs := newCallServer(t, s)
-		ctx := context.Background()
-		dana := cs.teamMember(ctx, "dana", switchboard.RoleOwner)
-		viewer := cs.teamMember(ctx, "vic", switchboard.RoleViewer)
+		dana := cs.signInMember(cs.db, "dana", switchboard.RoleOwner)
+		viewer := cs.signInMember(cs.db, "vic", switchboard.RoleViewer)
 		cs.createClient("acme", "acme@example.com") // by admin
 		cs.do("POST", "/admin/clients", dana, clientJSON("beta", "beta@example.com")).wantStatus(201)
 		cs.do("PUT", "/admin/clients/acme", dana, `{"status":"Suspended"}`).wantStatus(200)

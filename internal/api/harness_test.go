@@ -81,7 +81,7 @@ func newTestServerWith(t testing.TB, s *store.Store, clients switchboard.ClientS
 		t.Fatal(err)
 	}
 	svc := &auth.Service{
-		Clients: clients, Admins: s, Tokens: s, MFA: s, Hasher: hasher, Signer: signer,
+		Clients: clients, Admins: s, Tokens: s, MFA: s, Settings: s, Hasher: hasher, Signer: signer,
 		Throttle:      auth.NewThrottle(s, []byte("test-server-secret-of-at-least-32-bytes"), auth.DefaultThrottlePolicy),
 		AdminTokenTTL: time.Hour,
 	}
@@ -173,6 +173,20 @@ func (ts *testServer) send(req *http.Request) *response {
 func (ts *testServer) admin(method, path, body string) *response {
 	ts.t.Helper()
 	return ts.do(method, path, ts.adminToken, body)
+}
+
+// signInMember stores an admin of role in s and returns its token.
+func (ts *testServer) signInMember(s *store.Store, username string, role switchboard.Role) string {
+	ts.t.Helper()
+	const password = "team-member-password"
+	hash, err := ts.svc.Hasher.Hash(password)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if err := s.CreateAdmin(context.Background(), &switchboard.Admin{Username: username, PasswordHash: hash, Role: role}); err != nil {
+		ts.t.Fatal(err)
+	}
+	return ts.do("POST", "/auth/admin/login", "", `{"username":"`+username+`","password":"`+password+`"}`).wantStatus(200).str("token")
 }
 
 // createClient creates a client through the API and returns its secret.

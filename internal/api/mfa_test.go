@@ -22,7 +22,7 @@ func newMFAServer(t *testing.T, s *store.Store) *testServer {
 }
 
 // nowCode is the TOTP code of secret now, or fails the test.
-func nowCode(t *testing.T, secret string) string {
+func nowCode(t testing.TB, secret string) string {
 	t.Helper()
 	code, err := totp.GenerateCode(secret, time.Now())
 	if err != nil {

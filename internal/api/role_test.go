@@ -44,13 +44,14 @@ var roleRoutes = []roleRoute{
 	{"DELETE", "/admin/admins/operator/mfa", "", switchboard.ManageTeam},
 	{"DELETE", "/admin/admins/operator", "", switchboard.ManageTeam},
 	{"GET", "/admin/events", "", switchboard.ReadActivity},
+	{"GET", "/admin/settings/security", "", switchboard.ManageTeam},
+	{"PUT", "/admin/settings/security", `{"requireAdminMfa":true}`, switchboard.ManageTeam},
 }
 
 // Every /admin route answers each role as switchboard.Can says: a role
 // that may not gets 403 and the store is as it was; one that may gets
 // past the check.
 func TestAdminRoutesByRole(t *testing.T) {
-	ctx := context.Background()
 	for _, r := range roleRoutes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
 			storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
@@ -61,7 +62,7 @@ func TestAdminRoutesByRole(t *testing.T) {
 				path := strings.Replace(r.path, "{callId}", call.ID, 1)
 				tokens := map[switchboard.Role]string{switchboard.RoleOwner: cs.adminToken}
 				for _, role := range []switchboard.Role{switchboard.RoleOperator, switchboard.RoleViewer} {
-					tokens[role] = cs.teamMember(ctx, string(role), role)
+					tokens[role] = cs.signInMember(cs.db, string(role), role)
 				}
 				// The refused roles first, so the state they must not change
 				// is the setup's.
@@ -101,23 +102,9 @@ func TestAdminRoutesByRoleNamesEveryRoute(t *testing.T) {
 	}
 }
 
-// teamMember stores an admin of role and returns its token.
-func (cs *callServer) teamMember(ctx context.Context, username string, role switchboard.Role) string {
-	cs.t.Helper()
-	const password = "team-member-password"
-	hash, err := cs.svc.Hasher.Hash(password)
-	if err != nil {
-		cs.t.Fatal(err)
-	}
-	if err := cs.db.CreateAdmin(ctx, &switchboard.Admin{Username: username, PasswordHash: hash, Role: role}); err != nil {
-		cs.t.Fatal(err)
-	}
-	res := cs.do("POST", "/auth/admin/login", "", `{"username":"`+username+`","password":"`+password+`"}`).wantStatus(200)
-	return res.str("token")
-}
-
 // snapshot is what an admin route could change: the clients, the calls,
-// the do-not-call list, the team and the audit trail.
+// the do-not-call list, the team, the audit trail and the team's
+// two-factor requirement.
 func (cs *callServer) snapshot() string {
 	cs.t.Helper()
 	ctx := context.Background()
@@ -133,8 +120,12 @@ func (cs *callServer) snapshot() string {
 	if err != nil {
 		cs.t.Fatal(err)
 	}
+	mfaRequired, err := cs.db.AdminMFARequired(ctx)
+	if err != nil {
+		cs.t.Fatal(err)
+	}
 	dnc := cs.admin("GET", "/admin/clients/acme/do-not-call", "")
-	b, err := json.Marshal([]any{clients, cs.storedCalls(), events, admins, string(dnc.Body)})
+	b, err := json.Marshal([]any{clients, cs.storedCalls(), events, admins, string(dnc.Body), mfaRequired})
 	if err != nil {
 		cs.t.Fatal(err)
 	}

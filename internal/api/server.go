@@ -68,7 +68,9 @@ func (s *Server) Register(app *httpserver.App) {
 	app.Post(OAuthTokenPath, oauthHeaders, s.handleOAuthToken)
 	app.Get(OAuthMetadataPath, s.handleOAuthMetadata)
 
-	adm := app.Group("/admin", noStore, s.requireAdmin)
+	// An admin the team requires two-factor sign-in of, without it, is
+	// refused every /admin route until it is set up (requireMFA).
+	adm := app.Group("/admin", noStore, s.requireAdmin, s.requireMFA)
 	// Every /admin route names what it does, for requireRole.
 	read, change := requireRole(switchboard.ReadClients), requireRole(switchboard.ChangeClients)
 	adm.Get("/clients", read, s.handleListClients)
@@ -86,6 +88,7 @@ func (s *Server) Register(app *httpserver.App) {
 	if s.Events != nil {
 		adm.Get("/events", requireRole(switchboard.ReadActivity), s.handleEvents)
 	}
+	s.registerSecuritySettings(adm)
 
 	if s.Calls != nil {
 		s.registerCalls(app, sec, adm)

@@ -41,10 +41,13 @@ type SecretHasher interface {
 
 // Service implements sign-in, tokens and secrets on top of the stores.
 type Service struct {
-	Clients  switchboard.ClientService
-	Admins   switchboard.AdminService
-	Tokens   switchboard.TokenService
-	MFA      switchboard.MFAService // admins' two-factor sign-in (mfa.go)
+	Clients switchboard.ClientService
+	Admins  switchboard.AdminService
+	Tokens  switchboard.TokenService
+	MFA     switchboard.MFAService // admins' two-factor sign-in (mfa.go)
+	// Settings holds the team's stored two-factor requirement; nil: only
+	// RequireAdminMFA counts.
+	Settings switchboard.TeamSettingsService
 	Hasher   SecretHasher
 	Signer   *Signer
 	Throttle *Throttle
@@ -63,6 +66,9 @@ type Service struct {
 	TokenTTL time.Duration
 	// AdminTokenTTL is the lifetime of admin tokens.
 	AdminTokenTTL time.Duration
+	// RequireAdminMFA (REQUIRE_ADMIN_MFA=1) requires two-factor sign-in of
+	// every admin, whatever the stored setting says (see MFARequirement).
+	RequireAdminMFA bool
 	// Now is the clock; tests may set it.
 	Now func() time.Time
 }

@@ -29,6 +29,9 @@ const (
 	// An owner reset another admin's password, or its two-factor sign-in.
 	EventAdminPasswordReset = "admin password reset"
 	EventAdminMFAReset      = "admin two-factor reset"
+	// EventSecuritySettings: an owner changed the team's security
+	// settings (the two-factor requirement).
+	EventSecuritySettings = "security settings changed"
 )
 
 // Audit logs a security event in the one shape every transport shares:

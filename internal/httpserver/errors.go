@@ -24,6 +24,9 @@ type ErrorBody struct {
 	// MFARequired tells an admin's sign-in that the password was right and
 	// a two-factor code is needed.
 	MFARequired bool `json:"mfaRequired,omitzero"`
+	// MFASetupRequired tells an admin that the team requires two-factor
+	// sign-in and it must set it up before anything else.
+	MFASetupRequired bool `json:"mfaSetupRequired,omitzero"`
 }
 
 // JSONError is an error with the status and body it is answered with.

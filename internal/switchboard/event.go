@@ -83,6 +83,11 @@ const (
 	// EventAdminMFAReset: an owner turned off an admin's two-factor sign-in
 	// (a lost phone). Detail is the username.
 	EventAdminMFAReset = "admin.mfa_reset"
+	// EventTeamMFARequired and EventTeamMFANotRequired: an owner made
+	// two-factor sign-in required of every admin, or stopped requiring it.
+	// ClientID and Detail are empty.
+	EventTeamMFARequired    = "team.mfa_required"
+	EventTeamMFANotRequired = "team.mfa_not_required"
 )
 
 // Pagination bounds of the audit trail: MaxEventLimit is the most events

@@ -52,3 +52,16 @@ type MFAService interface {
 
 // ReasonMFAInvalid: an admin's two-factor code was wrong or already used.
 const ReasonMFAInvalid = "mfa_invalid"
+
+// TeamSettingsService stores what applies to the whole team, in the
+// database, so that every instance of the service agrees at once.
+type TeamSettingsService interface {
+	// AdminMFARequired reports whether the team requires two-factor
+	// sign-in of every admin; false until an owner sets it.
+	AdminMFARequired(ctx context.Context) (bool, error)
+	// SetAdminMFARequired stores whether it does, and records
+	// EventTeamMFARequired or EventTeamMFANotRequired, with the actor of
+	// ctx, in the same transaction. Storing the value it has records
+	// nothing.
+	SetAdminMFARequired(ctx context.Context, required bool) error
+}
