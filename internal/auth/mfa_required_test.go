@@ -25,7 +25,11 @@ func TestMFASetupRequired(t *testing.T) {
 		}
 		mustSetUp := func(want bool) {
 			t.Helper()
-			got, err := ts.MFASetupRequired(ctx, ada)
+			a, err := s.FindAdminByUsername(ctx, "ada") // as each request reads it
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ts.MFASetupRequired(ctx, a)
 			if err != nil {
 				t.Fatal(err)
 			}
