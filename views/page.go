@@ -60,6 +60,7 @@ func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 type area struct {
 	Home     string // the home page; sign-out is Home + "/logout"
 	Who      string // who is signed in
+	WhoHref  string // where Who links: the signed-in one's own settings; empty: nowhere
 	WhoClass string // how Who is set (a clientId in monospace)
 	Width    string // the page's maximum width
 	NavLabel string
@@ -79,6 +80,7 @@ var (
 		{"/console/clients/new", "New client", "nav-new-client", switchboard.ChangeClients},
 		{"/console/calls", "Calls", "nav-calls", ""},
 		{"/console/activity", "Activity", "nav-activity", ""},
+		{"/console/team", "Team", "nav-team", switchboard.ManageTeam},
 		{"/docs", "API reference", "nav-docs", ""},
 	}
 	accountNav = []navItem{

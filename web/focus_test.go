@@ -36,7 +36,7 @@ func TestFocusOrder_NavigationBeforeSignOut(t *testing.T) {
 		order := focusOrder(tt.b.get(tt.path).wantStatus(http.StatusOK))
 		want := []string{"brand"}
 		if tt.path == "/console" {
-			want = append(want, "nav-dashboard", "nav-clients", "nav-new-client", "nav-calls", "nav-activity", "nav-docs", "sign-out")
+			want = append(want, "nav-dashboard", "nav-clients", "nav-new-client", "nav-calls", "nav-activity", "nav-team", "nav-docs", "signed-in-as", "sign-out")
 		} else {
 			want = append(want, "nav-overview", "nav-calls", "nav-profile", "nav-api", "nav-secret", "sign-out")
 		}
