@@ -15,14 +15,15 @@ import (
 // Messages the API shows (README.md, section "API"), the client-account
 // document's where it has one.
 const (
-	MsgInvalidClientLogin = "Invalid credentials or inactive client"
-	MsgInvalidAdminLogin  = "Invalid credentials"
-	MsgInvalidToken       = "Invalid token"
-	MsgClientInactive     = "Client not found or inactive"
-	MsgWrongTokenType     = "Insufficient permissions"
-	MsgCurrentSecretWrong = "Current secret is incorrect"
-	MsgTooManyAttempts    = "Too many failed attempts, try again later"
-	MsgTooManyRefreshes   = "Too many token refreshes, try again later"
+	MsgInvalidClientLogin   = "Invalid credentials or inactive client"
+	MsgInvalidAdminLogin    = "Invalid credentials"
+	MsgInvalidToken         = "Invalid token"
+	MsgClientInactive       = "Client not found or inactive"
+	MsgWrongTokenType       = "Insufficient permissions"
+	MsgCurrentSecretWrong   = "Current secret is incorrect"
+	MsgCurrentPasswordWrong = "Current password is incorrect"
+	MsgTooManyAttempts      = "Too many failed attempts, try again later"
+	MsgTooManyRefreshes     = "Too many token refreshes, try again later"
 )
 
 const (
@@ -378,12 +379,60 @@ func (s *Service) loginAdmin(ctx context.Context, username, password, code, ip s
 	if err := at.succeeded(ctx); err != nil {
 		return nil, "", time.Time{}, err
 	}
-	issued := s.now()
-	token, err := s.Signer.Sign(Claims{AdminID: a.Username, Type: TypeAdmin, Version: a.TokenVersion}, issued, s.AdminTokenTTL)
+	token, expires, err := s.IssueAdminToken(a)
 	if err != nil {
 		return nil, "", time.Time{}, err
 	}
-	return a, token, issued.Add(s.AdminTokenTTL), nil
+	return a, token, expires, nil
+}
+
+// IssueAdminToken signs a new token for a at its current TokenVersion, and
+// returns when it expires: after AdminTokenTTL.
+func (s *Service) IssueAdminToken(a *switchboard.Admin) (string, time.Time, error) {
+	issued := s.now()
+	token, err := s.Signer.Sign(Claims{AdminID: a.Username, Type: TypeAdmin, Version: a.TokenVersion}, issued, s.AdminTokenTTL)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return token, issued.Add(s.AdminTokenTTL), nil
+}
+
+// ChangeAdminPassword replaces a's password after checking the current
+// one, ends every earlier token and session of a, and returns a as stored
+// now, whose new TokenVersion the caller's next token needs (IssueAdminToken).
+// A wrong current password counts as a failed sign-in of a, under the same
+// throttle and hash limit (EUNAUTHORIZED, ETHROTTLED, EUNAVAILABLE); the new
+// one must be a valid admin password (see validAdminPassword) unlike the
+// current one (EINVALID, field "newPassword"). The store records
+// EventAdminPasswordChanged, by the actor ctx names.
+func (s *Service) ChangeAdminPassword(ctx context.Context, a *switchboard.Admin, current, next, ip string) (*switchboard.Admin, error) {
+	at, err := s.Throttle.begin(ctx, adminThrottlePrefix+a.Username, ip)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.compare(ctx, at, a.PasswordHash, current)
+	if err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, at.refuse(ctx, unauthorized(MsgCurrentPasswordWrong))
+	}
+	if err := at.succeeded(ctx); err != nil {
+		return nil, err
+	}
+	if err := validAdminPassword("newPassword", next); err != nil {
+		return nil, err
+	}
+	if next == current {
+		return nil, switchboard.InvalidField("newPassword", "must differ from the current password")
+	}
+	hash, err := s.Hasher.Hash(next)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Admins.SetAdminPasswordHash(ctx, a.Username, hash); err != nil {
+		return nil, err
+	}
+	return s.Admins.FindAdminByUsername(ctx, a.Username)
 }
 
 // Admin returns the admin a token belongs to, as stored now (its current

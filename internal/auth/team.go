@@ -65,11 +65,8 @@ func inviteHash(token string) string {
 // unknown, used or expired token, under the sign-ins' throttle by address
 // (ETHROTTLED).
 func (s *Service) AcceptAdminInvite(ctx context.Context, token, password, ip string) (*switchboard.Admin, error) {
-	if utf8.RuneCountInString(password) < switchboard.MinAdminPasswordLength {
-		return nil, switchboard.InvalidField("password", "must be at least 12 characters")
-	} else if len(password) > switchboard.MaxSecretLength {
-		// bcrypt reads no further (see Hasher.Matches).
-		return nil, switchboard.InvalidField("password", fmt.Sprintf("must be at most %d bytes", switchboard.MaxSecretLength))
+	if err := validAdminPassword("password", password); err != nil {
+		return nil, err
 	}
 	at, err := s.Throttle.begin(ctx, inviteThrottlePrefix+token, ip)
 	if err != nil {
@@ -89,4 +86,17 @@ func (s *Service) AcceptAdminInvite(ctx context.Context, token, password, ip str
 		return nil, err
 	}
 	return a, at.succeeded(ctx)
+}
+
+// validAdminPassword checks a password an admin chooses, as the form's
+// field: at least switchboard.MinAdminPasswordLength characters, at most
+// switchboard.MaxSecretLength bytes. EINVALID.
+func validAdminPassword(field, password string) error {
+	if utf8.RuneCountInString(password) < switchboard.MinAdminPasswordLength {
+		return switchboard.InvalidField(field, fmt.Sprintf("must be at least %d characters", switchboard.MinAdminPasswordLength))
+	} else if len(password) > switchboard.MaxSecretLength {
+		// bcrypt reads no further (see Hasher.Matches).
+		return switchboard.InvalidField(field, fmt.Sprintf("must be at most %d bytes", switchboard.MaxSecretLength))
+	}
+	return nil
 }

@@ -114,15 +114,18 @@ func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string)
 		return errAdminNotFound
 	}
 	t := now()
-	res := s.db.WithContext(ctx).Model(&adminRow{}).Where("username = ?", username).
-		Updates(map[string]any{"password_hash": hash, "token_version": gorm.Expr("token_version + 1"), "updated_at": t,
-			"invite_hash": nil, "invite_expires_at": nil, "joined_at": gorm.Expr("COALESCE(joined_at, ?)", t)})
-	if res.Error != nil {
-		return wrap("set admin password", res.Error)
-	} else if res.RowsAffected == 0 {
-		return errAdminNotFound
-	}
-	return nil
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&adminRow{}).Where("username = ?", username).
+			Updates(map[string]any{"password_hash": hash, "token_version": gorm.Expr("token_version + 1"), "updated_at": t,
+				"invite_hash": nil, "invite_expires_at": nil, "joined_at": gorm.Expr("COALESCE(joined_at, ?)", t)})
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return errAdminNotFound
+		}
+		return recordEvent(ctx, tx, switchboard.EventAdminPasswordChanged, "", username, t)
+	})
+	return wrap("set admin password", err)
 }
 
 var (

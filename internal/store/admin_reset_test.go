@@ -138,6 +138,40 @@ func TestAdminPasswordReset(t *testing.T) {
 		_, err := s.AcceptAdminInvite(ctx, "reset-hash", "x", at.Add(-time.Hour))
 		checkErr(t, err, switchboard.ENOTFOUND, "Invalid or expired invitation", "")
 	})
+
+	// A new password, the admin's own change or the environment's, ends
+	// every token (the version moves on) and is in the trail, by whoever
+	// the context names; an unknown admin changes and records nothing.
+	each(t, "SetPasswordIsRecorded", func(t *testing.T, s *store.Store) {
+		if err := s.CreateAdmin(ctx, &switchboard.Admin{Username: "ops", PasswordHash: "old"}); err != nil {
+			t.Fatal(err)
+		}
+		before := find(t, s, "ops")
+		self := switchboard.NewContextWithActor(context.Background(), switchboard.AdminActor("ops"))
+		if err := s.SetAdminPasswordHash(self, "ops", "new"); err != nil {
+			t.Fatal(err)
+		}
+		if got := find(t, s, "ops"); got.PasswordHash != "new" || got.TokenVersion != before.TokenVersion+1 {
+			t.Errorf("ops = %+v, want hash new, token version %d", got, before.TokenVersion+1)
+		}
+		if e := latest(t, s); e.Action != switchboard.EventAdminPasswordChanged || e.Detail != "ops" || e.Actor != "admin:ops" || e.ClientID != "" {
+			t.Errorf("event = %s %q %q by %s, want %s \"ops\" by admin:ops", e.Action, e.ClientID, e.Detail, e.Actor, switchboard.EventAdminPasswordChanged)
+		}
+		if err := s.SetAdminPasswordHash(context.Background(), "ops", "from-env"); err != nil {
+			t.Fatal(err)
+		}
+		if e := latest(t, s); e.Action != switchboard.EventAdminPasswordChanged || e.Actor != switchboard.SystemActor {
+			t.Errorf("event = %s by %s, want %s by the system", e.Action, e.Actor, switchboard.EventAdminPasswordChanged)
+		}
+		trail, err := s.FindEvents(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkErr(t, s.SetAdminPasswordHash(ctx, "nobody", "x"), switchboard.ENOTFOUND, "Admin not found", "")
+		if after, err := s.FindEvents(ctx, 10); err != nil || len(after) != len(trail) {
+			t.Errorf("events after a refused change = %d, %v; want %d", len(after), err, len(trail))
+		}
+	})
 }
 
 func TestAdminMFAReset(t *testing.T) {

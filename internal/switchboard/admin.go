@@ -108,7 +108,7 @@ type AdminService interface {
 	DeleteAdmin(ctx context.Context, username string) error
 	// SetAdminPasswordHash replaces the admin's password hash, ends a
 	// pending invitation or reset, and raises its TokenVersion, ending every
-	// token issued before. ENOTFOUND.
+	// token issued before; it records EventAdminPasswordChanged. ENOTFOUND.
 	SetAdminPasswordHash(ctx context.Context, username, hash string) error
 	// ResetAdminPassword takes the admin's password away and gives it an
 	// invitation instead (inviteHash, valid until expires), with which it

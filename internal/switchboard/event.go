@@ -80,6 +80,11 @@ const (
 	// with the link (joining records EventAdminJoined instead). Detail is
 	// the username.
 	EventAdminPasswordSet = "admin.password_set"
+	// EventAdminPasswordChanged: an admin's password was replaced while it
+	// had one: by the admin itself, knowing the current one, or by the
+	// environment's ADMIN_PASSWORD at start-up (the system actor). Detail
+	// is the username.
+	EventAdminPasswordChanged = "admin.password_changed"
 	// EventAdminMFAReset: an owner turned off an admin's two-factor sign-in
 	// (a lost phone). Detail is the username.
 	EventAdminMFAReset = "admin.mfa_reset"
