@@ -172,6 +172,11 @@ func eventVerb(e *switchboard.Event) string {
 		return "reset the password of"
 	case switchboard.EventAdminPasswordSet:
 		return "set a new password"
+	case switchboard.EventAdminPasswordChanged:
+		if ownPassword(e) {
+			return "changed their password"
+		}
+		return "changed the password of" // the environment's ADMIN_PASSWORD, at start-up
 	case switchboard.EventAdminMFAReset:
 		return "reset the two-factor sign-in of"
 	case switchboard.EventTeamMFARequired:
@@ -204,7 +209,13 @@ func adminSubject(e *switchboard.Event) (username, rest string) {
 // whole team's settings ("team.").
 func eventHasSubject(e *switchboard.Event) bool {
 	return !bySelf(e) && e.Action != switchboard.EventAdminJoined && e.Action != switchboard.EventAdminPasswordSet &&
-		!strings.HasPrefix(e.Action, "team.")
+		!ownPassword(e) && !strings.HasPrefix(e.Action, "team.")
+}
+
+// ownPassword reports whether e is an administrator changing its own
+// password.
+func ownPassword(e *switchboard.Event) bool {
+	return e.Action == switchboard.EventAdminPasswordChanged && e.Actor == switchboard.AdminActor(e.Detail)
 }
 
 // eventClientName is how an event names its client: its name now, or its

@@ -254,6 +254,35 @@ func (s *Server) handleAdminLogout(c *fiber.Ctx) error {
 	return c.JSON(successResponse{Success: true, Message: "Admin logged out successfully"})
 }
 
+// handleAdminChangePassword handles POST /auth/admin/change-password: the
+// admin replaces its password, every earlier token of it ends, and it gets
+// a fresh one.
+func (s *Server) handleAdminChangePassword(c *fiber.Ctx) error {
+	var req struct {
+		CurrentPassword string `json:"currentPassword"`
+		NewPassword     string `json:"newPassword"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.CurrentPassword == "" || req.NewPassword == "" {
+		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
+			Error: "Missing required fields", RequiredFields: []string{"currentPassword", "newPassword"},
+		}}
+	}
+	admin := currentAdmin(c)
+	updated, err := s.Auth.ChangeAdminPassword(c.UserContext(), admin, req.CurrentPassword, req.NewPassword, httpserver.ClientIP(c))
+	httpserver.Audit(s.Log, c, httpserver.EventPasswordChange, err, "admin", admin.Username)
+	if err != nil {
+		return httpserver.Failed("Failed to change password", err)
+	}
+	token, expires, err := s.Auth.IssueAdminToken(updated)
+	if err != nil {
+		return httpserver.Failed("Failed to change password", err)
+	}
+	return c.JSON(adminChangePasswordResponse{Success: true, Message: "Password changed successfully", Token: token, ExpiresAt: formatTime(expires)})
+}
+
 func currentAdmin(c *fiber.Ctx) *switchboard.Admin {
 	return c.Locals(adminKey).(*switchboard.Admin)
 }

@@ -102,6 +102,7 @@ var hostileEndpoints = []struct{ method, path, token string }{
 	{"POST", "/auth/login", ""},
 	{"POST", "/auth/admin/login", ""},
 	{"POST", "/auth/change-secret", "client"},
+	{"POST", "/auth/admin/change-password", "admin"},
 	{"POST", "/auth/verify", ""},
 }
 

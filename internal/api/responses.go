@@ -49,6 +49,15 @@ type changeSecretResponse struct {
 	Token   string `json:"token"`
 }
 
+// adminChangePasswordResponse answers POST /auth/admin/change-password:
+// the admin's new token, as admin login gives it.
+type adminChangePasswordResponse struct {
+	Success   bool   `json:"success"`
+	Message   string `json:"message"`
+	Token     string `json:"token"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
 // adminLoginResponse answers POST /auth/admin/login.
 type adminLoginResponse struct {
 	Success bool   `json:"success"`

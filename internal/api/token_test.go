@@ -172,7 +172,7 @@ func TestTokenKinds(t *testing.T) {
 	}
 	for _, path := range []string{"GET /admin/clients", "POST /admin/clients", "GET /admin/clients/kind_client",
 		"PUT /admin/clients/kind_client", "DELETE /admin/clients/kind_client", "POST /admin/clients/kind_client/reset-secret",
-		"POST /auth/admin/logout"} {
+		"POST /auth/admin/logout", "POST /auth/admin/change-password"} {
 		method, url, _ := strings.Cut(path, " ")
 		ts.do(method, url, "", "").wantStatus(401).wantBody(`{"error":"Unauthorized","message":"No token provided"}`)
 		ts.do(method, url, clientToken, "").wantStatus(403).

@@ -13,19 +13,21 @@ import (
 // Audit's line. The same event has the same name whichever door it came
 // through (the JSON API, the console or the account pages).
 const (
-	EventSignIn        = "sign-in"
-	EventSignOut       = "sign-out"
-	EventSecretChange  = "secret change" // a client changed its own secret
-	EventSecretReset   = "secret reset"  // an administrator reset a client's secret
-	EventStatusChange  = "status change"
-	EventClientCreated = "client created"
-	EventClientDeleted = "client deleted"
-	EventTokenIssued   = "token issued"
-	EventTokensRevoked = "tokens revoked" // every token and session of a client ended
-	EventAdminInvited  = "admin invited"
-	EventAdminUpdated  = "admin changed" // role or disabled
-	EventAdminDeleted  = "admin deleted"
-	EventAdminJoined   = "invitation accepted" // a password set with an invitation's or a reset's link
+	EventSignIn       = "sign-in"
+	EventSignOut      = "sign-out"
+	EventSecretChange = "secret change" // a client changed its own secret
+	// EventPasswordChange: an admin changed its own password.
+	EventPasswordChange = "password change"
+	EventSecretReset    = "secret reset" // an administrator reset a client's secret
+	EventStatusChange   = "status change"
+	EventClientCreated  = "client created"
+	EventClientDeleted  = "client deleted"
+	EventTokenIssued    = "token issued"
+	EventTokensRevoked  = "tokens revoked" // every token and session of a client ended
+	EventAdminInvited   = "admin invited"
+	EventAdminUpdated   = "admin changed" // role or disabled
+	EventAdminDeleted   = "admin deleted"
+	EventAdminJoined    = "invitation accepted" // a password set with an invitation's or a reset's link
 	// An owner reset another admin's password, or its two-factor sign-in.
 	EventAdminPasswordReset = "admin password reset"
 	EventAdminMFAReset      = "admin two-factor reset"

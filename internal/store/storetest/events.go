@@ -46,6 +46,17 @@ func (c Change) WantActor(t testing.TB, actor, action string) {
 	}
 }
 
+// WantNone asserts that no event was recorded since StartChange: a
+// refused change leaves none.
+func (c Change) WantNone(t testing.TB) {
+	t.Helper()
+	for _, e := range events(t, c.s) {
+		if e.ID > c.after {
+			t.Errorf("%s event by %s %q recorded, want none", e.Action, e.Actor, e.Detail)
+		}
+	}
+}
+
 func events(t testing.TB, s *store.Store) []*switchboard.Event {
 	t.Helper()
 	events, err := s.FindEvents(context.Background(), switchboard.MaxEventLimit)
