@@ -97,6 +97,14 @@ var SecretFieldsets = []Fieldset{{"Change your secret", []Field{
 		Hint: "Leave empty to get a strong generated one (recommended), or choose at least 16 characters."},
 }}}
 
+// PasswordFieldsets are the inputs of an admin's change-password form on
+// its Security page, named as POST /auth/admin/change-password names them.
+var PasswordFieldsets = []Fieldset{{"Change your password", []Field{
+	{Name: "currentPassword", Label: "Current password", Type: "password", Required: true, Autocomplete: "current-password"},
+	{Name: "newPassword", Label: "New password", Type: "password", Required: true, Autocomplete: "new-password",
+		Hint: "At least 12 characters."},
+}}}
+
 // NewClientFieldsets are the inputs of the create form.
 var NewClientFieldsets = []Fieldset{newAccountFields, contactFields, callingFields}
 

@@ -38,6 +38,7 @@ var consoleChanges = []consoleChange{
 	{"/console/team/operator/reset-password", url.Values{}, switchboard.EventAdminPasswordReset},
 	{"/console/team/operator/reset-mfa", url.Values{}, switchboard.EventAdminMFAReset},
 	{"/console/security/team", url.Values{"requireAdminMfa": {"true"}}, switchboard.EventTeamMFARequired},
+	{"/console/security/password", passwordForm("team-member-password", newAdminPassword), switchboard.EventAdminPasswordChanged},
 	{"/console/clients/acme/reset-secret", url.Values{}, switchboard.EventClientSecretReset},
 	{"/console/clients/acme/delete", url.Values{}, switchboard.EventClientDeleted},
 }

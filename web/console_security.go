@@ -22,15 +22,19 @@ func (con *console) registerSecurity(g fiber.Router) {
 	g.Get("/security", con.requireSignIn, con.handleSecurity)
 	g.Post("/security/setup", con.requireSignIn, con.handleSetupMFA)
 	g.Post("/security/confirm", con.requireSignIn, con.handleConfirmMFA)
+	// Every role changes its own password, as over the JSON API.
+	g.Post("/security/password", con.requireSignIn, con.handleChangePassword)
 	g.Post("/security/team", con.requireSignIn, allow(switchboard.ManageTeam), con.handleRequireMFA)
 }
 
 // mfaSetUpPaths are the pages an admin who must set up two-factor sign-in
-// may still use: the Security page and its set-up forms, by their exact
+// may still use: the Security page, its set-up forms and its own password
+// (as POST /auth/admin/change-password is open to it), by their exact
 // paths, so the team's own form (which could lift the requirement) is not
 // among them.
 var mfaSetUpPaths = map[string]bool{
 	"/console/security": true, "/console/security/setup": true, "/console/security/confirm": true,
+	"/console/security/password": true,
 }
 
 // requireMFA sends a signed-in admin who must set up two-factor sign-in
@@ -135,6 +139,63 @@ func (con *console) handleConfirmMFA(c *fiber.Ctx) error {
 		return err
 	}
 	return con.securityPage(c, fiber.StatusOK, views.SecurityView{RecoveryCodes: codes})
+}
+
+// msgPasswordChanged is the flash of a password change.
+const msgPasswordChanged = "Your password is changed; your other sessions have ended."
+
+// handleChangePassword handles POST /console/security/password: the
+// current password is checked (a wrong one counts as a failed sign-in of
+// the admin), the new one replaces it, and every earlier token and session
+// of the admin ends; this browser goes on with a new token, as at sign-in.
+// A refusal comes back on the page, without the passwords typed.
+func (con *console) handleChangePassword(c *fiber.Ctx) error {
+	a := currentAdmin(c)
+	current, next := c.FormValue("currentPassword"), c.FormValue("newPassword")
+	refused := func(status int, form views.ClientForm) error {
+		return con.securityPage(c, status, views.SecurityView{Password: form})
+	}
+	form := views.ClientForm{Errors: map[string]string{}}
+	if current == "" {
+		form.Errors["currentPassword"] = "Enter your current password."
+	}
+	if next == "" {
+		form.Errors["newPassword"] = "Enter a new password."
+	}
+	if len(form.Errors) > 0 {
+		return refused(fiber.StatusBadRequest, form)
+	}
+	updated, err := con.Auth.ChangeAdminPassword(c.UserContext(), a, current, next, httpserver.ClientIP(c))
+	switch switchboard.ErrorCode(err) {
+	case "":
+	case switchboard.EUNAUTHORIZED:
+		httpserver.Audit(con.Log, c, httpserver.EventPasswordChange, err, "admin", a.Username)
+		form.Errors["currentPassword"] = "Your current password is incorrect."
+		return refused(fiber.StatusUnauthorized, form)
+	case switchboard.ETHROTTLED:
+		httpserver.Audit(con.Log, c, httpserver.EventPasswordChange, err, "admin", a.Username)
+		form.Error = tooManyFailures(c, err, "attempts")
+		return refused(fiber.StatusTooManyRequests, form)
+	case switchboard.EUNAVAILABLE:
+		form.Error = busy(c, err)
+		return refused(fiber.StatusServiceUnavailable, form)
+	case switchboard.EINVALID:
+		mergeFields(&form, err)
+		return refused(fiber.StatusBadRequest, form)
+	default:
+		return err
+	}
+	token, _, err := con.Auth.IssueAdminToken(updated)
+	if err != nil {
+		return err
+	}
+	httpserver.Audit(con.Log, c, httpserver.EventPasswordChange, nil, "admin", a.Username)
+	// Post, redirect, get: a reload does not post the old password again,
+	// which would now count as a failure.
+	if err := con.update(c, func(s *session) { s.Token, s.Flash = token, msgPasswordChanged }); err != nil {
+		return err
+	}
+	return redirect(c, "/console/security")
 }
 
 // qrDataURI is the otpauth:// URL as a PNG QR code in a data: URI, which
