@@ -316,17 +316,7 @@ func (s *Service) revoke(ctx context.Context, claims *Claims) (ended bool, err e
 // TokenVersion the caller's next token needs. A wrong current secret counts
 // as a failed sign-in, under the same throttle and hash limit.
 func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client, current, next, ip string) (*switchboard.Client, error) {
-	a, err := s.Throttle.begin(ctx, clientThrottlePrefix+c.ID, ip)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := s.compare(ctx, a, c.SecretHash, current)
-	if err != nil {
-		return nil, err
-	} else if !ok {
-		return nil, a.refuse(ctx, unauthorized(MsgCurrentSecretWrong))
-	}
-	if err := a.succeeded(ctx); err != nil {
+	if err := s.checkCurrent(ctx, clientThrottlePrefix+c.ID, ip, c.SecretHash, current, MsgCurrentSecretWrong); err != nil {
 		return nil, err
 	}
 	if err := switchboard.ValidateSecret("newSecret", next); err != nil {
@@ -340,6 +330,23 @@ func (s *Service) ChangeClientSecret(ctx context.Context, c *switchboard.Client,
 		return nil, err
 	}
 	return s.Clients.SetClientSecretHash(ctx, c.ID, hash)
+}
+
+// checkCurrent checks the current secret or password a change is asked
+// with against hash, as a sign-in of the throttle's account: a wrong one is
+// refused with msg (EUNAUTHORIZED) and counts as a failed sign-in.
+func (s *Service) checkCurrent(ctx context.Context, account, ip, hash, current, msg string) error {
+	a, err := s.Throttle.begin(ctx, account, ip)
+	if err != nil {
+		return err
+	}
+	ok, err := s.compare(ctx, a, hash, current)
+	if err != nil {
+		return err
+	} else if !ok {
+		return a.refuse(ctx, unauthorized(msg))
+	}
+	return a.succeeded(ctx)
 }
 
 // LoginAdmin checks an admin's username and password and returns the admin
@@ -406,17 +413,7 @@ func (s *Service) IssueAdminToken(a *switchboard.Admin) (string, time.Time, erro
 // current one (EINVALID, field "newPassword"). The store records
 // EventAdminPasswordChanged, by the actor ctx names.
 func (s *Service) ChangeAdminPassword(ctx context.Context, a *switchboard.Admin, current, next, ip string) (*switchboard.Admin, error) {
-	at, err := s.Throttle.begin(ctx, adminThrottlePrefix+a.Username, ip)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := s.compare(ctx, at, a.PasswordHash, current)
-	if err != nil {
-		return nil, err
-	} else if !ok {
-		return nil, at.refuse(ctx, unauthorized(MsgCurrentPasswordWrong))
-	}
-	if err := at.succeeded(ctx); err != nil {
+	if err := s.checkCurrent(ctx, adminThrottlePrefix+a.Username, ip, a.PasswordHash, current, MsgCurrentPasswordWrong); err != nil {
 		return nil, err
 	}
 	if err := validAdminPassword("newPassword", next); err != nil {
