@@ -60,3 +60,17 @@ check calls-walkthrough \
   '{"clientId":"acme_calls","stats":{"totalCalls":1,*' \
   '{"message":"Number added to the do-not-call list","phone":"+14155550124"}' \
   '{"error":"This number is on the do-not-call list","requestId":"*"}'
+stop_server
+
+# The team: an operator invited and signed in, held to its role, its
+# password reset, and two-factor sign-in required of everyone.
+start_server SECRET_HASH_COST=4 ADMIN_PASSWORD='change-me-right-now'
+run_block team-walkthrough
+check team-walkthrough \
+  '{"success":true,"message":"Invitation accepted; sign in with your password","username":"olga"}' \
+  '{"total":*,"clients":[*' \
+  '{"error":"Forbidden","message":"Insufficient permissions"}' \
+  'reset' \
+  '{"error":"Unauthorized","message":"Invalid token"}' \
+  '{"requireAdminMfa":true,"requiredByEnvironment":false}' \
+  '{"error":"Two-factor sign-in required: set it up with POST /auth/admin/mfa/setup, then /auth/admin/mfa/confirm","mfaSetupRequired":true}'

@@ -724,15 +724,16 @@ func TestBrowserConsole(t *testing.T) {
 		assertJS("signed in as admin", `document.querySelector('[data-testid="signed-in-as"]').textContent.trim() === "admin"`),
 		b.screenshot("dashboard"),
 	)
-	// The keyboard: the skip link, the brand, the navigation, then Sign out;
+	// The keyboard: the skip link, the brand, the navigation, the admin's
+	// own Security page (its name), then Sign out;
 	// a navigation link shows the ring the buttons show, not the outline.
 	var order []string
 	b.step("tab through the header",
 		chromedp.Reload(),
 		chromedp.WaitVisible(`[data-testid="count-total"]`, chromedp.ByQuery),
-		tabThrough(9, &order),
+		tabThrough(11, &order),
 	)
-	if got, want := strings.Join(order, " "), "skip brand nav-dashboard nav-clients nav-new-client nav-calls nav-activity nav-docs sign-out"; got != want {
+	if got, want := strings.Join(order, " "), "skip brand nav-dashboard nav-clients nav-new-client nav-calls nav-activity nav-team nav-docs signed-in-as sign-out"; got != want {
 		t.Errorf("the Tab key visits %q, want %q", got, want)
 	}
 	ring := func(sel string) string {
