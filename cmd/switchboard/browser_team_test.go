@@ -19,7 +19,8 @@ import (
 // password: the operator's session ends, the old password is refused, and
 // the operator sets a new one from the link and signs in with it and a
 // code. The owner then makes it a viewer, and the viewer's client page
-// shows no Suspend or Delete button. Last, the owner requires two-factor
+// shows no Suspend or Delete button; the viewer changes its own password
+// on the Security page and stays signed in. Last, the owner requires two-factor
 // sign-in of the team from the Security page: the owner, without it, is
 // sent back there from any other page, and refused by the JSON API; the
 // viewer, with it, goes on.
@@ -163,6 +164,16 @@ func TestBrowserTeam(t *testing.T) {
 		assertJS("no Suspend or Delete", `![...document.querySelectorAll('a, button')].some(
 			e => ['Suspend', 'Delete'].includes(e.textContent.trim()))`),
 		op.screenshot("viewer-client"),
+	)
+	op.step("viewer: change its own password on the Security page, and stay signed in",
+		chromedp.Navigate(base+"/console/security"),
+		chromedp.WaitVisible(byTestID("password-form"), chromedp.ByQuery),
+		chromedp.SendKeys(`#f-currentPassword`, newPassword, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-newPassword`, "olga-third-long-password", chromedp.ByQuery),
+		chromedp.Click(`[data-action="change-password"]`, chromedp.ByQuery),
+		waitJS(`document.body.innerText.includes('Your password is changed; your other sessions have ended.')`),
+		pathIs("/console/security"),
+		op.screenshot("password-changed"),
 	)
 	owner.step("owner: require two-factor sign-in of every administrator",
 		chromedp.Navigate(base+"/console/security"),
