@@ -177,8 +177,14 @@ func (con *console) handleChangePassword(c *fiber.Ctx) error {
 		form.Error = tooManyFailures(c, err, "attempts")
 		return refused(fiber.StatusTooManyRequests, form)
 	case switchboard.EUNAVAILABLE:
+		httpserver.Audit(con.Log, c, httpserver.EventPasswordChange, err, "admin", a.Username)
 		form.Error = busy(c, err)
 		return refused(fiber.StatusServiceUnavailable, form)
+	case switchboard.ECONFLICT:
+		// An owner's reset came first: it stands, and this session ended.
+		httpserver.Audit(con.Log, c, httpserver.EventPasswordChange, err, "admin", a.Username)
+		form.Error = switchboard.ErrorMessage(err) + "."
+		return refused(fiber.StatusConflict, form)
 	case switchboard.EINVALID:
 		mergeFields(&form, err)
 		return refused(fiber.StatusBadRequest, form)

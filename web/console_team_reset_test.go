@@ -119,7 +119,7 @@ func TestConsole_TeamReset(t *testing.T) {
 	// Refusals the owner can act on are shown on the page, and change nothing.
 	before = s.snapshot(t)
 	p = owner.post("/console/team/admin/reset-password", url.Values{}).wantStatus(http.StatusConflict)
-	if got := p.text("form-error"); got != "The last owner's password cannot be reset." {
+	if got := p.text("form-error"); got != "You cannot reset your own password: change it on your Security page." {
 		t.Errorf("form-error = %q", got)
 	}
 	p = owner.post("/console/team/vic/reset-mfa", url.Values{}).wantStatus(http.StatusConflict)

@@ -97,8 +97,18 @@ func TestTeamResetRefused(t *testing.T) {
 		ts.admin("POST", "/admin/admins/nobody/reset-password", "").wantStatus(404).wantBody(`{"error":"Admin not found"}`)
 		ts.admin("DELETE", "/admin/admins/nobody/mfa", "").wantStatus(404).wantBody(`{"error":"Admin not found"}`)
 		ts.admin("POST", "/admin/admins/admin/reset-password", "").wantStatus(409).
-			wantBody(`{"error":"The last owner's password cannot be reset"}`)
-		ts.admin("DELETE", "/admin/admins/admin/mfa", "").wantStatus(409).wantBody(`{"error":"Two-factor sign-in is not enabled"}`)
+			wantBody(`{"error":"You cannot reset your own password: change it on your Security page"}`)
+		ts.admin("DELETE", "/admin/admins/admin/mfa", "").wantStatus(409).
+			wantBody(`{"error":"You cannot reset your own two-factor sign-in: ask another owner"}`)
+		// Nor may a second owner reset itself: an owner's token alone, without
+		// its password or code, must not be enough to take the account over.
+		bob := ts.signInMember(s, "bob", switchboard.RoleOwner)
+		ts.do("POST", "/admin/admins/bob/reset-password", bob, "").wantStatus(409).
+			wantBody(`{"error":"You cannot reset your own password: change it on your Security page"}`)
+		ts.do("DELETE", "/admin/admins/bob/mfa", bob, "").wantStatus(409).
+			wantBody(`{"error":"You cannot reset your own two-factor sign-in: ask another owner"}`)
+		ts.do("GET", "/admin/admins", bob, "").wantStatus(200)
+		ts.adminLogin("bob", "team-member-password").wantStatus(200)
 		// The refused reset changed nothing: the owner's token and password work.
 		ts.admin("GET", "/admin/admins", "").wantStatus(200)
 		ts.adminLogin(adminUsername, adminPassword).wantStatus(200)

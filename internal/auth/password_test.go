@@ -105,6 +105,38 @@ func TestService_ChangeAdminPassword(t *testing.T) {
 		})
 	}
 
+	// An owner's reset that commits while the admin's own change is checking
+	// the current password wins: the change is refused, the password stays
+	// reset, and the reset's link is the one way back in.
+	t.Run("ErrConflictResetMeanwhile", func(t *testing.T) {
+		storetest.EachDialect(t, func(t *testing.T, st *store.Store) {
+			s, a, _ := setup(t, st)
+			if err := st.CreateAdmin(ctx, &switchboard.Admin{Username: "boss", PasswordHash: "h", Role: switchboard.RoleOwner}); err != nil {
+				t.Fatal(err)
+			}
+			boss := switchboard.NewContextWithActor(context.Background(), switchboard.AdminActor("boss"))
+			link, err := s.ResetAdminPassword(boss, "root")
+			if err != nil {
+				t.Fatal(err)
+			}
+			change := storetest.StartChange(t, st)
+			updated, err := s.ChangeAdminPassword(ctx, a, password, next, ip) // a: as read before the reset
+			checkErr(t, err, switchboard.ECONFLICT, "Your sign-in changed meanwhile (a reset by an owner?): sign in again")
+			if updated != nil {
+				t.Errorf("admin %+v returned with an error", updated)
+			}
+			change.WantNone(t)
+			if got, err := st.FindAdminByUsername(ctx, "root"); err != nil || !got.PasswordReset {
+				t.Errorf("root after the refused change = %+v, %v; want its password still reset", got, err)
+			}
+			_, _, _, err = s.LoginAdmin(ctx, "root", next, "", ip)
+			checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid credentials")
+			if _, err := s.AcceptAdminInvite(ctx, link, next, ip); err != nil {
+				t.Errorf("the reset's link after the refused change: %v", err)
+			}
+		})
+	})
+
 	// A wrong current password is a failed sign-in of the admin: after 10,
 	// even the right one is throttled, and so is signing in.
 	t.Run("ErrThrottled", func(t *testing.T) {

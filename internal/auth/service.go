@@ -426,7 +426,7 @@ func (s *Service) ChangeAdminPassword(ctx context.Context, a *switchboard.Admin,
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Admins.SetAdminPasswordHash(ctx, a.Username, hash); err != nil {
+	if err := s.Admins.ChangeAdminPasswordHash(ctx, a.Username, a.TokenVersion, hash); err != nil {
 		return nil, err
 	}
 	return s.Admins.FindAdminByUsername(ctx, a.Username)

@@ -110,16 +110,37 @@ func (s *Store) CreateAdmin(ctx context.Context, a *switchboard.Admin) error {
 // pending invitation or reset stops working: the password set here is the
 // one that counts.
 func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string) error {
+	return s.setAdminPasswordHash(ctx, username, hash, nil)
+}
+
+var errAdminChangedMeanwhile = &switchboard.Error{Code: switchboard.ECONFLICT,
+	Message: "Your sign-in changed meanwhile (a reset by an owner?): sign in again"}
+
+// ChangeAdminPasswordHash implements switchboard.AdminService: the update
+// is conditional on the version, so a reset committed while the current
+// password was being checked wins.
+func (s *Store) ChangeAdminPasswordHash(ctx context.Context, username string, version int64, hash string) error {
+	return s.setAdminPasswordHash(ctx, username, hash, &version)
+}
+
+// setAdminPasswordHash sets the admin's password hash, only while its
+// token version is *version when version is not nil.
+func (s *Store) setAdminPasswordHash(ctx context.Context, username, hash string, version *int64) error {
 	if !storableKey(username) {
 		return errAdminNotFound
 	}
 	t := now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&adminRow{}).Where("username = ?", username).
-			Updates(map[string]any{"password_hash": hash, "token_version": gorm.Expr("token_version + 1"), "updated_at": t,
-				"invite_hash": nil, "invite_expires_at": nil, "joined_at": gorm.Expr("COALESCE(joined_at, ?)", t)})
+		q := tx.Model(&adminRow{}).Where("username = ?", username)
+		if version != nil {
+			q = q.Where("token_version = ?", *version)
+		}
+		res := q.Updates(map[string]any{"password_hash": hash, "token_version": gorm.Expr("token_version + 1"), "updated_at": t,
+			"invite_hash": nil, "invite_expires_at": nil, "joined_at": gorm.Expr("COALESCE(joined_at, ?)", t)})
 		if res.Error != nil {
 			return res.Error
+		} else if res.RowsAffected == 0 && version != nil {
+			return errAdminChangedMeanwhile
 		} else if res.RowsAffected == 0 {
 			return errAdminNotFound
 		}
@@ -131,7 +152,18 @@ func (s *Store) SetAdminPasswordHash(ctx context.Context, username, hash string)
 var (
 	errLastOwner      = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "The last owner cannot be disabled, demoted or deleted"}
 	errLastOwnerReset = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "The last owner's password cannot be reset"}
+	// An owner's token alone, without its password or second factor, must
+	// not take its own account over through a reset: its own password
+	// change asks for the current one.
+	errResetOwnPassword = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "You cannot reset your own password: change it on your Security page"}
+	errResetOwnMFA      = &switchboard.Error{Code: switchboard.ECONFLICT, Message: "You cannot reset your own two-factor sign-in: ask another owner"}
 )
+
+// byItself reports whether the admin of row a is the one ctx names as the
+// actor.
+func byItself(ctx context.Context, a *adminRow) bool {
+	return switchboard.ActorFromContext(ctx) == switchboard.AdminActor(a.Username)
+}
 
 // SetAdminRole implements switchboard.AdminService.
 func (s *Store) SetAdminRole(ctx context.Context, username string, role switchboard.Role) error {
@@ -324,7 +356,9 @@ func (s *Store) DeleteAdmin(ctx context.Context, username string) error {
 func (s *Store) ResetAdminPassword(ctx context.Context, username, inviteHash string, expires time.Time) error {
 	expires = expires.UTC()
 	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, owners []uint64) error {
-		if keepAnOwner(a, owners) != nil {
+		if byItself(ctx, a) {
+			return errResetOwnPassword
+		} else if keepAnOwner(a, owners) != nil {
 			return errLastOwnerReset
 		}
 		t := now()

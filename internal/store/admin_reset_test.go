@@ -89,6 +89,8 @@ func TestAdminPasswordReset(t *testing.T) {
 	})
 
 	each(t, "ErrConflictLastOwner", func(t *testing.T, s *store.Store) {
+		// The system, not root itself: root may reset no password of its own.
+		ctx := context.Background()
 		if err := s.CreateAdmin(ctx, &switchboard.Admin{Username: "root", PasswordHash: "h"}); err != nil {
 			t.Fatal(err)
 		}
@@ -113,6 +115,31 @@ func TestAdminPasswordReset(t *testing.T) {
 		checkErr(t, s.ResetAdminPassword(ctx, "root", "other-hash", at), switchboard.ECONFLICT, "The last owner's password cannot be reset", "")
 		checkErr(t, s.SetAdminRole(ctx, "root", switchboard.RoleViewer), switchboard.ECONFLICT,
 			"The last owner cannot be disabled, demoted or deleted", "")
+	})
+
+	// An owner resets no password or two-factor of its own, even with other
+	// owners: its token alone must not take its account over.
+	each(t, "ErrConflictItself", func(t *testing.T, s *store.Store) {
+		for _, name := range []string{"root", "root2"} {
+			if err := s.CreateAdmin(ctx, &switchboard.Admin{Username: name, PasswordHash: "h"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SetMFASecret(ctx, "root", "sealed"); err != nil {
+			t.Fatal(err)
+		} else if err := s.EnableMFA(ctx, "root", 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		before := find(t, s, "root")
+		checkErr(t, s.ResetAdminPassword(ctx, "root", "reset-hash", at), switchboard.ECONFLICT,
+			"You cannot reset your own password: change it on your Security page", "")
+		checkErr(t, s.ResetMFA(ctx, "root"), switchboard.ECONFLICT, "You cannot reset your own two-factor sign-in: ask another owner", "")
+		if got := find(t, s, "root"); *got != *before {
+			t.Errorf("root after the refusals = %+v, want %+v", got, before)
+		}
+		if evs, err := s.FindEvents(ctx, 10); err != nil || len(evs) != 0 {
+			t.Errorf("events after the refusals = %v, %v; want none", evs, err)
+		}
 	})
 
 	each(t, "ErrNotFound", func(t *testing.T, s *store.Store) {
@@ -232,7 +259,7 @@ func TestAdminMFAReset(t *testing.T) {
 		if err := s.SetMFASecret(ctx, "root", "pending"); err != nil {
 			t.Fatal(err)
 		}
-		checkErr(t, s.ResetMFA(ctx, "root"), switchboard.ECONFLICT, "Two-factor sign-in is not enabled", "")
+		checkErr(t, s.ResetMFA(context.Background(), "root"), switchboard.ECONFLICT, "Two-factor sign-in is not enabled", "")
 		if got := mfaState(t, s, "root"); got.Secret != "pending" {
 			t.Errorf("root's set-up after the refusal = %+v, want it kept", got)
 		}

@@ -100,6 +100,9 @@ func (s *Store) DisableMFA(ctx context.Context, username string) error {
 // no two-factor sign-in: it is left to its admin.
 func (s *Store) ResetMFA(ctx context.Context, username string) error {
 	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, _ []uint64) error {
+		if byItself(ctx, a) {
+			return errResetOwnMFA
+		}
 		res := tx.Exec("DELETE FROM admin_mfa WHERE admin_id = ? AND enabled", a.ID)
 		if res.Error != nil {
 			return res.Error

@@ -100,8 +100,9 @@ type AdminService interface {
 	// is taken.
 	InviteAdmin(ctx context.Context, a *Admin, inviteHash string, expires time.Time) error
 	// AcceptAdminInvite gives the admin invited with inviteHash (or whose
-	// password was reset with it) its password hash and ends the invitation. ENOTFOUND when no invitation has that
-	// hash or it expired before now.
+	// password was reset with it) its password hash and ends the
+	// invitation. ENOTFOUND when no invitation has that hash or it expired
+	// before now.
 	AcceptAdminInvite(ctx context.Context, inviteHash, passwordHash string, now time.Time) (*Admin, error)
 	// DeleteAdmin removes the admin. ENOTFOUND; ECONFLICT when it is the
 	// last enabled owner.
@@ -110,7 +111,12 @@ type AdminService interface {
 	// pending invitation or reset, and raises its TokenVersion, ending every
 	// token issued before; it records EventAdminPasswordChanged. ENOTFOUND.
 	SetAdminPasswordHash(ctx context.Context, username, hash string) error
-	// ResetAdminPassword takes the admin's password away and gives it an
+	// ChangeAdminPasswordHash is SetAdminPasswordHash for the admin's own
+	// change, made only while its TokenVersion is still version, the one
+	// its current password was checked at: ECONFLICT when an owner's reset,
+	// or any other change that ended its tokens, came first.
+	ChangeAdminPasswordHash(ctx context.Context, username string, version int64, hash string) error
+	// ResetAdminPassword takes another admin's password away and gives it an
 	// invitation instead (inviteHash, valid until expires), with which it
 	// sets a new one (AcceptAdminInvite), and ends its tokens; its two-factor
 	// sign-in stays. ENOTFOUND; ECONFLICT when it is the last enabled owner.
