@@ -237,7 +237,8 @@ func (s *Service) place(ctx context.Context, client *switchboard.Client, req Req
 		return nil, fmt.Errorf("record dialled call %s: %w", call.ID, err)
 	}
 	if settled, err := s.applyHeld(recordCtx, done.ConversationID); err != nil {
-		// The call is placed and recorded; the reconciler takes the reports.
+		// The call is placed and recorded; the reconciler takes the reports
+		// applyHeld held again.
 		s.Log.Error("apply held call reports", "call_id", call.ID, "err", err)
 	} else if settled != nil {
 		done = settled
@@ -249,19 +250,34 @@ func (s *Service) place(ctx context.Context, client *switchboard.Client, req Req
 // for a call to claim it: a dial's answer is recorded within seconds.
 const heldAge = 24 * time.Hour
 
-// applyHeld applies the reports held for the conversation, which arrived
-// before the call had it, and returns the call as they left it (nil when
-// none was held).
+// holdable reports whether r may be about a call whose dial's answer is
+// still being recorded: a failure to connect, with nothing said. A report
+// with a transcript or a summary is about a conversation that took place,
+// which cannot come before the dial's answer: one no call has is about a
+// call this service did not place, and what was said in it is not kept.
+func holdable(r switchboard.CallResult) bool {
+	return r.Status == switchboard.CallFailed && len(r.Transcript) == 0 && r.Summary == ""
+}
+
+// applyHeld takes the reports held for the conversation, which arrived
+// before the call had it, applies them, and returns the call as they left
+// it (nil when none was held). Reports it could not apply are held again,
+// for the next look (the reconciler's).
 func (s *Service) applyHeld(ctx context.Context, conversationID string) (*switchboard.Call, error) {
 	held, err := s.Calls.TakeHeldCallResults(ctx, conversationID)
-	var call *switchboard.Call
-	for _, r := range held {
-		if err != nil {
-			break
-		}
-		call, _, err = s.Calls.ApplyCallResult(ctx, r, s.now())
+	if err != nil {
+		return nil, err
 	}
-	return call, err
+	var call *switchboard.Call
+	for i, r := range held {
+		if call, _, err = s.Calls.ApplyCallResult(ctx, r, s.now()); err != nil {
+			for _, rest := range held[i:] {
+				err = errors.Join(err, s.Calls.HoldCallResult(ctx, rest, s.now()))
+			}
+			return nil, err
+		}
+	}
+	return call, nil
 }
 
 // dynamicVariables are the caller's variables with the client's profile and
@@ -376,11 +392,15 @@ func (s *Service) ApplyWebhook(ctx context.Context, r switchboard.CallResult) (*
 func (s *Service) apply(ctx context.Context, r switchboard.CallResult) (*switchboard.Call, string, error) {
 	call, changed, err := s.Calls.ApplyCallResult(ctx, r, s.now())
 	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
-		call, changed, err = s.hold(ctx, r)
+		call, changed, err = nil, false, nil
+		if holdable(r) {
+			call, changed, err = s.hold(ctx, r)
+		}
 	}
 	switch {
 	case call == nil && err == nil:
-		s.Log.Warn("call report for an unknown conversation: held", "conversation_id", r.ConversationID, "status", string(r.Status))
+		s.Log.Warn("call report for an unknown conversation", "conversation_id", r.ConversationID,
+			"status", string(r.Status), "held", holdable(r))
 		return nil, metrics.WebhookUnknown, nil
 	case err != nil:
 		return nil, metrics.WebhookError, err
@@ -396,19 +416,23 @@ func (s *Service) apply(ctx context.Context, r switchboard.CallResult) (*switchb
 // the conversation and then takes what is held; this side holds and then
 // looks again. Each step sees what the other committed before it, so
 // whichever comes second applies the report (both may: applying is
-// idempotent). It returns the call when the second look found it.
+// idempotent). When the second look finds the call, it applies whatever is
+// held for the conversation, a report another webhook held meanwhile
+// included, and returns the call.
 func (s *Service) hold(ctx context.Context, r switchboard.CallResult) (*switchboard.Call, bool, error) {
 	if err := s.Calls.HoldCallResult(ctx, r, s.now()); err != nil {
 		return nil, false, err
 	}
 	call, changed, err := s.Calls.ApplyCallResult(ctx, r, s.now())
 	if switchboard.ErrorCode(err) == switchboard.ENOTFOUND {
-		return nil, false, nil
+		return nil, false, nil // the call will take it
 	} else if err != nil {
-		return nil, false, err
+		return nil, false, err // r stays held, for the call or the reconciler
 	}
-	if _, err := s.Calls.TakeHeldCallResults(ctx, r.ConversationID); err != nil {
+	if settled, err := s.applyHeld(ctx, r.ConversationID); err != nil {
 		return nil, false, err
+	} else if settled != nil {
+		call = settled
 	}
 	return call, changed, nil
 }
@@ -427,7 +451,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 func (s *Service) reconcileAll(ctx context.Context) (int, error) {
 	now := s.now()
 	if _, err := s.Calls.PurgeHeldCallResults(ctx, now.Add(-heldAge)); err != nil {
-		return 0, err
+		s.Log.Error("purge held call reports", "err", err) // the calls come first
 	}
 	calls, err := s.Calls.ClaimCallsToReconcile(ctx, now.Add(-queuedAge), now.Add(-activeAge), now, lease, 100)
 	if err != nil {

@@ -486,9 +486,28 @@ func TestApply_ReportBeforeDialAnswer(t *testing.T) {
 			t.Errorf("held reports after the call took them: %v, %v; want none", held, err)
 		}
 
-		// A report for a conversation that never becomes a call's is kept
+		// A report about a conversation that took place (a transcript, a
+		// summary) cannot come before the dial's answer: one no call has is
+		// about a call placed elsewhere, and what was said is not kept.
+		said := switchboard.CallResult{ConversationID: "conv_elsewhere", Status: switchboard.CallCompleted, Summary: "They talked",
+			Transcript: []switchboard.TranscriptTurn{{Role: "user", Message: "My card number is…"}}}
+		if got, err := h.svc.ApplyWebhook(ctx, said); got != nil || err != nil {
+			t.Errorf("report of a conversation placed elsewhere: %+v, %v; want nil, nil", got, err)
+		}
+		if held, err := s.TakeHeldCallResults(ctx, "conv_elsewhere"); err != nil || len(held) != 0 {
+			t.Errorf("held reports of a conversation placed elsewhere: %v, %v; want none", held, err)
+		}
+
+		// A failure for a conversation that never becomes a call's is kept
 		// for a day, then purged by the reconciler.
-		if _, err := h.svc.ApplyWebhook(ctx, switchboard.CallResult{ConversationID: "conv_stray", Status: switchboard.CallCompleted}); err != nil {
+		if _, err := h.svc.ApplyWebhook(ctx, switchboard.CallResult{ConversationID: "conv_stray", Status: switchboard.CallFailed, Error: "No one answered"}); err != nil {
+			t.Fatal(err)
+		}
+		held, err := s.TakeHeldCallResults(ctx, "conv_stray")
+		if err != nil || len(held) != 1 || held[0].Error != "No one answered" {
+			t.Fatalf("held for conv_stray: %+v, %v; want the failure", held, err)
+		}
+		if err := s.HoldCallResult(ctx, held[0], base); err != nil { // back, as it was
 			t.Fatal(err)
 		}
 		h.clock.Set(base.Add(24*time.Hour + time.Second))

@@ -1,7 +1,8 @@
 -- +goose Up
--- Reports about a conversation no call had when they arrived: ElevenLabs
--- may send a call_initiation_failure before its answer to the dial, which
--- gives the call its conversation id, is recorded. The report waits here
+-- Failures to connect about a conversation no call had when they arrived:
+-- ElevenLabs may send a call_initiation_failure before its answer to the
+-- dial, which gives the call its conversation id, is recorded. Reports with
+-- a transcript or summary are never kept here. The report waits here
 -- (a switchboard.CallResult as JSON) until the call takes it, or a day, when
 -- the reconciler purges it.
 CREATE TABLE held_call_results (
