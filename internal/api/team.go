@@ -142,17 +142,21 @@ func (s *Server) handleDeleteAdmin(c *fiber.Ctx) error {
 // handleResetAdminPassword handles POST /admin/admins/:username/reset-password:
 // the admin's password and tokens stop working now; the link to set a new
 // one is shown this once.
+//
+// The admin is read before the reset, not after: once the reset is made,
+// its link must reach the owner whatever happens to the admin meanwhile.
 func (s *Server) handleResetAdminPassword(c *fiber.Ctx) error {
 	ctx, username := c.UserContext(), c.Params("username")
+	a, err := s.Auth.Admins.FindAdminByUsername(ctx, username)
+	if err != nil {
+		return httpserver.Failed("Failed to reset password", err)
+	}
 	token, err := s.Auth.ResetAdminPassword(ctx, username)
 	if err != nil {
 		return httpserver.Failed("Failed to reset password", err)
 	}
 	httpserver.Audit(s.Log, c, httpserver.EventAdminPasswordReset, nil, "admin", username)
-	a, err := s.Auth.Admins.FindAdminByUsername(ctx, username)
-	if err != nil {
-		return httpserver.Failed("Failed to reset password", err)
-	}
+	a.PasswordHash, a.PasswordReset = "", !a.Invited
 	return c.JSON(resetResponse{Username: a.Username, Role: string(a.Role), Status: a.Status(),
 		ResetURL: httpserver.InviteURL(c, s.PublicBaseURL, token)})
 }
@@ -161,14 +165,15 @@ func (s *Server) handleResetAdminPassword(c *fiber.Ctx) error {
 // signs in with its password alone from now, and sets two-factor up again.
 func (s *Server) handleResetAdminMFA(c *fiber.Ctx) error {
 	ctx, username := c.UserContext(), c.Params("username")
+	a, err := s.Auth.Admins.FindAdminByUsername(ctx, username) // before, as for a password reset
+	if err != nil {
+		return httpserver.Failed("Failed to reset two-factor sign-in", err)
+	}
 	if err := s.Auth.MFA.ResetMFA(ctx, username); err != nil {
 		return httpserver.Failed("Failed to reset two-factor sign-in", err)
 	}
 	httpserver.Audit(s.Log, c, httpserver.EventAdminMFAReset, nil, "admin", username)
-	a, err := s.Auth.Admins.FindAdminByUsername(ctx, username)
-	if err != nil {
-		return httpserver.Failed("Failed to reset two-factor sign-in", err)
-	}
+	a.TwoFactor = false
 	return c.JSON(newAdminJSON(a))
 }
 
