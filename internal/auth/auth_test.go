@@ -1571,6 +1571,51 @@ func TestService_EnsureAdmin(t *testing.T) {
 		}
 	})
 
+	// With the settings stored, ADMIN_PASSWORD is applied when it changes,
+	// not at every start: a password the admin chose since survives a
+	// restart with the same environment, and so do its sessions.
+	t.Run("OKOwnChangeSurvivesRestart", func(t *testing.T) {
+		s := newService(t)
+		s.Settings = s.store
+		const first, mine, second = "first-password-1", "my-own-password-2", "second-password-3"
+		if _, err := s.EnsureAdmin(ctx, "root", first); err != nil {
+			t.Fatal(err)
+		}
+		_, token, _, err := s.LoginAdmin(ctx, "root", first, "", ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _, err := s.Admin(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		updated, err := s.ChangeAdminPassword(ctx, a, first, mine, ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, _, err = s.IssueAdminToken(updated)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		if _, err := s.EnsureAdmin(ctx, "root", first); err != nil { // a restart
+			t.Fatal(err)
+		}
+		loginOK(t, s, "root", mine)
+		loginRefused(t, s, "root", first)
+		if _, _, err := s.Admin(ctx, token); err != nil {
+			t.Errorf("the session after a restart: %v", err)
+		}
+
+		if _, err := s.EnsureAdmin(ctx, "root", second); err != nil { // the operator changed it
+			t.Fatal(err)
+		}
+		loginOK(t, s, "root", second)
+		loginRefused(t, s, "root", mine)
+		_, _, err = s.Admin(ctx, token)
+		checkErr(t, err, switchboard.EUNAUTHORIZED, "Invalid token")
+	})
+
 	t.Run("OKSecondAdminFromEnv", func(t *testing.T) {
 		s := newService(t)
 		generated, err := s.EnsureAdmin(ctx, "", "")

@@ -462,14 +462,20 @@ func (s *Service) Admin(ctx context.Context, token string) (*switchboard.Admin, 
 	return a, claims, nil
 }
 
-// EnsureAdmin makes sure an admin can sign in when the service starts. With
-// a username and password it creates that admin, or resets its password when
-// the stored one differs, so the environment is always the truth. Without
-// them it creates "admin" with a generated password, returned to be shown
+// EnsureAdmin makes sure an admin can sign in when the service starts.
+// With a username and password (ADMIN_USERNAME, ADMIN_PASSWORD) it creates
+// that admin, or gives it the environment's password when that changed
+// since it was last applied: an operator who sets or changes the variable
+// can sign in with it, and a password the admin chose since (its own
+// change, or an owner's reset) survives restarts with the same
+// environment. Without Settings, which remember what was applied, the
+// environment's password is set whenever the stored one differs. Without a
+// password it creates "admin" with a generated one, returned to be shown
 // once, but only when no admin exists at all. The admin it creates is an
 // owner.
 func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (generated string, err error) {
-	if password == "" {
+	fromEnvironment := password != ""
+	if !fromEnvironment {
 		n, err := s.Admins.CountAdmins(ctx)
 		if err != nil || n > 0 {
 			return "", err
@@ -487,16 +493,45 @@ func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (g
 		if err != nil {
 			return "", err
 		}
-		return generated, s.Admins.CreateAdmin(ctx, &switchboard.Admin{Username: username, PasswordHash: hash, Role: switchboard.RoleOwner})
+		if err := s.Admins.CreateAdmin(ctx, &switchboard.Admin{Username: username, PasswordHash: hash, Role: switchboard.RoleOwner}); err != nil {
+			return "", err
+		}
+		if fromEnvironment {
+			return "", s.appliedEnvironmentPassword(ctx, username, hash)
+		}
+		return generated, nil
 	case err != nil:
 		return "", err
 	}
-	if ok, err := s.Hasher.Matches(a.PasswordHash, password); err != nil || ok {
-		return "", err
+	if s.Settings != nil {
+		applied, err := s.Settings.EnvironmentPassword(ctx, username)
+		if err != nil {
+			return "", err
+		} else if applied != "" {
+			if same, err := s.Hasher.Matches(applied, password); err != nil || same {
+				return "", err // applied before: what the admin did since stands
+			}
+		}
 	}
-	hash, err := s.Hasher.Hash(password)
-	if err != nil {
+	hash := a.PasswordHash
+	if ok, err := s.Hasher.Matches(a.PasswordHash, password); err != nil {
 		return "", err
+	} else if !ok {
+		if hash, err = s.Hasher.Hash(password); err != nil {
+			return "", err
+		}
+		if err := s.Admins.SetAdminPasswordHash(ctx, username, hash); err != nil {
+			return "", err
+		}
 	}
-	return "", s.Admins.SetAdminPasswordHash(ctx, username, hash)
+	return "", s.appliedEnvironmentPassword(ctx, username, hash)
+}
+
+// appliedEnvironmentPassword remembers hash as the password the
+// environment gave the admin, when Settings can.
+func (s *Service) appliedEnvironmentPassword(ctx context.Context, username, hash string) error {
+	if s.Settings == nil {
+		return nil
+	}
+	return s.Settings.SetEnvironmentPassword(ctx, username, hash)
 }

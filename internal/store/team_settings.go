@@ -57,4 +57,22 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value <> e
 	return wrap("set mfa requirement", err)
 }
 
+// environmentPasswordKey names the settings row of the hash of the
+// password ADMIN_PASSWORD last gave the admin.
+func environmentPasswordKey(username string) string { return "admin_password_from_environment:" + username }
+
+// EnvironmentPassword implements switchboard.TeamSettingsService.
+func (s *Store) EnvironmentPassword(ctx context.Context, username string) (string, error) {
+	var hash string
+	err := s.db.WithContext(ctx).Raw("SELECT value FROM settings WHERE key = ?", environmentPasswordKey(username)).Scan(&hash).Error
+	return hash, wrap("read environment password", err)
+}
+
+// SetEnvironmentPassword implements switchboard.TeamSettingsService.
+func (s *Store) SetEnvironmentPassword(ctx context.Context, username, hash string) error {
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO settings (key, value) VALUES (?, ?)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value`, environmentPasswordKey(username), hash).Error
+	return wrap("store environment password", err)
+}
+
 var _ switchboard.TeamSettingsService = (*Store)(nil)

@@ -64,4 +64,9 @@ type TeamSettingsService interface {
 	// ctx, in the same transaction. Storing the value it has records
 	// nothing.
 	SetAdminMFARequired(ctx context.Context, required bool) error
+	// EnvironmentPassword returns the hash of the password the environment
+	// (ADMIN_PASSWORD) last gave the admin username, "" when none was
+	// recorded; SetEnvironmentPassword records it.
+	EnvironmentPassword(ctx context.Context, username string) (string, error)
+	SetEnvironmentPassword(ctx context.Context, username, hash string) error
 }
