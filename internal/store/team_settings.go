@@ -59,7 +59,9 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value <> e
 
 // environmentPasswordKey names the settings row of the hash of the
 // password ADMIN_PASSWORD last gave the admin.
-func environmentPasswordKey(username string) string { return "admin_password_from_environment:" + username }
+func environmentPasswordKey(username string) string {
+	return "admin_password_from_environment:" + username
+}
 
 // EnvironmentPassword implements switchboard.TeamSettingsService.
 func (s *Store) EnvironmentPassword(ctx context.Context, username string) (string, error) {
