@@ -352,7 +352,8 @@ func (s *Store) DeleteAdmin(ctx context.Context, username string) error {
 
 // ResetAdminPassword implements switchboard.AdminService, in one
 // transaction: from its commit the old password matches nothing, and every
-// token of the admin is refused (its TokenVersion moved on).
+// token of the admin is refused (its TokenVersion moved on). An admin still
+// invited gets a new invitation, and the trail says so.
 func (s *Store) ResetAdminPassword(ctx context.Context, username, inviteHash string, expires time.Time) error {
 	expires = expires.UTC()
 	return s.changeAdmin(ctx, username, func(tx *gorm.DB, a *adminRow, owners []uint64) error {
@@ -368,6 +369,8 @@ func (s *Store) ResetAdminPassword(ctx context.Context, username, inviteHash str
 		}).Error
 		if err != nil {
 			return err
+		} else if a.JoinedAt == nil { // no password yet: a new invitation
+			return recordEvent(ctx, tx, switchboard.EventAdminInvited, "", a.Username+" ("+a.Role+")", t)
 		}
 		return recordEvent(ctx, tx, switchboard.EventAdminPasswordReset, "", a.Username, t)
 	})

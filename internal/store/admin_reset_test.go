@@ -30,6 +30,31 @@ func TestAdminPasswordReset(t *testing.T) {
 		return evs[0]
 	}
 
+	// An admin still invited has no password to reset: the reset gives it a
+	// new invitation, and the trail says so, not that a password was reset.
+	each(t, "Reinvite", func(t *testing.T, s *store.Store) {
+		if err := s.InviteAdmin(ctx, &switchboard.Admin{Username: "newbie", Role: switchboard.RoleViewer}, "first-hash", at.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ResetAdminPassword(ctx, "newbie", "second-hash", at.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if e := latest(t, s); e.Action != switchboard.EventAdminInvited || e.Detail != "newbie (viewer)" || e.Actor != "admin:root" {
+			t.Errorf("latest event = %s %q by %s, want %s \"newbie (viewer)\" by admin:root", e.Action, e.Detail, e.Actor, switchboard.EventAdminInvited)
+		}
+		if got := find(t, s, "newbie"); got.Status() != "invited" {
+			t.Errorf("newbie = %s, want invited", got.Status())
+		}
+		_, err := s.AcceptAdminInvite(ctx, "first-hash", "pw-hash", at)
+		checkErr(t, err, switchboard.ENOTFOUND, "Invalid or expired invitation", "")
+		if _, err := s.AcceptAdminInvite(ctx, "second-hash", "pw-hash", at); err != nil {
+			t.Errorf("the new invitation: %v", err)
+		}
+		if e := latest(t, s); e.Action != switchboard.EventAdminJoined {
+			t.Errorf("latest event = %s, want %s", e.Action, switchboard.EventAdminJoined)
+		}
+	})
+
 	each(t, "ResetThenSet", func(t *testing.T, s *store.Store) {
 		for _, u := range []string{"root", "ops"} {
 			if err := s.CreateAdmin(ctx, &switchboard.Admin{Username: u, PasswordHash: "old-" + u}); err != nil {

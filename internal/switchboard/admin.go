@@ -119,7 +119,10 @@ type AdminService interface {
 	// ResetAdminPassword takes another admin's password away and gives it an
 	// invitation instead (inviteHash, valid until expires), with which it
 	// sets a new one (AcceptAdminInvite), and ends its tokens; its two-factor
-	// sign-in stays. ENOTFOUND; ECONFLICT when it is the last enabled owner.
+	// sign-in stays; it records EventAdminPasswordReset, or EventAdminInvited
+	// for an admin still invited, whose invitation it replaces. ENOTFOUND;
+	// ECONFLICT when the actor is the admin itself, or it is the last enabled
+	// owner.
 	ResetAdminPassword(ctx context.Context, username, inviteHash string, expires time.Time) error
 }
 
