@@ -46,6 +46,7 @@ func TestEveryAdminChangeNamesTheAdmin(t *testing.T) {
 	ctx := context.Background()
 	for _, ch := range adminChanges {
 		t.Run(ch.method+" "+ch.path+" "+ch.action, func(t *testing.T) {
+			t.Parallel() // each row has a server and databases of its own
 			storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
 				cs := newCallServer(t, s)
 				cs.client("acme")

@@ -54,6 +54,7 @@ var roleRoutes = []roleRoute{
 func TestAdminRoutesByRole(t *testing.T) {
 	for _, r := range roleRoutes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
+			t.Parallel() // each row has a server and databases of its own
 			storetest.EachDialect(t, func(t *testing.T, s *store.Store) {
 				cs := newCallServer(t, s)
 				token := cs.client("acme")
