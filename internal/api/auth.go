@@ -104,9 +104,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		return err
 	}
 	if req.ClientID == "" || req.ClientSecret == "" {
-		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
-			Error: "Missing required fields", RequiredFields: []string{"clientId", "clientSecret"},
-		}}
+		return missingFields("Missing required fields", "clientId", "clientSecret")
 	}
 	ctx := c.UserContext()
 	client, token, err := s.Auth.LoginClient(ctx, req.ClientID, req.ClientSecret, httpserver.ClientIP(c))
@@ -183,9 +181,7 @@ func (s *Server) handleChangeSecret(c *fiber.Ctx) error {
 		return err
 	}
 	if req.CurrentSecret == "" || req.NewSecret == "" {
-		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
-			Error: "Both current and new secrets are required", RequiredFields: []string{"currentSecret", "newSecret"},
-		}}
+		return missingFields("Both current and new secrets are required", "currentSecret", "newSecret")
 	}
 	ctx := c.UserContext()
 	updated, err := s.Auth.ChangeClientSecret(ctx, currentClient(c), req.CurrentSecret, req.NewSecret, httpserver.ClientIP(c))
@@ -224,9 +220,7 @@ func (s *Server) handleAdminLogin(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Username == "" || req.Password == "" {
-		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
-			Error: "Missing required fields", RequiredFields: []string{"username", "password"},
-		}}
+		return missingFields("Missing required fields", "username", "password")
 	}
 	ctx := c.UserContext()
 	admin, token, expires, err := s.Auth.LoginAdmin(ctx, req.Username, req.Password, req.Code, httpserver.ClientIP(c))
@@ -266,9 +260,7 @@ func (s *Server) handleAdminChangePassword(c *fiber.Ctx) error {
 		return err
 	}
 	if req.CurrentPassword == "" || req.NewPassword == "" {
-		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
-			Error: "Missing required fields", RequiredFields: []string{"currentPassword", "newPassword"},
-		}}
+		return missingFields("Missing required fields", "currentPassword", "newPassword")
 	}
 	admin := currentAdmin(c)
 	updated, err := s.Auth.ChangeAdminPassword(c.UserContext(), admin, req.CurrentPassword, req.NewPassword, httpserver.ClientIP(c))

@@ -18,6 +18,12 @@ func badRequest(msg, details string) error {
 	return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{Error: msg, Details: details}}
 }
 
+// missingFields is a 400 naming the fields a request must have: msg and
+// requiredFields, the document's shape.
+func missingFields(msg string, fields ...string) error {
+	return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{Error: msg, RequiredFields: fields}}
+}
+
 // errorOnly is an error whose body is {"error": msg} alone.
 func errorOnly(status int, msg string) error {
 	return &httpserver.JSONError{Status: status, Body: httpserver.ErrorBody{Error: msg}}

@@ -74,9 +74,7 @@ func (s *Server) handlePutSecuritySettings(c *fiber.Ctx) error {
 		return err
 	}
 	if req.RequireAdminMFA == nil {
-		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
-			Error: "Missing required fields", RequiredFields: []string{"requireAdminMfa"},
-		}}
+		return missingFields("Missing required fields", "requireAdminMfa")
 	}
 	if err := s.Auth.SetAdminMFARequired(c.UserContext(), *req.RequireAdminMFA); err != nil {
 		return httpserver.Failed("Failed to update security settings", err)

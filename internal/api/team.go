@@ -80,9 +80,7 @@ func (s *Server) handleInviteAdmin(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Username == "" || req.Role == "" {
-		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
-			Error: "Missing required fields", RequiredFields: []string{"username", "role"},
-		}}
+		return missingFields("Missing required fields", "username", "role")
 	}
 	token, err := s.Auth.InviteAdmin(c.UserContext(), req.Username, switchboard.Role(req.Role))
 	if err != nil {
@@ -106,9 +104,7 @@ func (s *Server) handleUpdateAdmin(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Role == nil && req.Disabled == nil {
-		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
-			Error: "Missing required fields", RequiredFields: []string{"role", "disabled"},
-		}}
+		return missingFields("Missing required fields", "role", "disabled")
 	}
 	ctx, username := c.UserContext(), c.Params("username")
 	if req.Role != nil {
@@ -188,9 +184,7 @@ func (s *Server) handleAcceptInvite(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Token == "" || req.Password == "" {
-		return &httpserver.JSONError{Status: fiber.StatusBadRequest, Body: httpserver.ErrorBody{
-			Error: "Missing required fields", RequiredFields: []string{"token", "password"},
-		}}
+		return missingFields("Missing required fields", "token", "password")
 	}
 	a, err := s.Auth.AcceptAdminInvite(c.UserContext(), req.Token, req.Password, httpserver.ClientIP(c))
 	if err != nil {
